@@ -1,0 +1,329 @@
+"""The inventory domain: catalogue, warehouses, stock, the ledger, sales history, promotions, orders.
+
+Models only describe data and the rules the database itself enforces (check and unique
+constraints). Every write that must stay consistent across rows lives in inventory.services.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+class Category(models.Model):
+    """A node of the product hierarchy (e.g. FOODS > FOODS_1). Roots have no parent."""
+
+    code = models.CharField(max_length=100, unique=True, help_text="Stable external key, e.g. FOODS_1.")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def ancestors(self):
+        """From the root down to the parent of this node."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class Supplier(models.Model):
+    code = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    currency = models.CharField(max_length=3, default="GBP", help_text="ISO 4217 code.")
+    lead_time_mean_days = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("7"))
+    lead_time_std_days = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+    min_order_qty = models.PositiveIntegerField(default=0, help_text="Minimum units per order line.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(lead_time_mean_days__gte=0), name="supplier_lead_time_mean_nonneg"),
+            models.CheckConstraint(condition=Q(lead_time_std_days__gte=0), name="supplier_lead_time_std_nonneg"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, related_name="products", on_delete=models.PROTECT)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, related_name="products", on_delete=models.PROTECT)
+    brand = models.CharField(max_length=100, blank=True)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    price = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    pack_size = models.PositiveIntegerField(default=1, help_text="Orders are rounded up to whole packs.")
+    moq = models.PositiveIntegerField(default=0, help_text="Minimum order quantity in units.")
+    shelf_life_days = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: does not expire.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pack_size__gte=1), name="product_pack_size_positive"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="product_unit_cost_nonneg"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
+
+
+class Warehouse(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    capacity_units = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    allow_backorders = models.BooleanField(default=False, help_text="May stock on hand go below zero?")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # StockLevel carries a copy of the flag so that its check constraint can enforce it.
+        self.stock_levels.exclude(backorders_allowed=self.allow_backorders).update(
+            backorders_allowed=self.allow_backorders
+        )
+
+
+class StockLevel(models.Model):
+    """Current stock of one product in one warehouse; changed only through inventory.services."""
+
+    product = models.ForeignKey(Product, related_name="stock_levels", on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, related_name="stock_levels", on_delete=models.PROTECT)
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    # Denormalised from Warehouse.allow_backorders so that the database can refuse negative stock.
+    backorders_allowed = models.BooleanField(default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["warehouse__code", "product__sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="stocklevel_unique_product_warehouse"),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=0) | Q(backorders_allowed=True), name="stocklevel_no_negative_stock"
+            ),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.product.sku}@{self.warehouse.code}: {self.on_hand}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    SALE = "sale", "Sale"
+    RETURN = "return", "Customer return"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+
+
+INBOUND_KINDS = {MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.TRANSFER_IN}
+OUTBOUND_KINDS = {MovementKind.SALE, MovementKind.TRANSFER_OUT}
+
+
+class StockMovement(models.Model):
+    """One line of the append-only stock ledger. The sum of quantities is the stock on hand."""
+
+    product = models.ForeignKey(Product, related_name="movements", on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, related_name="movements", on_delete=models.PROTECT)
+    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    quantity = models.IntegerField(help_text="Signed: positive adds stock, negative removes it.")
+    balance_after = models.IntegerField(help_text="Stock on hand right after this movement.")
+    reference = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    purchase_order_line = models.ForeignKey(
+        "PurchaseOrderLine", null=True, blank=True, related_name="receipts", on_delete=models.PROTECT
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "warehouse", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=[k.value for k in INBOUND_KINDS], quantity__gt=0)
+                    | Q(kind__in=[k.value for k in OUTBOUND_KINDS], quantity__lt=0)
+                    | (Q(kind=MovementKind.ADJUSTMENT.value) & ~Q(quantity=0))
+                ),
+                name="stockmovement_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.quantity:+d} {self.product.sku}@{self.warehouse.code}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The stock ledger is append-only: a movement cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The stock ledger is append-only: a movement cannot be deleted.")
+
+
+class SalesDay(models.Model):
+    """Daily demand history of one product in one warehouse (the forecasting input)."""
+
+    product = models.ForeignKey(Product, related_name="sales_days", on_delete=models.CASCADE)
+    warehouse = models.ForeignKey(Warehouse, related_name="sales_days", on_delete=models.CASCADE)
+    date = models.DateField()
+    units = models.IntegerField(default=0, help_text="Units sold (demand served), never negative.")
+    returned_units = models.IntegerField(default=0, help_text="Units returned by customers that day.")
+    revenue = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    avg_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    on_promotion = models.BooleanField(default=False)
+    in_stock = models.BooleanField(null=True, blank=True, help_text="False: shelf empty, sales understate demand.")
+
+    class Meta:
+        ordering = ["date"]
+        indexes = [models.Index(fields=["warehouse", "date"]), models.Index(fields=["date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse", "date"], name="salesday_unique_triple"),
+            models.CheckConstraint(condition=Q(units__gte=0), name="salesday_units_nonneg"),
+            models.CheckConstraint(condition=Q(returned_units__gte=0), name="salesday_returns_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id}@{self.warehouse_id} {self.date}: {self.units}"
+
+
+class Promotion(models.Model):
+    class Kind(models.TextChoices):
+        PRICE_DISCOUNT = "price_discount", "Price discount"
+        MULTIBUY = "multibuy", "Multi-buy"
+        DISPLAY = "display", "In-store display"
+        FEATURE = "feature", "Feature / advertising"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    name = models.CharField(max_length=200)
+    products = models.ManyToManyField(Product, related_name="promotions")
+    warehouses = models.ManyToManyField(Warehouse, related_name="promotions")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    discount_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRICE_DISCOUNT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="promotion_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(discount_pct__gte=0) & Q(discount_pct__lte=100), name="promotion_discount_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        SENT = "sent", "Sent to supplier"
+        PARTIALLY_RECEIVED = "partially_received", "Partially received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Statuses whose outstanding quantities count as stock on order.
+    OPEN_STATUSES = (Status.APPROVED, Status.SENT, Status.PARTIALLY_RECEIVED)
+
+    number = models.CharField(max_length=32, unique=True)
+    supplier = models.ForeignKey(Supplier, related_name="purchase_orders", on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, related_name="purchase_orders", on_delete=models.PROTECT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    expected_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="GBP")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def total_cost(self) -> Decimal:
+        return sum((line.quantity_ordered * line.unit_cost for line in self.lines.all()), Decimal("0"))
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="purchase_order_lines", on_delete=models.PROTECT)
+    quantity_ordered = models.PositiveIntegerField()
+    quantity_received = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["order_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="purchaseorderline_unique_product"),
+            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="purchaseorderline_ordered_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_ordered")), name="purchaseorderline_no_over_receipt"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order.number}: {self.quantity_ordered} x {self.product.sku}"
+
+    @property
+    def quantity_outstanding(self) -> int:
+        return self.quantity_ordered - self.quantity_received

@@ -1,0 +1,37 @@
+"""The Celery application: JSON only, late acknowledgement, two queues (default and gpu).
+
+Tasks must be idempotent because acks_late redelivers a task whose worker died mid-way.
+"""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inventory_site.settings")
+
+app = Celery("inventory_site")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue="default",
+    task_queues=(Queue("default"), Queue("gpu")),
+    # Training is the one job that wants an accelerator: route it to workers started with -Q gpu.
+    task_routes={"forecasting.tasks.train*": {"queue": "gpu"}},
+    result_expires=24 * 3600,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+# The nightly schedule; task names are resolved by the worker when beat fires them.
+app.conf.beat_schedule = {
+    "nightly-forecast": {
+        "task": "forecasting.tasks.run_forecast",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
+app.autodiscover_tasks()
