@@ -9,8 +9,9 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION inventory_stockmovement_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'inventory_stockmovement is append-only: % refused', TG_OP
-        USING ERRCODE = 'integrity_constraint_violation';
+    RAISE EXCEPTION USING
+        MESSAGE = 'inventory_stockmovement is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'integrity_constraint_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER inventory_stockmovement_append_only
