@@ -1,0 +1,100 @@
+"""Forecast accuracy metrics on ``[series, horizon]`` arrays.
+
+Scales follow M5: the in-sample denominator of MASE/RMSSE uses one-step naive errors
+over each series' history from its first observed day (leading days before a series
+starts are NaN and ignored).  Series whose history has no variation (scale 0) have no
+defined MASE/RMSSE; they come back NaN and WRMSSE renormalises the weights over the rest.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _naive_scale(insample: np.ndarray, power: int) -> np.ndarray:
+    """mean(|y_t - y_{t-1}|^power) per series over observed history."""
+    insample = np.asarray(insample, dtype=np.float64)
+    d = np.diff(insample, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.nanmean(np.abs(d) ** power, axis=1) if d.shape[1] else np.full(len(insample), np.nan)
+    return s
+
+
+def mase(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
+    """Mean absolute scaled error per series."""
+    scale = _naive_scale(insample, 1)
+    err = np.nanmean(np.abs(np.asarray(y, np.float64) - f), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, err / scale, np.nan)
+
+
+def rmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
+    """Root mean squared scaled error per series (M5)."""
+    scale = _naive_scale(insample, 2)
+    err = np.nanmean((np.asarray(y, np.float64) - f) ** 2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, np.sqrt(err / scale), np.nan)
+
+
+def m5_weights(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
+    """Weight of each series: dollar sales over the last ``window`` days of its history.
+
+    Where price is unknown (NaN, or no price at all) units count instead of dollars, so a
+    data set without prices is weighted by volume.  Weights sum to 1.
+    """
+    ys = np.nan_to_num(np.asarray(insample, np.float64)[:, -window:])
+    if price is None:
+        p = np.ones_like(ys)
+    else:
+        p = np.asarray(price, np.float64)[:, -window:]
+        p = np.where(np.isnan(p), 1.0, p) if np.isnan(p).all() else np.where(np.isnan(p), 0.0, p)
+    w = (ys * p).sum(axis=1)
+    if w.sum() <= 0:
+        w = np.ones(len(w))
+    return w / w.sum()
+
+
+def wrmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted RMSSE at one level (here the bottom level: each series is one item x store)."""
+    r = rmsse(y, f, insample)
+    ok = ~np.isnan(r)
+    if not ok.any():
+        return float("nan")
+    w = np.asarray(weights, np.float64)[ok]
+    return float((w * r[ok]).sum() / w.sum())
+
+
+def pinball(y: np.ndarray, q_pred: np.ndarray, levels) -> np.ndarray:
+    """Mean pinball loss per quantile level; ``q_pred`` is ``[N, H, Q]``."""
+    y = np.asarray(y, np.float64)[..., None]
+    lv = np.asarray(levels, np.float64)
+    diff = y - q_pred
+    loss = np.maximum(lv * diff, (lv - 1) * diff)
+    return np.nanmean(loss.reshape(-1, len(lv)), axis=0)
+
+
+def scaled_pinball(y: np.ndarray, q_pred: np.ndarray, levels, insample: np.ndarray) -> float:
+    """M5-uncertainty style: pinball per series divided by its naive MAE scale, averaged
+    over quantiles and series (unweighted), so large sellers do not drown the rest."""
+    scale = _naive_scale(insample, 1)
+    y = np.asarray(y, np.float64)[..., None]
+    lv = np.asarray(levels, np.float64)
+    diff = y - q_pred
+    loss = np.nanmean(np.maximum(lv * diff, (lv - 1) * diff), axis=(1, 2))
+    ok = scale > 0
+    return float(np.mean(loss[ok] / scale[ok])) if ok.any() else float("nan")
+
+
+def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Share of actuals inside [lo, hi] (bounds included: demand is a count, ties are hits)."""
+    y = np.asarray(y, np.float64)
+    ok = ~np.isnan(y)
+    inside = (y >= lo) & (y <= hi)
+    return float(inside[ok].mean()) if ok.any() else float("nan")
+
+
+def bias(y: np.ndarray, f: np.ndarray) -> float:
+    """Relative bias sum(f - y) / sum(y): +0.1 means forecasts 10 % too high overall."""
+    y = np.asarray(y, np.float64)
+    ok = ~np.isnan(y)
+    tot = y[ok].sum()
+    return float((np.asarray(f)[ok] - y[ok]).sum() / tot) if tot > 0 else float("nan")
