@@ -1,0 +1,1 @@
+"""Simulation, exact dynamic programming and learned policies for replenishment (no Django)."""
