@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -60,8 +60,21 @@ def _lock_stock_levels(pairs: list[tuple[Product, Warehouse]]) -> dict[tuple[int
     return {(p.pk, w.pk): _lock_stock_level(p, w) for p, w in ordered}
 
 
+# Namespace of our advisory locks (the first int of pg_advisory_xact_lock's two-int form).
+_CAPACITY_LOCK_SPACE = 0x57484341  # "WHCA"
+
+
 def _lock_warehouse(warehouse: Warehouse) -> Warehouse:
-    return Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    """Serialise capacity checks of one warehouse until the end of the transaction.
+
+    An advisory lock, not a row lock: every ledger insert takes a KEY SHARE lock on the
+    warehouse row it references, and PostgreSQL queues those behind a waiting FOR (NO KEY)
+    UPDATE, which deadlocks opposite transfers. SQLite serialises writers by itself.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CAPACITY_LOCK_SPACE, warehouse.pk])
+    return Warehouse.objects.get(pk=warehouse.pk)
 
 
 def units_in_warehouse(warehouse: Warehouse) -> int:
@@ -320,7 +333,7 @@ def create_purchase_order(
         expected_date = timezone.localdate() + timezone.timedelta(days=round(float(supplier.lead_time_mean_days)))
     with transaction.atomic():
         order = PurchaseOrder.objects.create(
-            number=f"tmp-{uuid.uuid4().hex}", supplier=supplier, warehouse=warehouse, expected_date=expected_date,
+            number=f"tmp-{uuid.uuid4().hex[:20]}", supplier=supplier, warehouse=warehouse, expected_date=expected_date,
             currency=supplier.currency, notes=notes,
             created_by=user if (user is not None and user.is_authenticated) else None,
         )

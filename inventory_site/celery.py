@@ -35,3 +35,18 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@app.task(name="stockcast.ping", acks_late=False)
+def ping(with_database: bool = False) -> dict:
+    """Answered by any worker: readiness probes and tests use it to see a worker is consuming."""
+    import socket
+
+    answer = {"pong": True, "worker": socket.gethostname()}
+    if with_database:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        answer["database"] = connection.settings_dict["NAME"]
+    return answer

@@ -1,0 +1,39 @@
+"""Suite-wide test set-up.
+
+The suite runs against whatever DATABASE_URL and CELERY_BROKER_URL say: unset, SQLite and eager
+tasks; set (as in CI), the real PostgreSQL and Redis. Tests that need a real service are marked
+and skip with a message that names the missing variable, so a skip is never silent.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("STOCKCAST_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+
+
+def using_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def using_redis() -> bool:
+    return os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
+    for item in items:
+        if "postgres" in item.keywords and not using_postgres():
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not using_redis():
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real data sets (../shared/data); tests that need them skip plainly when absent."""
+    if not DATA_DIR.is_dir():
+        pytest.skip(f"real data folder {DATA_DIR} is missing (set STOCKCAST_DATA_DIR)")
+    return DATA_DIR
