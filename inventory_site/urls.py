@@ -17,5 +17,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/", include("inventory_site.api_urls")),
     path("", include("inventory.urls")),
 ]
