@@ -36,6 +36,9 @@ app.conf.beat_schedule = {
 }
 app.autodiscover_tasks()
 
+# Task durations and failures for /metrics (signal handlers; imported for their side effect).
+from .observability import task_stats  # noqa: E402,F401
+
 
 @app.task(name="stockcast.ping", acks_late=False)
 def ping(with_database: bool = False) -> dict:

@@ -1,4 +1,11 @@
-"""Health checks: the only views, with the login page, that answer without authentication."""
+"""Health checks: the only views, with the login page and /metrics, that answer without login.
+
+/healthz: the process is alive. /readyz: each dependency checked and reported; 503 when the
+database or the broker is unreachable. Workers are reported but only fail readiness when
+READYZ_REQUIRE_WORKER is set: pages and reads keep working without them, so a worker outage
+should not take every web instance out of the load balancer.
+"""
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -8,20 +15,47 @@ from django.views.decorators.http import require_GET
 @login_not_required
 @require_GET
 def healthz(request):
-    """The process is alive and serving requests."""
     return JsonResponse({"status": "ok"})
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # any driver error means "not ready"
+        return f"error: {exc.__class__.__name__}"
+
+
+def check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "ok"  # tasks run in-process: there is no broker to reach
+    url = settings.CELERY_BROKER_URL
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+
+
+def check_workers() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "ok: in-process (eager)"
+    from inventory_site.celery import app
+
+    try:
+        replies = app.control.ping(timeout=1.0)
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return f"ok: {len(replies)} answering" if replies else "error: no worker answered"
 
 
 @login_not_required
 @require_GET
 def readyz(request):
-    """The database answers; 503 otherwise, so a load balancer takes this instance out."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any driver error means "not ready"
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    ready = all(value == "ok" for value in checks.values())
+    checks = {"database": check_database(), "broker": check_broker(), "workers": check_workers()}
+    required = ["database", "broker"] + (["workers"] if settings.READYZ_REQUIRE_WORKER else [])
+    ready = all(checks[name].startswith("ok") for name in required)
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

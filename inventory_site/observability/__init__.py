@@ -1,0 +1,1 @@
+"""Monitoring: request ids in logs, Prometheus metrics, Celery task statistics."""
