@@ -1,0 +1,110 @@
+"""Demand anomaly: a day's sales outside the forecast's p01-p99 band, or a robust z-score spike or
+drop against recent history; days explained by a known promotion or event (or an empty shelf for
+a drop) are reported as explained and never fire."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .base import Assessment, RuleInputError, Severity
+
+KIND = "demand_anomaly"
+
+
+@dataclass
+class AnomalyInput:
+    product_id: int
+    warehouse_id: int
+    history: pd.DataFrame                 # date, units, [on_promotion], [in_stock]: history AND the days checked
+    check_dates: list[date]               # the days to judge (usually the days imported since the last check)
+    band: pd.DataFrame | None = None      # date, p01, p99 from the forecast made before those days
+    promotion_dates: set = field(default_factory=set)  # planned promotions (inventory.Promotion)
+    event_dates: set = field(default_factory=set)      # calendar events the business told us about
+
+
+def _robust_stats(ref: np.ndarray) -> tuple[float, float]:
+    med = float(np.median(ref))
+    mad = float(np.median(np.abs(ref - med)))
+    # MAD is 0 for intermittent or very flat series; a Poisson-like floor (sqrt of the level)
+    # keeps a single extra unit from counting as a huge spike.
+    scale = max(1.4826 * mad, np.sqrt(max(med, 1.0)))
+    return med, scale
+
+
+def _shelf_empty(by_date: pd.DataFrame, d) -> bool:
+    if "in_stock" not in by_date.columns:
+        return False
+    v = by_date.loc[d, "in_stock"]
+    return v is not None and not pd.isna(v) and not bool(v)
+
+
+def assess_anomaly(x: AnomalyInput, *, z_threshold: float = 4.0, reference_days: int = 56,
+                   min_reference_days: int = 14, min_abs_deviation: float = 3.0) -> Assessment:
+    h = x.history
+    for col in ("date", "units"):
+        if col not in h.columns:
+            raise RuleInputError(f"history is missing column '{col}'")
+    h = h.copy()
+    h["date"] = pd.to_datetime(h["date"]).dt.date
+    h = h.sort_values("date")
+    promo = h["on_promotion"].fillna(False).astype(bool) if "on_promotion" in h else pd.Series(False, index=h.index)
+    known_promo = set(x.promotion_dates) | set(h.loc[promo.to_numpy(), "date"])
+    checks = sorted(set(x.check_dates))
+    if not checks:
+        raise RuleInputError("check_dates is empty: nothing to judge")
+    first = checks[0]
+    ref = h[(h["date"] < first) & ~h["date"].isin(known_promo) & ~h["date"].isin(x.event_dates)].tail(reference_days)
+    band = None
+    if x.band is not None and len(x.band):
+        band = x.band.assign(date=pd.to_datetime(x.band["date"]).dt.date).set_index("date")
+    if len(ref) < min_reference_days and band is None:
+        return Assessment(KIND, x.product_id, x.warehouse_id, None, message="Too little history to judge anomalies.",
+                          evidence={"reference_days": int(len(ref)), "needed": min_reference_days})
+    med, scale = _robust_stats(ref["units"].to_numpy(float)) if len(ref) else (np.nan, np.nan)
+    by_date = h.set_index("date")
+    unexplained, explained = [], []
+    for d in checks:
+        if d not in by_date.index:
+            continue
+        y = float(by_date.loc[d, "units"])
+        row = {"date": d.isoformat(), "units": y}
+        outlier = False
+        if band is not None and d in band.index:
+            lo, hi = float(band.loc[d, "p01"]), float(band.loc[d, "p99"])
+            row.update(test="forecast band", p01=lo, p99=hi)
+            outlier = y < lo or y > hi
+            direction = "spike" if y > hi else "drop"
+        elif np.isfinite(med):
+            z = (y - med) / scale
+            row.update(test="robust z", median=med, z=round(float(z), 2))
+            outlier = abs(z) >= z_threshold and abs(y - med) >= min_abs_deviation
+            direction = "spike" if z > 0 else "drop"
+        if not outlier:
+            continue
+        row["direction"] = direction
+        reason = None
+        if d in known_promo:
+            reason = "promotion"
+        elif d in x.event_dates:
+            reason = "event"
+        elif direction == "drop" and _shelf_empty(by_date, d):
+            reason = "out of stock"  # an empty shelf explains a drop in sales, not a drop in demand
+        if reason:
+            explained.append({**row, "explained_by": reason})
+        else:
+            unexplained.append(row)
+    evidence = {"anomalies": unexplained, "explained": explained, "z_threshold": z_threshold,
+                "reference_median": None if not np.isfinite(med) else med,
+                "reference_scale": None if not np.isfinite(scale) else round(float(scale), 3)}
+    if not unexplained:
+        return Assessment(KIND, x.product_id, x.warehouse_id, False, message="No unexplained demand anomaly.",
+                          evidence=evidence)
+    worst = unexplained[-1]
+    kinds = sorted({r["direction"] for r in unexplained})
+    message = (f"Unexplained demand {'/'.join(kinds)} on {len(unexplained)} day(s), latest {worst['date']}: "
+               f"{worst['units']:g} units ({worst['test']}); no promotion or event was known for it.")
+    severity = Severity.CRITICAL if len(unexplained) >= 3 else Severity.WARNING
+    return Assessment(KIND, x.product_id, x.warehouse_id, True, severity, message, evidence)
