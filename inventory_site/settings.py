@@ -40,10 +40,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "inventory",
     "forecasting",
     "replenishment",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +194,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "inventory_site.api_errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttles.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "write": env_str("API_THROTTLE_WRITE", "1200/min"),
+        "bulk": env_str("API_THROTTLE_BULK", "60/min"),
+        "live_forecast": env_str("API_THROTTLE_LIVE_FORECAST", "6000/min"),
+        "auth": env_str("API_THROTTLE_AUTH", "20/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stockcast API",

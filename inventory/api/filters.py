@@ -1,0 +1,141 @@
+"""django-filter sets of the inventory API. Products and warehouses are filtered by their external
+keys (sku, code), as the responses name them; ids work too where a client has them."""
+import django_filters as df
+from django.db.models import F, Q
+
+from inventory.models import (
+    Category,
+    MovementKind,
+    Product,
+    Promotion,
+    PurchaseOrder,
+    SalesDay,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
+
+
+class CategoryFilter(df.FilterSet):
+    parent = df.CharFilter(field_name="parent__code", help_text="Code of the parent category.")
+    root = df.BooleanFilter(field_name="parent", lookup_expr="isnull", help_text="true: top-level categories only.")
+    search = df.CharFilter(method="filter_search", help_text="Substring of the code or name.")
+
+    class Meta:
+        model = Category
+        fields = ["parent", "root"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class SupplierFilter(df.FilterSet):
+    search = df.CharFilter(method="filter_search", help_text="Substring of the code or name.")
+
+    class Meta:
+        model = Supplier
+        fields = ["active", "currency"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class WarehouseFilter(df.FilterSet):
+    class Meta:
+        model = Warehouse
+        fields = ["active", "allow_backorders"]
+
+
+class ProductFilter(df.FilterSet):
+    category = df.CharFilter(field_name="category__code", help_text="Category code.")
+    supplier = df.CharFilter(field_name="supplier__code", help_text="Supplier code.")
+    sku = df.CharFilter(field_name="sku", lookup_expr="iexact")
+    search = df.CharFilter(method="filter_search", help_text="Substring of the SKU, name or brand.")
+
+    class Meta:
+        model = Product
+        fields = ["category", "supplier", "sku", "brand", "active"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value) | Q(brand__icontains=value))
+
+
+class StockLevelFilter(df.FilterSet):
+    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
+    product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
+    below_reorder_point = df.BooleanFilter(
+        method="filter_below_reorder_point",
+        help_text="true: only rows whose available + on-order stock is at or below the reorder point of their "
+                  "reorder policy (rows without a policy are left out); false: the others.",
+    )
+    out_of_stock = df.BooleanFilter(method="filter_out_of_stock", help_text="true: on hand <= 0.")
+
+    class Meta:
+        model = StockLevel
+        fields = ["warehouse", "product"]
+
+    def filter_below_reorder_point(self, queryset, name, value):
+        below = Q(reorder_point__isnull=False) & Q(
+            reorder_point__gte=F("available_units") + F("on_order")
+        )
+        return queryset.filter(below) if value else queryset.exclude(below)
+
+    def filter_out_of_stock(self, queryset, name, value):
+        return queryset.filter(on_hand__lte=0) if value else queryset.filter(on_hand__gt=0)
+
+
+class StockMovementFilter(df.FilterSet):
+    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
+    product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
+    kind = df.ChoiceFilter(choices=MovementKind.choices)
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    reference = df.CharFilter()
+
+    class Meta:
+        model = StockMovement
+        fields = ["warehouse", "product", "kind", "reference"]
+
+
+class SalesDayFilter(df.FilterSet):
+    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
+    product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
+    date_from = df.DateFilter(field_name="date", lookup_expr="gte", help_text="First day (inclusive).")
+    date_to = df.DateFilter(field_name="date", lookup_expr="lte", help_text="Last day (inclusive).")
+
+    class Meta:
+        model = SalesDay
+        fields = ["warehouse", "product", "on_promotion"]
+
+
+class PromotionFilter(df.FilterSet):
+    product = df.CharFilter(field_name="products__sku", help_text="Promotions that include this SKU.")
+    warehouse = df.CharFilter(field_name="warehouses__code", help_text="Promotions running in this warehouse.")
+    active_on = df.DateFilter(method="filter_active_on", help_text="Promotions whose date range contains this day.")
+
+    class Meta:
+        model = Promotion
+        fields = ["status", "kind"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(start_date__lte=value, end_date__gte=value)
+
+    def filter_queryset(self, queryset):
+        # product/warehouse join across many-to-many tables: one row per promotion.
+        return super().filter_queryset(queryset).distinct()
+
+
+class PurchaseOrderFilter(df.FilterSet):
+    supplier = df.CharFilter(field_name="supplier__code", help_text="Supplier code.")
+    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
+    status = df.MultipleChoiceFilter(choices=PurchaseOrder.Status.choices)
+    product = df.CharFilter(method="filter_product", help_text="Orders with a line for this SKU.")
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["supplier", "warehouse", "status", "number"]
+
+    def filter_product(self, queryset, name, value):
+        return queryset.filter(lines__product__sku=value).distinct()

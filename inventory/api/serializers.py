@@ -1,0 +1,260 @@
+"""Serializers of the inventory API. Related objects are named by their external keys (sku,
+warehouse/supplier/category code), because that is what an integrating system knows; ids are
+returned too. Writes that touch stock go through inventory.services, never through save().
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inventory import services
+from inventory.models import (
+    Category,
+    MovementKind,
+    Product,
+    Promotion,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesDay,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
+
+
+def _active_slug(model, slug_field, **kwargs):
+    return serializers.SlugRelatedField(slug_field=slug_field, queryset=model.objects.all(), **kwargs)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = _active_slug(Category, "code", allow_null=True, required=False,
+                          help_text="Code of the parent category; empty for a root.")
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent"]
+
+    def validate(self, attrs):
+        parent = attrs.get("parent")
+        if parent is not None and self.instance is not None:
+            node = parent
+            while node is not None:  # refuse cycles: a category cannot sit under itself
+                if node.pk == self.instance.pk:
+                    raise serializers.ValidationError({"parent": "A category cannot be its own ancestor."})
+                node = node.parent
+        return attrs
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ["id", "code", "name", "email", "currency", "lead_time_mean_days", "lead_time_std_days",
+                  "min_order_qty", "active"]
+        extra_kwargs = {
+            "lead_time_mean_days": {"min_value": 0},
+            "lead_time_std_days": {"min_value": 0},
+        }
+
+
+class WarehouseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Warehouse
+        fields = ["id", "code", "name", "capacity_units", "allow_backorders", "active"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = _active_slug(Category, "code", allow_null=True, required=False, help_text="Category code.")
+    supplier = _active_slug(Supplier, "code", allow_null=True, required=False, help_text="Supplier code.")
+
+    class Meta:
+        model = Product
+        fields = ["id", "sku", "name", "description", "category", "supplier", "brand", "unit_cost", "price",
+                  "pack_size", "moq", "shelf_life_days", "active", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "unit_cost": {"min_value": 0},
+            "price": {"min_value": 0},
+            "pack_size": {"min_value": 1},
+        }
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    available = serializers.IntegerField(source="available_units", read_only=True,
+                                         help_text="On hand minus reserved.")
+    on_order = serializers.IntegerField(read_only=True, help_text="Units outstanding on open purchase orders.")
+    reorder_point = serializers.IntegerField(read_only=True, allow_null=True,
+                                             help_text="From the product x warehouse reorder policy, if any.")
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "product", "sku", "product_name", "warehouse", "on_hand", "reserved", "available", "on_order",
+                  "reorder_point", "backorders_allowed", "updated_at"]
+        read_only_fields = fields
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    purchase_order_line = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "product", "warehouse", "kind", "quantity", "balance_after", "reference", "idempotency_key",
+                  "purchase_order_line", "note", "created_at"]
+        read_only_fields = fields
+
+
+RECORDABLE_KINDS = [MovementKind.RECEIPT, MovementKind.SALE, MovementKind.RETURN, MovementKind.ADJUSTMENT]
+
+
+class StockMovementCreateSerializer(serializers.Serializer):
+    """A receipt, sale, return or adjustment. Transfers have their own endpoint (both sides move together)."""
+
+    product = _active_slug(Product, "sku", help_text="SKU of the product.")
+    warehouse = _active_slug(Warehouse, "code", help_text="Code of the warehouse.")
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in RECORDABLE_KINDS])
+    quantity = serializers.IntegerField(
+        min_value=-1_000_000_000, max_value=1_000_000_000,
+        help_text="Units: positive for receipt/sale/return; signed (non-zero) for an adjustment.",
+    )
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class StockTransferSerializer(serializers.Serializer):
+    product = _active_slug(Product, "sku")
+    source = _active_slug(Warehouse, "code", help_text="Warehouse the stock leaves.")
+    destination = _active_slug(Warehouse, "code", help_text="Warehouse the stock arrives in.")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class StockTransferResultSerializer(serializers.Serializer):
+    out = StockMovementSerializer()
+    into = StockMovementSerializer()
+
+
+class SalesDaySerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+
+    class Meta:
+        model = SalesDay
+        fields = ["id", "product", "warehouse", "date", "units", "returned_units", "revenue", "avg_price",
+                  "on_promotion", "in_stock"]
+        read_only_fields = fields
+
+
+class PromotionSerializer(serializers.ModelSerializer):
+    products = serializers.SlugRelatedField(slug_field="sku", many=True, queryset=Product.objects.all(),
+                                            help_text="SKUs on promotion.")
+    warehouses = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Warehouse.objects.all(),
+                                              help_text="Warehouse codes where it runs.")
+
+    class Meta:
+        model = Promotion
+        fields = ["id", "name", "products", "warehouses", "start_date", "end_date", "discount_pct", "kind", "status",
+                  "created_at"]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"discount_pct": {"min_value": 0, "max_value": 100}}
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": f"must be on or after start_date ({start})."})
+        return attrs
+
+
+class PurchaseOrderLineSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    quantity_outstanding = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = ["id", "product", "quantity_ordered", "quantity_received", "quantity_outstanding", "unit_cost"]
+        read_only_fields = fields
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    supplier = serializers.CharField(source="supplier.code", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    lines = PurchaseOrderLineSerializer(many=True, read_only=True)
+    total_cost = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["id", "number", "supplier", "warehouse", "status", "expected_date", "currency", "notes", "lines",
+                  "total_cost", "created_at", "approved_at", "sent_at", "received_at", "cancelled_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=16, decimal_places=4))
+    def get_total_cost(self, order) -> str:
+        # Sums the prefetched lines (order.total_cost would too, but we keep the format explicit).
+        total = sum((line.quantity_ordered * line.unit_cost for line in order.lines.all()), 0)
+        return f"{total:.4f}"
+
+
+class PurchaseOrderLineInputSerializer(serializers.Serializer):
+    product = _active_slug(Product, "sku")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False,
+                                         allow_null=True, help_text="Defaults to the product's unit cost.")
+
+
+class PurchaseOrderCreateSerializer(serializers.Serializer):
+    supplier = _active_slug(Supplier, "code")
+    warehouse = _active_slug(Warehouse, "code")
+    expected_date = serializers.DateField(required=False, allow_null=True,
+                                          help_text="Defaults to today + the supplier's mean lead time.")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    lines = PurchaseOrderLineInputSerializer(many=True, allow_empty=False, max_length=5000)
+
+    def validate_lines(self, lines):
+        seen = {}
+        for index, line in enumerate(lines):
+            sku = line["product"].sku
+            if sku in seen:
+                raise serializers.ValidationError(
+                    f"line {index + 1}: {sku} already appears on line {seen[sku] + 1}; merge the quantities."
+                )
+            seen[sku] = index
+        return lines
+
+    def create(self, validated):
+        return services.create_purchase_order(
+            supplier=validated["supplier"], warehouse=validated["warehouse"], user=self.context["request"].user,
+            expected_date=validated.get("expected_date"), notes=validated.get("notes", ""),
+            lines=[services.OrderLineRequest(line["product"], line["quantity"], line.get("unit_cost"))
+                   for line in validated["lines"]],
+        )
+
+
+class PurchaseOrderUpdateSerializer(serializers.ModelSerializer):
+    """Only the paperwork of an order can be edited; its status moves through the actions."""
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["expected_date", "notes"]
+
+    @transaction.atomic
+    def update(self, instance, validated):
+        return super().update(instance, validated)
+
+
+class ReceiveLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, help_text="Id of the order line.")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
+
+
+class ReceiveSerializer(serializers.Serializer):
+    lines = ReceiveLineSerializer(
+        many=True, required=False, allow_empty=False,
+        help_text="Quantities per line; omit to receive everything still outstanding.",
+    )

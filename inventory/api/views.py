@@ -1,0 +1,465 @@
+"""Views of the inventory API: thin; reads use selectors, writes use inventory.services."""
+from __future__ import annotations
+
+from django.db.models import IntegerField, Prefetch, Value
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from inventory import selectors, services
+from inventory.models import (
+    Category,
+    Product,
+    Promotion,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesDay,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
+from inventory_site.api_errors import Conflict
+from inventory_site.roles import PlannerWriteOrReadOnly
+
+from . import filters, serializers
+from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
+
+
+class ApiViewMixin:
+    """Pagination, throttles and the schema class every v1 view shares."""
+
+    pagination_class = StandardPagination
+    throttle_classes = [WriteRateThrottle]
+    schema = StockcastAutoSchema()
+    permission_classes = [PlannerWriteOrReadOnly]
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    name="Idempotency-Key", type=str, location=OpenApiParameter.HEADER, required=False,
+    description="Any unique string (≤ 200 characters), e.g. a UUID. Sending the same key again returns the "
+                "first result (200, header `Idempotent-Replayed: true`) and changes nothing; the same key with "
+                "a different request is refused with 409 `idempotency_conflict`.",
+)
+IDEMPOTENCY_KEY_MAX = 190  # model allows 200; transfers add ":out"/":in", receipts ":<line id>"
+
+
+def idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationError({"Idempotency-Key": f"at most {IDEMPOTENCY_KEY_MAX} characters, got {len(key)}."})
+    return key
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+class CatalogueViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    permission_classes = [CatalogueWrite]
+    lookup_value_regex = r"[0-9]+"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List categories", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One category", tags=["catalogue"]),
+    create=extend_schema(summary="Create a category", tags=["catalogue"], examples=[
+        OpenApiExample("Sub-category", value={"code": "FOODS_1", "name": "Foods 1", "parent": "FOODS"},
+                       request_only=True)]),
+    update=extend_schema(summary="Replace a category", tags=["catalogue"]),
+    partial_update=extend_schema(summary="Change a category", tags=["catalogue"]),
+    destroy=extend_schema(summary="Delete a category (admin; 409 while products use it)", tags=["catalogue"],
+                          responses={204: None, 409: error_response("Still referenced by products or children.")}),
+)
+class CategoryViewSet(CatalogueViewSet):
+    queryset = Category.objects.select_related("parent")
+    serializer_class = serializers.CategorySerializer
+    filterset_class = filters.CategoryFilter
+    ordering_fields = ["code", "name", "id"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List suppliers", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One supplier", tags=["catalogue"]),
+    create=extend_schema(summary="Create a supplier", tags=["catalogue"], examples=[
+        OpenApiExample("Supplier", request_only=True, value={
+            "code": "ACME", "name": "Acme Foods", "email": "orders@acme.example", "currency": "GBP",
+            "lead_time_mean_days": "6.5", "lead_time_std_days": "1.2", "min_order_qty": 24})]),
+    update=extend_schema(summary="Replace a supplier", tags=["catalogue"]),
+    partial_update=extend_schema(summary="Change a supplier", tags=["catalogue"]),
+    destroy=extend_schema(summary="Delete a supplier (admin; 409 while in use)", tags=["catalogue"],
+                          responses={204: None, 409: error_response("Still referenced by products or orders.")}),
+)
+class SupplierViewSet(CatalogueViewSet):
+    queryset = Supplier.objects.all()
+    serializer_class = serializers.SupplierSerializer
+    filterset_class = filters.SupplierFilter
+    ordering_fields = ["code", "name", "lead_time_mean_days", "id"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List warehouses", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One warehouse", tags=["catalogue"]),
+    create=extend_schema(summary="Create a warehouse", tags=["catalogue"], examples=[
+        OpenApiExample("Warehouse", request_only=True, value={
+            "code": "CA_1", "name": "California 1", "capacity_units": 250000, "allow_backorders": False})]),
+    update=extend_schema(summary="Replace a warehouse", tags=["catalogue"]),
+    partial_update=extend_schema(summary="Change a warehouse", tags=["catalogue"]),
+)
+class WarehouseViewSet(CatalogueViewSet):
+    """Warehouses are deactivated (`active: false`), never deleted: the ledger refers to them."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = Warehouse.objects.all()
+    serializer_class = serializers.WarehouseSerializer
+    filterset_class = filters.WarehouseFilter
+    ordering_fields = ["code", "name", "id"]
+
+    def perform_update(self, serializer):
+        warehouse = serializer.instance
+        if serializer.validated_data.get("allow_backorders") is False and warehouse.allow_backorders:
+            negative = warehouse.stock_levels.filter(on_hand__lt=0).count()
+            if negative:
+                raise Conflict(
+                    f"Warehouse {warehouse.code} has {negative} product(s) with negative stock; receive or adjust "
+                    "them to zero or more before turning backorders off.",
+                    code="negative_stock", fields={"allow_backorders": False, "negative_rows": negative},
+                )
+        serializer.save()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One product", tags=["catalogue"]),
+    create=extend_schema(summary="Create a product", tags=["catalogue"], examples=[
+        OpenApiExample("Product", request_only=True, value={
+            "sku": "FOODS_1_001", "name": "Oat biscuits 200 g", "category": "FOODS_1", "supplier": "ACME",
+            "unit_cost": "0.8200", "price": "1.4900", "pack_size": 12, "moq": 24})]),
+    update=extend_schema(summary="Replace a product", tags=["catalogue"]),
+    partial_update=extend_schema(summary="Change a product", tags=["catalogue"]),
+)
+class ProductViewSet(CatalogueViewSet):
+    """Products are deactivated (`active: false`), never deleted: the ledger and history refer to them."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = Product.objects.select_related("category", "supplier")
+    serializer_class = serializers.ProductSerializer
+    filterset_class = filters.ProductFilter
+    ordering_fields = ["sku", "name", "price", "unit_cost", "updated_at", "id"]
+
+
+# --- stock ------------------------------------------------------------------------------------
+
+
+def stock_levels_queryset():
+    """Stock levels with on_order, available and reorder_point, in one query whatever the page size."""
+    queryset = selectors.stock_levels_with_on_order()
+    try:
+        from replenishment.api.stock import annotate_reorder_point
+    except ImportError:  # replenishment has no policies yet: no reorder point to compare against
+        return queryset.annotate(reorder_point=Value(None, output_field=IntegerField()))
+    return annotate_reorder_point(queryset)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stock levels (on hand, reserved, available, on order)", tags=["stock"]),
+    retrieve=extend_schema(summary="One stock level", tags=["stock"]),
+)
+class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Read-only: stock changes only through movements, transfers and purchase-order receipts."""
+
+    serializer_class = serializers.StockLevelSerializer
+    filterset_class = filters.StockLevelFilter
+    ordering_fields = ["on_hand", "reserved", "available_units", "on_order", "updated_at", "id"]
+    ordering = ["warehouse__code", "product__sku"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return stock_levels_queryset()
+
+
+MOVEMENT_EXAMPLES = [
+    OpenApiExample("Sale of 3 units", request_only=True,
+                   value={"product": "FOODS_1_001", "warehouse": "CA_1", "kind": "sale", "quantity": 3,
+                          "reference": "order 10045"}),
+    OpenApiExample("Stock count correction", request_only=True,
+                   value={"product": "FOODS_1_001", "warehouse": "CA_1", "kind": "adjustment", "quantity": -2,
+                          "note": "2 damaged"}),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The stock ledger (newest first)", tags=["stock"]),
+    retrieve=extend_schema(summary="One ledger line", tags=["stock"]),
+)
+class StockMovementViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Append-only: movements are created (through the ledger service), never changed or deleted."""
+
+    queryset = StockMovement.objects.select_related("product", "warehouse")
+    serializer_class = serializers.StockMovementSerializer
+    filterset_class = filters.StockMovementFilter
+    ordering_fields = ["created_at", "id", "quantity"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.StockMovementCreateSerializer
+        if self.action == "transfer":
+            return serializers.StockTransferSerializer
+        return serializers.StockMovementSerializer
+
+    @extend_schema(
+        summary="Record a receipt, sale, return or adjustment",
+        tags=["stock"],
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.StockMovementCreateSerializer,
+        responses={
+            201: serializers.StockMovementSerializer,
+            200: OpenApiResponse(serializers.StockMovementSerializer, description="Replay of an Idempotency-Key."),
+            409: error_response("Not enough stock, warehouse capacity exceeded, or the key was used differently."),
+        },
+        examples=MOVEMENT_EXAMPLES,
+    )
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = idempotency_key(request)
+        replay = bool(key) and StockMovement.objects.filter(idempotency_key=key).exists()
+        movement = services.record_movement(
+            product=data.validated_data["product"], warehouse=data.validated_data["warehouse"],
+            kind=data.validated_data["kind"], quantity=data.validated_data["quantity"],
+            reference=data.validated_data["reference"], note=data.validated_data["note"],
+            idempotency_key=key, user=request.user,
+        )
+        body = serializers.StockMovementSerializer(movement).data
+        if replay:
+            return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move stock between two warehouses (both ledger lines or neither)",
+        tags=["stock"],
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.StockTransferSerializer,
+        responses={
+            201: serializers.StockTransferResultSerializer,
+            200: OpenApiResponse(serializers.StockTransferResultSerializer, description="Replay of a key."),
+            409: error_response("Not enough stock at the source or no room at the destination."),
+        },
+        examples=[OpenApiExample("Transfer", request_only=True, value={
+            "product": "FOODS_1_001", "source": "CA_1", "destination": "CA_2", "quantity": 40})],
+    )
+    @action(detail=False, methods=["post"])
+    def transfer(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = idempotency_key(request)
+        replay = bool(key) and StockMovement.objects.filter(idempotency_key=f"{key}:out").exists()
+        result = services.transfer_stock(
+            product=data.validated_data["product"], source=data.validated_data["source"],
+            destination=data.validated_data["destination"], quantity=data.validated_data["quantity"],
+            reference=data.validated_data["reference"], note=data.validated_data["note"],
+            idempotency_key=key, user=request.user,
+        )
+        body = serializers.StockTransferResultSerializer({"out": result.out, "into": result.into}).data
+        if replay:
+            return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- sales and promotions ---------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Daily sales history (write it with POST /api/v1/sales/bulk/)", tags=["sales"]),
+    retrieve=extend_schema(summary="One product x warehouse x day", tags=["sales"]),
+)
+class SalesDayViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = SalesDay.objects.select_related("product", "warehouse")
+    serializer_class = serializers.SalesDaySerializer
+    filterset_class = filters.SalesDayFilter
+    ordering_fields = ["date", "units", "revenue", "id"]
+    ordering = ["-date", "id"]
+    lookup_value_regex = r"[0-9]+"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List promotions", tags=["sales"]),
+    retrieve=extend_schema(summary="One promotion", tags=["sales"]),
+    create=extend_schema(summary="Plan a promotion", tags=["sales"], examples=[
+        OpenApiExample("Promotion", request_only=True, value={
+            "name": "Biscuits 20% off", "products": ["FOODS_1_001"], "warehouses": ["CA_1", "CA_2"],
+            "start_date": "2026-12-01", "end_date": "2026-12-14", "discount_pct": "20.00",
+            "kind": "price_discount"})]),
+    update=extend_schema(summary="Replace a promotion", tags=["sales"]),
+    partial_update=extend_schema(summary="Change a promotion", tags=["sales"]),
+    destroy=extend_schema(summary="Delete a promotion (admin)", tags=["sales"]),
+)
+class PromotionViewSet(CatalogueViewSet):
+    queryset = Promotion.objects.prefetch_related(
+        Prefetch("products", queryset=Product.objects.only("id", "sku")),
+        Prefetch("warehouses", queryset=Warehouse.objects.only("id", "code")),
+    )
+    serializer_class = serializers.PromotionSerializer
+    filterset_class = filters.PromotionFilter
+    ordering_fields = ["start_date", "end_date", "discount_pct", "id"]
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+
+# --- purchase orders --------------------------------------------------------------------------
+
+ORDER_EDITABLE = {PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.APPROVED, PurchaseOrder.Status.SENT}
+STATE_CONFLICT = error_response("The order is not in a state that allows this action (e.g. receiving a cancelled "
+                                "order, approving a sent one).")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List purchase orders", tags=["purchase orders"]),
+    retrieve=extend_schema(summary="One purchase order with its lines", tags=["purchase orders"]),
+    update=extend_schema(summary="Change the expected date or notes", tags=["purchase orders"],
+                         request=serializers.PurchaseOrderUpdateSerializer,
+                         responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT}),
+    partial_update=extend_schema(summary="Change the expected date or notes", tags=["purchase orders"],
+                                 request=serializers.PurchaseOrderUpdateSerializer,
+                                 responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT}),
+)
+class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.PurchaseOrderSerializer
+    filterset_class = filters.PurchaseOrderFilter
+    ordering_fields = ["created_at", "expected_date", "number", "id"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        lines = PurchaseOrderLine.objects.select_related("product").order_by("id")
+        return PurchaseOrder.objects.select_related("supplier", "warehouse").prefetch_related(
+            Prefetch("lines", queryset=lines)
+        )
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return serializers.PurchaseOrderUpdateSerializer
+        if self.action == "create":
+            return serializers.PurchaseOrderCreateSerializer
+        if self.action == "receive":
+            return serializers.ReceiveSerializer
+        return serializers.PurchaseOrderSerializer
+
+    def _detail(self, order, code=status.HTTP_200_OK):
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(serializers.PurchaseOrderSerializer(order).data, status=code)
+
+    @extend_schema(
+        summary="Create a draft purchase order", tags=["purchase orders"],
+        request=serializers.PurchaseOrderCreateSerializer, responses={201: serializers.PurchaseOrderSerializer},
+        examples=[OpenApiExample("Order", request_only=True, value={
+            "supplier": "ACME", "warehouse": "CA_1", "expected_date": "2026-12-10", "notes": "weekly",
+            "lines": [{"product": "FOODS_1_001", "quantity": 48}, {"product": "FOODS_1_002", "quantity": 24,
+                                                                     "unit_cost": "1.1000"}]})],
+    )
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(data.save(), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        order = self.get_object()
+        if order.status not in ORDER_EDITABLE:
+            raise Conflict(
+                f"Purchase order {order.number} is {order.get_status_display().lower()}; its paperwork can no "
+                "longer be changed.", code="invalid_transition", fields={"status": order.status},
+            )
+        data = self.get_serializer(order, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        data.save()
+        return self._detail(order)
+
+    def _transition(self, request, service):
+        order = self.get_object()
+        return self._detail(service(order, user=request.user))
+
+    @extend_schema(summary="Approve a draft order", tags=["purchase orders"], request=None,
+                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(request, services.approve_purchase_order)
+
+    @extend_schema(summary="Mark an approved order as sent to the supplier", tags=["purchase orders"], request=None,
+                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        return self._transition(request, services.send_purchase_order)
+
+    @extend_schema(summary="Cancel an order that has received nothing", tags=["purchase orders"], request=None,
+                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition(request, services.cancel_purchase_order)
+
+    @extend_schema(
+        summary="Book goods received (all outstanding, or given quantities per line)", tags=["purchase orders"],
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.ReceiveSerializer,
+        responses={200: serializers.PurchaseOrderSerializer,
+                   409: error_response("Order not receivable (draft/cancelled/received) or more than outstanding.")},
+        examples=[OpenApiExample("Part delivery", request_only=True, value={"lines": [{"line": 17, "quantity": 12}]}),
+                  OpenApiExample("Everything outstanding", request_only=True, value={})],
+    )
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        order = self.get_object()
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = idempotency_key(request)
+        requested = data.validated_data.get("lines")
+        quantities = None
+        if requested is not None:
+            quantities = {}
+            for index, item in enumerate(requested):
+                if item["line"] in quantities:
+                    raise ValidationError({"lines": [f"line {item['line']} appears twice (item {index + 1})."]})
+                quantities[item["line"]] = item["quantity"]
+        if key is None:
+            services.receive_purchase_order(order, quantities, user=request.user)
+        else:
+            _receive_idempotently(order, quantities, key, request.user)
+        return self._detail(order)
+
+
+def _receive_idempotently(order, quantities, key, user):
+    """Like services.receive_purchase_order, with one ledger key per line derived from the request key,
+    so that a retried delivery booking is recognised line by line and nothing is received twice."""
+    from django.db import transaction
+
+    from inventory.errors import InvalidQuantity, InvalidTransition
+
+    with transaction.atomic():
+        lines = list(order.lines.select_related("product").order_by("product_id"))
+        by_id = {line.pk: line for line in lines}
+        if quantities is None:
+            replayed = StockMovement.objects.filter(purchase_order_line__order=order,
+                                                    idempotency_key__startswith=f"{key}:").exists()
+            if replayed:
+                return
+            quantities = {line.pk: line.quantity_outstanding for line in lines if line.quantity_outstanding > 0}
+        unknown = set(quantities) - set(by_id)
+        if unknown:
+            raise InvalidQuantity(f"Lines {sorted(unknown)} do not belong to {order.number}.", lines=sorted(unknown))
+        if not quantities:
+            raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
+        for line in lines:
+            if quantities.get(line.pk):
+                services.receive_purchase_order_line(line, quantities[line.pk], user=user,
+                                                     idempotency_key=f"{key}:{line.pk}")
+
