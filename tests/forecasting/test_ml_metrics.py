@@ -1,0 +1,95 @@
+"""Metrics against values worked out by hand."""
+import numpy as np
+import pytest
+
+from forecasting.ml import metrics as M
+from forecasting.ml.classify import adi_cv2, classify_one
+
+
+def test_mase_and_rmsse_by_hand():
+    # history 1,3,2,4: one-step naive errors 2,1,2 -> MAE scale 5/3, MSE scale (4+1+4)/3 = 3
+    ins = np.array([[1.0, 3.0, 2.0, 4.0]])
+    y = np.array([[2.0, 4.0]])
+    f = np.array([[3.0, 2.0]])  # errors 1, 2
+    assert M.mase(y, f, ins)[0] == pytest.approx((3 / 2) / (5 / 3))
+    assert M.rmsse(y, f, ins)[0] == pytest.approx(np.sqrt((5 / 2) / 3))
+
+
+def test_leading_nan_is_ignored_in_scale():
+    ins = np.array([[np.nan, np.nan, 1.0, 3.0, 2.0, 4.0]])
+    y, f = np.array([[2.0, 4.0]]), np.array([[3.0, 2.0]])
+    assert M.rmsse(y, f, ins)[0] == pytest.approx(np.sqrt((5 / 2) / 3))
+
+
+def test_tiny_wrmsse_by_hand():
+    # series A: history 0,2,0,2 (diff^2 = 4,4,4 -> scale 4), price 1; last 2 days sell 0+2 = $2
+    # series B: history 1,1,2,2 (diff^2 = 0,1,0 -> scale 1/3), price 3; last 2 days sell 2+2 -> $12
+    ins = np.array([[0, 2, 0, 2], [1, 1, 2, 2]], float)
+    price = np.array([[1, 1, 1, 1], [3, 3, 3, 3]], float)
+    y = np.array([[2, 0], [2, 3]], float)
+    f = np.array([[0, 0], [2, 2]], float)
+    w = M.m5_weights(ins, price, window=2)
+    assert w == pytest.approx([2 / 14, 12 / 14])
+    # RMSSE A = sqrt(((4+0)/2)/4) = sqrt(0.5); B = sqrt(((0+1)/2)/(1/3)) = sqrt(1.5)
+    r = M.rmsse(y, f, ins)
+    assert r == pytest.approx([np.sqrt(0.5), np.sqrt(1.5)])
+    assert M.wrmsse(y, f, ins, w) == pytest.approx(2 / 14 * np.sqrt(0.5) + 12 / 14 * np.sqrt(1.5))
+
+
+def test_wrmsse_skips_flat_history_and_renormalises():
+    ins = np.array([[5, 5, 5], [1, 2, 1]], float)  # first has no variation: RMSSE undefined
+    y, f = np.array([[5.0], [2.0]]), np.array([[4.0], [1.0]])
+    w = np.array([0.5, 0.5])
+    assert np.isnan(M.rmsse(y, f, ins)[0])
+    assert M.wrmsse(y, f, ins, w) == pytest.approx(M.rmsse(y, f, ins)[1])
+
+
+def test_weights_fall_back_to_units_without_price():
+    ins = np.array([[1, 3], [0, 1]], float)
+    assert M.m5_weights(ins, None, window=2) == pytest.approx([4 / 5, 1 / 5])
+
+
+def test_pinball_by_hand():
+    y = np.array([[10.0]])
+    q = np.array([[[8.0, 12.0]]])  # p10 = 8 (under by 2), p90 = 12 (over by 2)
+    # p10: 0.1*2 = 0.2; p90: (0.9-1)*(10-12) = 0.2
+    assert M.pinball(y, q, [0.1, 0.9]) == pytest.approx([0.2, 0.2])
+    q2 = np.array([[[12.0, 8.0]]])  # p10 over by 2 -> 0.9*2 = 1.8; p90 under by 2 -> 0.9*2 = 1.8
+    assert M.pinball(y, q2, [0.1, 0.9]) == pytest.approx([1.8, 1.8])
+
+
+def test_scaled_pinball_divides_by_naive_mae():
+    ins = np.array([[0.0, 2.0, 0.0]])  # naive MAE = 2
+    y = np.array([[10.0]])
+    q = np.array([[[8.0, 12.0]]])
+    assert M.scaled_pinball(y, q, [0.1, 0.9], ins) == pytest.approx(0.2 / 2)
+
+
+def test_coverage_counts_ties_and_skips_nan():
+    y = np.array([[0.0, 5.0, 9.0, np.nan]])
+    lo = np.array([[0.0, 1.0, 1.0, 0.0]])
+    hi = np.array([[0.0, 4.0, 9.0, 1.0]])
+    assert M.coverage(y, lo, hi) == pytest.approx(2 / 3)
+
+
+def test_bias_sign():
+    assert M.bias(np.array([10.0, 10.0]), np.array([12.0, 10.0])) == pytest.approx(0.1)
+    assert M.bias(np.array([10.0]), np.array([5.0])) == pytest.approx(-0.5)
+
+
+@pytest.mark.parametrize("series,expected", [
+    ([3, 4, 3, 4, 3, 4], "smooth"),            # ADI 1, CV2 small
+    ([1, 10, 1, 12, 1, 9], "erratic"),         # ADI 1, CV2 large
+    ([0, 0, 5, 0, 0, 5, 0, 0, 6], "intermittent"),
+    ([0, 0, 1, 0, 0, 20, 0, 0, 2], "lumpy"),
+    ([0, 0, 0], "no_demand"),
+])
+def test_demand_classes(series, expected):
+    assert classify_one(np.array(series, float)) == expected
+
+
+def test_adi_cv2_by_hand():
+    adi, cv2 = adi_cv2(np.array([0, 0, 5, 0, 0, 5, 0, 0, 6.0]))
+    assert adi == pytest.approx(9 / 3)
+    nz = np.array([5, 5, 6.0])
+    assert cv2 == pytest.approx(nz.var() / nz.mean() ** 2)
