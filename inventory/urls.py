@@ -1,8 +1,25 @@
+"""Staff pages. The page code lives in inventory/ui/, one module per page family."""
 from django.urls import include, path
 
-from . import views
+from .ui import dashboard, orders, placeholders, products, promotions
+
+ui_patterns = [
+    path("products/", products.product_list, name="products"),
+    path("products/<str:sku>/", products.product_detail, name="product"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:pk>/", orders.order_detail, name="order"),
+    path("orders/<int:pk>/receive/", orders.order_receive, name="order-receive"),
+    path("orders/<int:pk>/<str:action>/", orders.order_action, name="order-action"),
+    path("suggestions/", placeholders.suggestion_list, name="suggestions"),
+    path("promotions/", promotions.promotion_list, name="promotions"),
+    path("promotions/plan/", promotions.promotion_planner, name="promotion-planner"),
+    path("promotions/<int:pk>/", promotions.promotion_detail, name="promotion"),
+    path("alerts/", placeholders.alert_list, name="alerts"),
+    path("forecasts/", placeholders.run_list, name="runs"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.dashboard, name="home"),
+    path("", include((ui_patterns, "ui"))),
     path("imports/", include("inventory.import_urls")),
 ]

@@ -1,0 +1,66 @@
+"""Template helpers for the staff UI: roles, query strings that keep filters, number formats."""
+from decimal import Decimal
+
+from django import template
+from django.utils.http import urlencode
+
+from inventory_site.roles import can_plan as _can_plan
+
+register = template.Library()
+
+
+@register.filter
+def can_plan(user) -> bool:
+    return _can_plan(user)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (e.g. page=2), keeping the filters."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.filter
+def percent(value, digits: int = 1) -> str:
+    """0.9731 -> '97.3 %'; None -> an em dash (a figure that cannot be computed is not zero)."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{int(digits)}f} %"
+
+
+@register.filter
+def money(value) -> str:
+    """A whole-unit amount with thousands separators: 12345.6 -> '12,346'."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value):,.0f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def path_exists(path: str) -> bool:
+    """Whether a page is mounted at `path` (used to link pages that other features add)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+@register.simple_tag(takes_context=True)
+def nav_class(context, prefix: str, exact: bool = False) -> str:
+    path = context["request"].path
+    active = path == prefix if exact else path.startswith(prefix)
+    return 'aria-current="page"' if active else ""

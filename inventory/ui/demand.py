@@ -1,0 +1,65 @@
+"""Demand class of each product (smooth, erratic, intermittent, lumpy, no demand).
+
+Classified with forecasting.ml.classify (Syntetos-Boylan-Croston cut-offs) over the last
+CLASS_WINDOW_DAYS of recorded sales, all warehouses together. Days without a SalesDay row
+inside a product's selling span count as zero demand. The whole-catalogue result is cached
+until the sales data changes, so the products list can filter on it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, Sum
+
+from forecasting.ml.classify import CLASSES, classify_one
+from inventory.models import SalesDay
+
+CLASS_WINDOW_DAYS = 365
+_CACHE_SECONDS = 600
+
+
+def _compute(product_ids=None) -> dict[int, str]:
+    stats = SalesDay.objects.aggregate(latest=Max("date"))
+    latest = stats["latest"]
+    if latest is None:
+        return {}
+    start = latest - timedelta(days=CLASS_WINDOW_DAYS - 1)
+    rows = SalesDay.objects.filter(date__range=(start, latest))
+    if product_ids is not None:
+        rows = rows.filter(product_id__in=product_ids)
+    first_seen = dict(rows.values("product_id").annotate(first=Min("date")).values_list("product_id", "first"))
+    daily = defaultdict(dict)
+    for product_id, day, units in (
+        rows.filter(units__gt=0).values("product_id", "date").annotate(u=Sum("units")).values_list("product_id", "date", "u")
+    ):
+        daily[product_id][day] = units
+    classes = {}
+    for product_id, first in first_seen.items():
+        span = (latest - first).days + 1
+        history = np.zeros(span)
+        for day, units in daily.get(product_id, {}).items():
+            history[(day - first).days] = units
+        classes[product_id] = classify_one(history)
+    return classes
+
+
+def demand_classes() -> dict[int, str]:
+    """Class of every product that has sales in the window (cached until sales change)."""
+    fingerprint = SalesDay.objects.aggregate(n=Count("id"), latest=Max("date"), last_id=Max("id"))
+    key = f"stockcast:ui:demand-classes:{fingerprint['n']}:{fingerprint['latest']}:{fingerprint['last_id']}"
+    classes = cache.get(key)
+    if classes is None:
+        classes = _compute()
+        cache.set(key, classes, _CACHE_SECONDS)
+    return classes
+
+
+def demand_classes_for(product_ids) -> dict[int, str]:
+    """Classes of a few products (one page of a list, one product page) without the cache."""
+    return _compute(list(product_ids))
+
+
+CLASS_CHOICES = [(c, c.replace("_", " ").capitalize()) for c in CLASSES]

@@ -1,0 +1,172 @@
+"""Stock health of every product x warehouse, from stock, open orders and recent sales.
+
+These are the figures behind the dashboard and the products list's risk filter. The demand
+rate is the mean daily units sold over the last WINDOW_DAYS days of recorded sales (the window
+ends on the latest sales date in the database, so a historical data set still gives a
+meaningful picture). Definitions, so that every page agrees:
+
+- fill rate: units sold / (units sold + units lost), where units lost on a day marked out of
+  stock (SalesDay.in_stock is False) are estimated by the series' mean on its in-stock days;
+- stockout days: product x warehouse days marked out of stock in the window;
+- at risk: the inventory position (available + on order) covers less than the supplier's
+  mean lead time at the current demand rate, i.e. a stockout is expected before an order
+  placed today could arrive;
+- overstock: units beyond OVERSTOCK_DAYS of demand at the current rate, valued at unit cost
+  (all of the stock when nothing sold in the window).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+
+from inventory.models import SalesDay, StockLevel
+from inventory.selectors import stock_levels_with_on_order
+
+WINDOW_DAYS = 28
+OVERSTOCK_DAYS = 90
+DEFAULT_LEAD_TIME_DAYS = 7  # products without a supplier: a week, the supplier model's default
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def sales_window(days: int = WINDOW_DAYS) -> Window | None:
+    """The last `days` days of recorded sales, or None when there are no sales at all."""
+    latest = SalesDay.objects.aggregate(latest=Max("date"))["latest"]
+    if latest is None:
+        return None
+    return Window(start=latest - timedelta(days=days - 1), end=latest)
+
+
+@dataclass
+class SeriesHealth:
+    level: StockLevel
+    units_sold: int
+    stockout_days: int
+    lost_units: float
+    lead_time_days: float
+
+    @property
+    def daily_rate(self) -> float:
+        return self.units_sold / WINDOW_DAYS
+
+    @property
+    def position(self) -> int:
+        return self.level.available_units + self.level.on_order
+
+    @property
+    def days_of_cover(self) -> float | None:
+        return None if self.daily_rate <= 0 else self.position / self.daily_rate
+
+    @property
+    def at_risk(self) -> bool:
+        cover = self.days_of_cover
+        return cover is not None and cover < self.lead_time_days
+
+    @property
+    def overstock_units(self) -> int:
+        excess = self.level.on_hand - self.daily_rate * OVERSTOCK_DAYS
+        return max(int(excess), 0)
+
+    @property
+    def overstock_value(self) -> Decimal:
+        return self.overstock_units * self.level.product.unit_cost
+
+
+def _sales_by_series(window: Window, warehouse=None, product_ids=None) -> dict[tuple[int, int], dict]:
+    rows = SalesDay.objects.filter(date__range=(window.start, window.end))
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    if product_ids is not None:
+        rows = rows.filter(product_id__in=product_ids)
+    rows = rows.values("product_id", "warehouse_id").annotate(
+        units_total=Sum("units"),
+        units_in_stock=Sum("units", filter=~Q(in_stock=False)),
+        days_in_stock=Count("id", filter=~Q(in_stock=False)),
+        stockout_days=Count("id", filter=Q(in_stock=False)),
+    )
+    return {(r["product_id"], r["warehouse_id"]): r for r in rows}
+
+
+def series_health(warehouse=None, product=None, product_ids=None) -> list[SeriesHealth]:
+    """Health of every stock level (optionally of one warehouse, product or set of products)."""
+    window = sales_window()
+    levels = stock_levels_with_on_order().select_related("product__supplier")
+    if warehouse is not None:
+        levels = levels.filter(warehouse=warehouse)
+    if product is not None:
+        product_ids = [product.pk]
+    if product_ids is not None:
+        levels = levels.filter(product_id__in=product_ids)
+    sales = _sales_by_series(window, warehouse, product_ids) if window else {}
+    result = []
+    for level in levels:
+        row = sales.get((level.product_id, level.warehouse_id))
+        supplier = level.product.supplier
+        lead = float(supplier.lead_time_mean_days) if supplier else DEFAULT_LEAD_TIME_DAYS
+        lost = 0.0
+        if row and row["stockout_days"] and row["days_in_stock"]:
+            lost = row["stockout_days"] * (row["units_in_stock"] or 0) / row["days_in_stock"]
+        result.append(
+            SeriesHealth(
+                level=level,
+                units_sold=int(row["units_total"] or 0) if row else 0,
+                stockout_days=int(row["stockout_days"]) if row else 0,
+                lost_units=lost,
+                lead_time_days=lead,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    window: Window | None
+    units_sold: int
+    lost_units: float
+    stockout_days: int
+    series_with_stockouts: int
+
+    @property
+    def fill_rate(self) -> float | None:
+        demand = self.units_sold + self.lost_units
+        return None if demand <= 0 else self.units_sold / demand
+
+
+def service_figures() -> ServiceFigures:
+    """Fill rate and stockout days over the window, over every series that sold in it.
+
+    Computed from SalesDay alone (not from stock levels) so that history imported without a
+    stock record still counts.
+    """
+    window = sales_window()
+    if window is None:
+        return ServiceFigures(None, 0, 0.0, 0, 0)
+    sold = lost = 0.0
+    stockout_days = series = 0
+    for row in _sales_by_series(window).values():
+        sold += row["units_total"] or 0
+        stockout_days += row["stockout_days"]
+        if row["stockout_days"]:
+            series += 1
+            if row["days_in_stock"]:
+                lost += row["stockout_days"] * (row["units_in_stock"] or 0) / row["days_in_stock"]
+    return ServiceFigures(window, int(sold), lost, stockout_days, series)
+
+
+def stock_value() -> Decimal:
+    """Value at unit cost of all positive stock."""
+    total = Decimal("0")
+    for on_hand, cost in StockLevel.objects.filter(on_hand__gt=0).values_list("on_hand", "product__unit_cost"):
+        total += on_hand * cost
+    return total

@@ -1,0 +1,44 @@
+"""The figures behind the dashboard, checked against hand-computed values of the `shop` fixture."""
+from decimal import Decimal
+
+import pytest
+
+from inventory.ui import health
+
+pytestmark = pytest.mark.django_db
+
+
+def test_service_figures_estimate_lost_units_on_stockout_days(shop):
+    figures = health.service_figures()
+    assert figures.window.end == shop["end"] and figures.window.days == 28
+    # mug: 26 days x 10 sold, 2 stockout days -> 20 lost; lamp: 28 sold, none lost.
+    assert figures.units_sold == 260 + 28
+    assert figures.lost_units == pytest.approx(20.0)
+    assert figures.stockout_days == 2 and figures.series_with_stockouts == 1
+    assert figures.fill_rate == pytest.approx(288 / 308)
+
+
+def test_risk_and_overstock_per_series(shop):
+    rows = {r.level.product.sku: r for r in health.series_health()}
+    mug, lamp = rows["MUG-1"], rows["LAMP-1"]
+    assert mug.daily_rate == pytest.approx(260 / 28)
+    assert mug.at_risk and not lamp.at_risk  # 40 / 9.3 = 4.3 days < 7-day lead time
+    assert lamp.overstock_units == 500 - 90  # 90 days at 1/day
+    assert lamp.overstock_value == Decimal("4100")
+    assert mug.overstock_units == 0
+
+
+def test_open_orders_count_in_the_position(shop):
+    from inventory.services import OrderLineRequest, approve_purchase_order, create_purchase_order
+
+    order = create_purchase_order(supplier=shop["supplier"], warehouse=shop["warehouse"],
+                                  lines=[OrderLineRequest(shop["mug"], 100)])
+    assert next(r for r in health.series_health() if r.level.product.sku == "MUG-1").at_risk  # drafts do not count
+    approve_purchase_order(order)
+    mug = next(r for r in health.series_health() if r.level.product.sku == "MUG-1")
+    assert mug.position == 140 and not mug.at_risk
+
+
+def test_no_sales_gives_no_fill_rate(db):
+    assert health.service_figures().fill_rate is None
+    assert health.stock_value() == 0
