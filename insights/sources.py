@@ -1,0 +1,126 @@
+"""Where the stock rules get demand quantiles from: pluggable, so alerts work before a model exists.
+
+A source answers ``daily_quantiles(pairs, start, horizon)`` with, per (product_id, warehouse_id),
+``QuantileRows(values [H, Q], levels, name)``; and ``band(pairs, dates)`` with the forecast's
+p01/p99 for past days (None when it has none). The default is the stored forecasts of the
+forecasting app when it has any, else the empirical distribution of recent sales.
+Set ``INSIGHTS_QUANTILE_SOURCE`` (dotted path to a class) to use another.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+
+from inventory.models import SalesDay
+
+from .rules.base import DEFAULT_LEVELS
+
+
+@dataclass
+class QuantileRows:
+    values: np.ndarray
+    levels: tuple
+    name: str
+
+
+class HistoryQuantileSource:
+    """Empirical daily quantiles of the last ``window`` days of sales (promotion days excluded).
+
+    Honest fallback, not a forecast: no trend, season or promotion plan. Evidence says so.
+    """
+
+    name = "history"
+
+    def __init__(self, window: int = 56, min_days: int = 7):
+        self.window, self.min_days = window, min_days
+
+    def daily_quantiles(self, pairs, start: date, horizon: int) -> dict:
+        if not pairs:
+            return {}
+        products = {p for p, _ in pairs}
+        warehouses = {w for _, w in pairs}
+        rows = pd.DataFrame.from_records(SalesDay.objects.filter(
+            product_id__in=products, warehouse_id__in=warehouses, on_promotion=False,
+            date__gte=start - timedelta(days=self.window), date__lt=start,
+        ).values("product_id", "warehouse_id", "date", "units"))
+        out = {}
+        if rows.empty:
+            return out
+        for (p, w), g in rows.groupby(["product_id", "warehouse_id"]):
+            if (p, w) not in pairs:
+                continue
+            # Days without a row are days without sales.
+            days = (start - max(g["date"].min(), start - timedelta(days=self.window))).days
+            units = np.concatenate([g["units"].to_numpy(float), np.zeros(max(days - len(g), 0))])
+            if len(units) < self.min_days:
+                continue
+            q = np.quantile(units, DEFAULT_LEVELS)
+            out[(p, w)] = QuantileRows(np.tile(q, (horizon, 1)), DEFAULT_LEVELS, self.name)
+        return out
+
+    def band(self, pairs, dates) -> dict:
+        return {}
+
+
+class ForecastRowsSource:
+    """The forecasting app's current stored forecasts (forecasting.selectors), when they exist."""
+
+    name = "forecast"
+
+    def __init__(self):
+        self.selectors = importlib.import_module("forecasting.selectors")
+
+    def daily_quantiles(self, pairs, start, horizon) -> dict:
+        fn = getattr(self.selectors, "current_quantiles", None)
+        if fn is None:
+            return {}
+        return {k: QuantileRows(np.asarray(v.values if hasattr(v, "values") else v, float),
+                                tuple(getattr(v, "levels", DEFAULT_LEVELS)), self.name)
+                for k, v in fn(pairs, start, horizon).items()}
+
+    def band(self, pairs, dates) -> dict:
+        fn = getattr(self.selectors, "quantile_band", None)
+        return fn(pairs, dates) if fn else {}
+
+
+class LayeredSource:
+    """The first source that has an answer for a pair wins (forecast, then history)."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def daily_quantiles(self, pairs, start, horizon) -> dict:
+        out, left = {}, set(pairs)
+        for s in self.sources:
+            if not left:
+                break
+            got = s.daily_quantiles(left, start, horizon)
+            out.update(got)
+            left -= set(got)
+        return out
+
+    def band(self, pairs, dates) -> dict:
+        for s in self.sources:
+            got = s.band(pairs, dates)
+            if got:
+                return got
+        return {}
+
+
+def default_source():
+    path = getattr(settings, "INSIGHTS_QUANTILE_SOURCE", None)
+    if path:
+        module, _, cls = path.rpartition(".")
+        return getattr(importlib.import_module(module), cls)()
+    layers = []
+    try:
+        layers.append(ForecastRowsSource())
+    except ImportError:
+        pass
+    layers.append(HistoryQuantileSource())
+    return LayeredSource(*layers)

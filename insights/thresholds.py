@@ -1,0 +1,31 @@
+"""Threshold lookup: most specific AlertThreshold scope first, then wider ones, then defaults."""
+from __future__ import annotations
+
+from .models import DEFAULT_THRESHOLDS, AlertThreshold
+
+
+class ThresholdBook:
+    """All thresholds loaded once per check run (a handful of rows), resolved per subject."""
+
+    def __init__(self):
+        self.rows = {t.scope: t for t in AlertThreshold.objects.all()}
+
+    def for_subject(self, warehouse_id=None, category_id=None) -> dict:
+        scopes = []
+        if warehouse_id and category_id:
+            scopes.append(f"warehouse:{warehouse_id}/category:{category_id}")
+        if category_id:
+            scopes.append(f"category:{category_id}")
+        if warehouse_id:
+            scopes.append(f"warehouse:{warehouse_id}")
+        scopes.append("global")
+        out = {}
+        for name, default in DEFAULT_THRESHOLDS.items():
+            value = default
+            for scope in scopes:
+                row = self.rows.get(scope)
+                if row is not None and getattr(row, name) is not None:
+                    value = getattr(row, name)
+                    break
+            out[name] = float(value) if value is not None and name != "stale_after_days" else value
+        return out

@@ -1,0 +1,152 @@
+"""The checks: read the database, run the pure rules, apply their verdicts as alerts.
+
+Called by the Celery tasks (hourly by beat, after every import and every forecast run) and
+usable directly (tests, management shell). Each check returns ApplyReport.as_dict().
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pandas as pd
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from inventory.models import Promotion, SalesDay, Warehouse
+from inventory.selectors import stock_levels_with_on_order
+
+from . import services
+from .rules import (
+    AnomalyInput, OverstockInput, StaleInput, StockoutInput,
+    assess_anomaly, assess_overstock, assess_stale, assess_stockout,
+)
+from .rules.drift import DriftInput, assess_drift
+from .sources import default_source
+from .thresholds import ThresholdBook
+
+DEFAULT_LEAD_TIME_DAYS = 7.0
+
+
+def _today(today):
+    return today or timezone.localdate()
+
+
+def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> dict:
+    """Stock-out risk and overstock for every active product x warehouse with a stock row."""
+    today = _today(today)
+    source = source or default_source()
+    book = ThresholdBook()
+    levels = stock_levels_with_on_order().filter(product__active=True, warehouse__active=True) \
+        .select_related("product__supplier")
+    if warehouse_ids:
+        levels = levels.filter(warehouse_id__in=warehouse_ids)
+    levels = list(levels)
+    leads = {}
+    for lv in levels:
+        sup = lv.product.supplier
+        mean = float(sup.lead_time_mean_days) if sup else DEFAULT_LEAD_TIME_DAYS
+        std = float(sup.lead_time_std_days) if sup else 0.0
+        leads[(lv.product_id, lv.warehouse_id)] = (mean, std)
+    horizon = max([math.ceil(m + 2 * s) + 1 for m, s in leads.values()] + [28])
+    quantiles = source.daily_quantiles({k for k in leads}, today, horizon)
+    verdicts = []
+    for lv in levels:
+        key = (lv.product_id, lv.warehouse_id)
+        q = quantiles.get(key)
+        if q is None:
+            continue  # no forecast and too little history: no opinion, leave any alert as it is
+        th = book.for_subject(lv.warehouse_id, lv.product.category_id)
+        p = lv.product
+        mean, std = leads[key]
+        verdicts.append(assess_stockout(
+            StockoutInput(p.pk, lv.warehouse_id, available=lv.available_units, on_order=lv.on_order,
+                          lead_time_days=mean, lead_time_std_days=std, daily_quantiles=q.values,
+                          unit_margin=float(p.price - p.unit_cost), levels=q.levels, source=q.name),
+            probability=th["stockout_probability"], critical_probability=th["stockout_critical_probability"],
+            critical_margin=th["stockout_critical_margin"], seed=p.pk * 7919 + lv.warehouse_id))
+        verdicts.append(assess_overstock(
+            OverstockInput(p.pk, lv.warehouse_id, on_hand=lv.on_hand, daily_demand=q.values.mean(axis=1),
+                           unit_cost=float(p.unit_cost), shelf_life_days=p.shelf_life_days, source=q.name),
+            max_days_cover=th["overstock_days_cover"], min_value=th["overstock_min_value"]))
+    return services.apply_assessments(verdicts).as_dict()
+
+
+def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:
+    """(product_id, warehouse_id) -> set of dates covered by a non-cancelled promotion."""
+    out: dict = {}
+    promos = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
+        start_date__lte=end, end_date__gte=start).prefetch_related("products", "warehouses")
+    for promo in promos:
+        days = [promo.start_date + timedelta(i) for i in range((promo.end_date - promo.start_date).days + 1)]
+        for p in promo.products.all():
+            if p.pk not in product_ids:
+                continue
+            for w in promo.warehouses.all():
+                if w.pk in warehouse_ids:
+                    out.setdefault((p.pk, w.pk), set()).update(days)
+    return out
+
+
+def check_anomalies(today: date | None = None, days: int = 7, reference_days: int = 56, source=None,
+                    event_dates: set | None = None) -> dict:
+    """Demand anomalies on the last ``days`` days of every series that has sales in them."""
+    today = _today(today)
+    source = source or default_source()
+    start = today - timedelta(days=days)
+    frame = pd.DataFrame.from_records(SalesDay.objects.filter(
+        date__gte=start - timedelta(days=reference_days), date__lt=today,
+    ).values("product_id", "warehouse_id", "date", "units", "on_promotion", "in_stock",
+             "product__category_id"))
+    if frame.empty:
+        return services.ApplyReport().as_dict()
+    recent = frame[frame["date"] >= start]
+    pairs = set(zip(recent["product_id"], recent["warehouse_id"]))
+    promos = promotion_dates({p for p, _ in pairs}, {w for _, w in pairs}, start - timedelta(days=reference_days),
+                             today)
+    check_days = [start + timedelta(i) for i in range(days)]
+    bands = source.band(pairs, check_days)
+    book = ThresholdBook()
+    verdicts = []
+    for (p, w), g in frame.groupby(["product_id", "warehouse_id"]):
+        if (p, w) not in pairs:
+            continue
+        # A day without a row inside the covered span sold nothing: fill it, or zeros never count.
+        span = pd.DataFrame({"date": [g["date"].min() + timedelta(i)
+                                      for i in range((today - g["date"].min()).days)]})
+        h = span.merge(g, on="date", how="left").fillna({"units": 0, "on_promotion": False})
+        th = book.for_subject(w, g["product__category_id"].iloc[0])
+        verdicts.append(assess_anomaly(
+            AnomalyInput(int(p), int(w), h, check_days, band=bands.get((p, w)),
+                         promotion_dates=promos.get((p, w), set()), event_dates=event_dates or set()),
+            z_threshold=th["anomaly_z"], reference_days=reference_days))
+    return services.apply_assessments(verdicts).as_dict()
+
+
+def check_stale(today: date | None = None) -> dict:
+    today = _today(today)
+    book = ThresholdBook()
+    last = dict(SalesDay.objects.values("warehouse_id").annotate(last=Max("date")).values_list("warehouse_id", "last"))
+    verdicts = []
+    for wh in Warehouse.objects.filter(active=True):
+        th = book.for_subject(wh.pk, None)
+        verdicts.append(assess_stale(StaleInput(wh.pk, last.get(wh.pk), today),
+                                     max_gap_days=int(th["stale_after_days"])))
+    # A deactivated warehouse is not expected to send sales: close what it had open.
+    for wh in Warehouse.objects.filter(active=False).filter(Q(alerts__kind="stale_data")).distinct():
+        verdicts.append(assess_stale(StaleInput(wh.pk, today, today)))
+    return services.apply_assessments(verdicts).as_dict()
+
+
+def check_drift(inputs: list[DriftInput] | None = None) -> dict:
+    """Forecast drift for the current model; ``inputs`` default to forecasting's accuracy summary."""
+    from .integration import drift_inputs
+
+    inputs = drift_inputs() if inputs is None else inputs
+    th = ThresholdBook().for_subject(None, None)
+    verdicts = [assess_drift(x, margin=th["drift_margin"]) for x in inputs]
+    return services.apply_assessments(verdicts).as_dict()
+
+
+def run_all(today: date | None = None) -> dict:
+    return {"stock": check_stock(today), "anomaly": check_anomalies(today), "stale": check_stale(today),
+            "drift": check_drift()}

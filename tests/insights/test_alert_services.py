@@ -1,0 +1,158 @@
+"""Alert storage: de-duplication, auto-resolution, acknowledge / resolve, thresholds, DB checks."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from insights import services, watch
+from insights.errors import AlertTransitionError
+from insights.models import Alert, AlertThreshold
+from insights.rules import Assessment
+from inventory.models import Promotion, SalesDay, StockLevel
+from tests.factories import make_category, make_product, make_supplier, make_warehouse
+
+pytestmark = pytest.mark.django_db
+
+
+def firing(product, warehouse, severity="warning", kind="stockout_risk", msg="low"):
+    return Assessment(kind, product.pk if product else None, warehouse.pk, True, severity, msg, {"p": 0.3})
+
+
+def cleared(product, warehouse, kind="stockout_risk"):
+    return Assessment(kind, product.pk if product else None, warehouse.pk, False, message="ok")
+
+
+def test_repeat_checks_update_one_alert():
+    p, w = make_product(), make_warehouse()
+    services.apply_assessments([firing(p, w)])
+    report = services.apply_assessments([firing(p, w, severity="critical", msg="lower")])
+    assert report.as_dict()["updated"] == 1 and report.as_dict()["opened"] == 0
+    alert = Alert.objects.get()
+    assert (alert.occurrences, alert.severity, alert.message) == (2, "critical", "lower")
+    # another warehouse is another subject
+    services.apply_assessments([firing(p, make_warehouse())])
+    assert Alert.objects.count() == 2
+
+
+def test_database_refuses_a_second_active_alert_for_the_same_subject():
+    p, w = make_product(), make_warehouse()
+    Alert.objects.create(kind="overstock", product=p, warehouse=w, message="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(kind="overstock", product=p, warehouse=w, message="b")
+    # warehouse-level subjects (product NULL) are de-duplicated too
+    Alert.objects.create(kind="stale_data", warehouse=w, message="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(kind="stale_data", warehouse=w, message="b")
+
+
+def test_auto_resolve_and_reopen_after_clearing():
+    p, w = make_product(), make_warehouse()
+    services.apply_assessments([firing(p, w)])
+    rep = services.apply_assessments([cleared(p, w)])
+    assert rep.as_dict()["resolved"] == 1
+    first = Alert.objects.get()
+    assert first.status == "resolved" and first.auto_resolved and first.resolved_at
+    # clearing again changes nothing; firing again opens a new alert, the old one stays as history
+    assert services.apply_assessments([cleared(p, w)]).as_dict()["resolved"] == 0
+    services.apply_assessments([firing(p, w)])
+    assert Alert.objects.filter(status="open").count() == 1 and Alert.objects.count() == 2
+
+
+def test_hold_verdict_leaves_alert_alone():
+    p, w = make_product(), make_warehouse()
+    services.apply_assessments([firing(p, w, kind="forecast_drift")])
+    services.apply_assessments([Assessment("forecast_drift", p.pk, w.pk, None)])
+    assert Alert.objects.get().status == "open"
+
+
+def test_acknowledge_then_resolve_with_who_and_when():
+    user = get_user_model().objects.create_user("pat", password="x" * 12)
+    p, w = make_product(), make_warehouse()
+    alert, _ = services.raise_or_update(firing(p, w))
+    services.acknowledge(alert.pk, user, "ordering more")
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.acknowledged_by == user and alert.acknowledged_at
+    with pytest.raises(AlertTransitionError, match="only an open alert"):
+        services.acknowledge(alert.pk, user)
+    # an acknowledged alert is still the active one: a check updates it rather than opening another
+    services.apply_assessments([firing(p, w)])
+    assert Alert.objects.count() == 1 and Alert.objects.get().occurrences == 2
+    services.resolve(alert.pk, user, "done")
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.resolved_by == user and not alert.auto_resolved
+    with pytest.raises(AlertTransitionError, match="already resolved"):
+        services.resolve(alert.pk, user)
+
+
+def test_thresholds_most_specific_scope_wins():
+    from insights.thresholds import ThresholdBook
+
+    cat, w = make_category(), make_warehouse()
+    AlertThreshold.objects.create(overstock_days_cover=120)
+    AlertThreshold.objects.create(warehouse=w, overstock_days_cover=60, anomaly_z=5)
+    AlertThreshold.objects.create(category=cat, overstock_days_cover=30)
+    book = ThresholdBook()
+    assert book.for_subject(w.pk, cat.pk)["overstock_days_cover"] == 30
+    assert book.for_subject(w.pk, None)["overstock_days_cover"] == 60
+    assert book.for_subject(w.pk, cat.pk)["anomaly_z"] == 5   # inherited from the warehouse row
+    assert book.for_subject(None, None)["overstock_days_cover"] == 120
+    assert book.for_subject(None, None)["stockout_probability"] == 0.2   # default
+
+
+def _sales(product, warehouse, days, level, today, promo_on=()):
+    SalesDay.objects.bulk_create([
+        SalesDay(product=product, warehouse=warehouse, date=today - timedelta(days=d), units=level,
+                 on_promotion=(today - timedelta(days=d)) in promo_on)
+        for d in range(1, days + 1)])
+
+
+def test_check_stock_from_history_raises_and_clears_stockout():
+    today = date(2026, 5, 1)
+    sup = make_supplier(lead_time_mean_days=Decimal("10"))
+    p, w = make_product(supplier=sup), make_warehouse()
+    _sales(p, w, 30, 10, today)                       # 10 a day, 100 over the lead time
+    StockLevel.objects.create(product=p, warehouse=w, on_hand=40)
+    watch.check_stock(today)
+    alert = Alert.objects.get(kind="stockout_risk")
+    assert alert.evidence["forecast_source"] == "history" and alert.status == "open"
+    StockLevel.objects.filter(product=p).update(on_hand=400)
+    watch.check_stock(today)
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.auto_resolved
+    # 400 units at 10 a day is 40 days of cover: under the 90-day default, so no overstock...
+    assert not Alert.objects.filter(kind="overstock").exists()
+    # ...but over a 30-day limit set for this warehouse
+    AlertThreshold.objects.create(warehouse=w, overstock_days_cover=30)
+    watch.check_stock(today)
+    assert Alert.objects.get(kind="overstock").evidence["days_of_cover"] == pytest.approx(40, abs=1)
+
+
+def test_check_stale_per_warehouse():
+    today = date(2026, 5, 1)
+    p, fresh, stale = make_product(), make_warehouse(), make_warehouse()
+    SalesDay.objects.create(product=p, warehouse=fresh, date=today - timedelta(days=1), units=1)
+    SalesDay.objects.create(product=p, warehouse=stale, date=today - timedelta(days=5), units=1)
+    watch.check_stale(today)
+    assert list(Alert.objects.values_list("warehouse_id", flat=True)) == [stale.pk]
+    SalesDay.objects.create(product=p, warehouse=stale, date=today, units=1)
+    watch.check_stale(today)
+    assert not Alert.objects.filter(status="open").exists()
+
+
+def test_check_anomalies_skips_a_known_promotion():
+    today = date(2026, 5, 1)
+    p, w = make_product(), make_warehouse()
+    _sales(p, w, 60, 10, today)
+    SalesDay.objects.filter(product=p, date=today - timedelta(days=1)).update(units=90)
+    promo = Promotion.objects.create(name="May", start_date=today - timedelta(days=2), end_date=today)
+    promo.products.add(p)
+    promo.warehouses.add(w)
+    watch.check_anomalies(today)
+    assert not Alert.objects.exists()
+    promo.status = Promotion.Status.CANCELLED
+    promo.save()
+    watch.check_anomalies(today)
+    alert = Alert.objects.get(kind="demand_anomaly")
+    assert alert.evidence["anomalies"][0]["units"] == 90
