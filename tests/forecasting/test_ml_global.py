@@ -1,0 +1,162 @@
+"""The global model on small generated panels: shapes, leakage, reproducibility, save/load,
+fine-tuning, cold start, explanations, bad input.  Embeddings are off except in one test."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from forecasting.ml.base import QUANTILES
+from forecasting.ml.data import DataError, panel_from_long
+from forecasting.ml.explain import COMPONENTS, explain
+from forecasting.ml.train import GlobalForecaster, TrainConfig
+
+from ._synth import make_panel
+
+H = 7
+
+
+def small(arch="tide", pretrain=True, seed=0, **kw):
+    tc = TrainConfig(seed=seed, max_epochs=2, batches_per_epoch=4, pretrain_epochs=1, batch_size=64, device="cpu")
+    return GlobalForecaster(H, context=21, arch=arch, pretrain=pretrain, use_text=False, hidden=32, train=tc, **kw)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return make_panel()
+
+
+@pytest.fixture(scope="module")
+def fitted(panel):
+    torch.set_num_threads(1)
+    return small().fit(panel, 130)
+
+
+def test_forecast_shape_and_quantile_order(fitted, panel):
+    fc = fitted.predict(panel, 130, H)
+    assert fc.mean.shape == (8, H) and fc.quantiles.shape == (8, H, len(QUANTILES))
+    assert np.all(np.diff(fc.quantiles, axis=-1) >= 0) and np.all(fc.quantiles >= 0)
+    frame = fc.to_frame()
+    assert list(frame.columns[:3]) == ["unique_id", "ds", "mean"] and "p01" in frame and "p99" in frame
+    assert frame["ds"].min() == panel.dates[130]
+
+
+def test_no_leakage_future_demand_does_not_move_the_forecast(fitted, panel):
+    base = fitted.predict(panel, 130, H)
+    altered = panel.truncate(panel.n_obs)
+    altered.y = panel.y.copy()
+    altered.y[:, 130:] = altered.y[:, 130:] * 10 + 50   # the future, wildly changed
+    moved = fitted.predict(altered, 130, H)
+    np.testing.assert_array_equal(base.mean, moved.mean)
+    np.testing.assert_array_equal(base.quantiles, moved.quantiles)
+    # and the past does move it (the test can fail)
+    past = panel.truncate(panel.n_obs)
+    past.y = panel.y.copy()
+    past.y[:, 100:130] *= 5
+    assert not np.allclose(fitted.predict(past, 130, H).mean, base.mean)
+
+
+def test_training_ignores_days_after_the_end(panel):
+    a = small().fit(panel, 120)
+    changed = panel.truncate(panel.n_obs)
+    changed.y = panel.y.copy()
+    changed.y[:, 120:] = 99.0
+    b = small().fit(changed, 120)
+    np.testing.assert_allclose(a.predict(panel, 120, H).mean, b.predict(panel, 120, H).mean)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(panel):
+    a = small(seed=1).fit(panel, 120).predict(panel, 120, H)
+    b = small(seed=1).fit(panel, 120).predict(panel, 120, H)
+    c = small(seed=2).fit(panel, 120).predict(panel, 120, H)
+    np.testing.assert_array_equal(a.mean, b.mean)
+    np.testing.assert_array_equal(a.quantiles, b.quantiles)
+    assert not np.allclose(a.mean, c.mean)
+
+
+def test_save_load_roundtrip_gives_identical_forecasts(fitted, panel):
+    blob = fitted.to_bytes()
+    back = GlobalForecaster.from_bytes(blob)
+    np.testing.assert_array_equal(back.predict(panel, 130, H).mean, fitted.predict(panel, 130, H).mean)
+    art = fitted.to_artifact()
+    for key in ("weights", "model_config", "features", "data_window", "metrics", "device", "seconds"):
+        assert key in art
+    assert art["data_window"]["end"] == str(panel.dates[129].date())
+    with pytest.raises(DataError):
+        GlobalForecaster.from_artifact({"format": "something else"})
+
+
+def test_finetune_starts_from_previous_weights_and_grows_vocabulary(fitted):
+    bigger = make_panel(n=10, seed=3)  # two products the previous version never saw
+    ft = small().fit(bigger, 140, init_from=fitted)
+    assert ft.parent["data_window"] == fitted.data_window
+    assert len(ft.item_vocab) == len(fitted.item_vocab) + 2
+    old = fitted.net.state_dict()["dense.weight"]
+    new = ft.net.state_dict()["dense.weight"]
+    # close to the previous weights (a few small steps), not a fresh random init
+    fresh = small(seed=5).fit(bigger, 140).net.state_dict()["dense.weight"]
+    assert (new - old).abs().mean() < (fresh - old).abs().mean()
+    assert np.isfinite(ft.predict(bigger, 140, H).mean).all()
+
+
+def test_lstm_architecture_trains_and_predicts(panel):
+    m = small(arch="lstm").fit(panel, 120)
+    fc = m.predict(panel, 120, H)
+    assert np.isfinite(fc.mean).all() and m.net.cfg.arch == "lstm"
+
+
+def test_cold_start_product_without_history(fitted, panel):
+    new = panel.subset(np.array([1, 2]))
+    new.ids = np.array(["brand_new_1", "brand_new_2"], dtype=object)
+    new.y = new.y.copy()
+    new.y[:, :] = np.nan   # no history at all
+    fc = fitted.predict(new, 130, H)
+    assert np.isfinite(fc.mean).all() and (fc.mean > 0).all()
+    forced = fitted.predict_cold(panel, 130)
+    assert forced.mean.shape == (8, H)
+
+
+def test_explanation_parts_add_up_to_the_forecast(fitted, panel):
+    ex = explain(fitted, panel.truncate(130), 130)
+    total = ex[list(COMPONENTS)].sum(axis=1)
+    np.testing.assert_allclose(total, ex["mean"], rtol=1e-4, atol=1e-4)
+    assert len(ex) == 8 * H
+
+
+def test_bad_input_gives_clear_errors_or_forecasts(fitted, panel):
+    with pytest.raises(DataError, match="empty"):
+        panel_from_long(pd.DataFrame(columns=["unique_id", "ds", "y"]))
+    one_day = panel_from_long(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"], "y": [3]}))
+    with pytest.raises(DataError, match="at least"):
+        small().fit(one_day)
+    # a fitted model forecasts a single-day history (and an all-zero one) without crashing
+    fc = fitted.predict(one_day)
+    assert fc.mean.shape == (1, H) and np.isfinite(fc.mean).all()
+    zeros = panel.truncate(panel.n_obs)
+    zeros.y = np.zeros_like(panel.y)
+    assert np.isfinite(fitted.predict(zeros, 130, H).mean).all()
+    with pytest.raises(DataError, match="no observed demand"):
+        small().fit(panel.truncate(0), 130)
+    nanprice = panel.truncate(panel.n_obs)
+    nanprice.price = np.full_like(panel.price, np.nan)
+    assert np.isfinite(small().fit(nanprice, 120).predict(nanprice, 120, H).mean).all()
+    with pytest.raises(DataError, match="horizon"):
+        fitted.predict(panel, 120, H + 1)
+
+
+def test_text_embeddings_on_a_handful_of_texts(tmp_path, monkeypatch):
+    monkeypatch.setenv("STOCKCAST_CACHE_DIR", str(tmp_path))
+    from forecasting.ml.text import embed_texts
+    e = embed_texts(["red ceramic coffee mug", "blue ceramic tea cup", "garden hose 20m", ""])
+    assert e.shape == (4, 384) and np.all(e[3] == 0)
+    assert e[0] @ e[1] > e[0] @ e[2]
+    again = embed_texts(["red ceramic coffee mug"])  # from the cache
+    np.testing.assert_allclose(again[0], e[0], rtol=1e-6)
+    assert len(list((tmp_path / "text_emb").glob("*.npy"))) == 3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_training_step_on_cuda(panel):
+    tc = TrainConfig(max_epochs=1, batches_per_epoch=2, pretrain_epochs=1, batch_size=64, device="cuda")
+    m = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 120)
+    assert next(m.net.parameters()).is_cuda and m.report.device.startswith("cuda")
+    assert np.isfinite(m.predict(panel, 120, H).mean).all()
