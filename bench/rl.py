@@ -37,8 +37,9 @@ def simulate(policy, demand: np.ndarray, L: int, p: float, warmup: int, tile: in
     """Per-episode mean cost of ``policy`` on the demand matrix (episodes, warmup+periods),
     replicated ``tile`` times (for grids: tile g uses episodes [g*E, (g+1)*E))."""
     E = demand.shape[0]
-    mat = np.tile(demand, (tile, 1))
-    sim = InventorySimulator(E * tile, ReplayDemand(mat), H, p, L, max_lead_time=max(L, 1))
+    rows = np.tile(np.arange(E), tile)
+    sim = InventorySimulator(E * tile, ReplayDemand(demand, rows=rows), H, p, L,
+                             max_lead_time=max(L, 1))
     sim.reset(on_hand=int(MEAN * (L + 1)))
     total = np.zeros(E * tile)
     for t in range(demand.shape[1]):

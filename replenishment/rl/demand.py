@@ -51,18 +51,29 @@ class QuantileDemand:
 
 
 class ReplayDemand:
-    """Replays a demand matrix (n, T): real history or pre-drawn common random numbers."""
+    """Replays a demand matrix (n, T): real history or pre-drawn common random numbers.
 
-    def __init__(self, matrix, start: int = 0):
+    ``rows`` (optional, one per episode) maps episodes to matrix rows, so a grid of policies
+    can share the same paths without copying the matrix."""
+
+    def __init__(self, matrix, start: int = 0, rows=None):
         m = np.asarray(matrix)
         if m.ndim != 2:
             raise ValueError("matrix must be 2-D (series, periods)")
-        check_nonnegative("matrix", m)
-        self.matrix = np.rint(m).astype(np.int64)
+        if np.issubdtype(m.dtype, np.integer):
+            if m.size and m.min() < 0:
+                raise ValueError("matrix must be >= 0")
+            self.matrix = m
+        else:
+            check_nonnegative("matrix", m)
+            self.matrix = np.rint(m).astype(np.int64)
         self.start = int(start)
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
 
     def draw(self, rng, t, n):
         col = self.start + t
         if col >= self.matrix.shape[1]:
             raise IndexError(f"replayed history has {self.matrix.shape[1]} periods; period {col} asked")
+        if self.rows is not None:
+            return self.matrix[self.rows, col]
         return self.matrix[:n, col]

@@ -95,6 +95,15 @@ def solve_lost_sales(lead_time: int, shortage_cost: float, holding_cost: float =
         raise ValueError("pmf must be non-negative and sum to 1")
     mean_d = float((np.arange(pmf.size) * pmf).sum())
     U = default_max_position(mean_d, L, h, p) if max_position is None else int(max_position)
+    x0s = np.arange(U + 1)
+    if L == 0:   # pairs (y, z) with y + z = x0
+        expected_entries = int(((x0s + 1) ** 2).sum())
+    else:        # x0, then L coordinates (x1..x_{L-1}, z) with sum <= U - x0
+        expected_entries = int(sum((x0 + 1) * math.comb(U - x0 + L, L) for x0 in x0s))
+    if expected_entries > max_entries:
+        raise ValueError(f"lead_time L={L} is too large for exact value iteration here: "
+                         f"{expected_entries:,} transition entries (limit {max_entries:,}; "
+                         f"the state space grows like U^L/L! with U={U})")
     t0 = time.perf_counter()
     cost = _period_cost(pmf, U, h, p)
     W = _leftover_weights(pmf, U)
