@@ -96,7 +96,7 @@
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,
         interaction: {mode: "index", intersect: false},
-        scales: {x: {ticks: {maxTicksLimit: 8}}, y: {title: {display: true, text: "units available"}}}
+        scales: {x: {ticks: {maxTicksLimit: 8}}, y: {title: {display: true, text: "units (below 0 = shortfall)"}}}
       }
     });
   }
