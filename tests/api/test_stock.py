@@ -1,0 +1,158 @@
+"""Stock levels (read, filters, no N+1), the ledger through the API, Idempotency-Key, transfers."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from inventory import services
+from inventory.models import StockLevel, StockMovement
+from tests.factories import make_product, make_supplier, make_warehouse
+
+pytestmark = pytest.mark.django_db
+
+
+def _stock(n, warehouse=None):
+    warehouse = warehouse or make_warehouse()
+    for _ in range(n):
+        services.receive(make_product(), warehouse, 10)
+    return warehouse
+
+
+def test_stock_levels_show_available_and_on_order(viewer_client):
+    warehouse, product = make_warehouse(code="WS"), make_product(sku="ST-1")
+    services.receive(product, warehouse, 20)
+    services.reserve_stock(product, warehouse, 5)
+    order = services.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
+                                           lines=[services.OrderLineRequest(product, 30)])
+    services.approve_purchase_order(order)
+    row = viewer_client.get("/api/v1/stock-levels/?warehouse=WS&product=ST-1").json()["results"][0]
+    assert (row["on_hand"], row["reserved"], row["available"], row["on_order"]) == (20, 5, 15, 30)
+    assert row["sku"] == "ST-1" and row["warehouse"] == "WS"
+
+
+def test_stock_level_filters_out_of_stock(viewer_client):
+    warehouse = make_warehouse(code="WF")
+    empty, full = make_product(sku="E"), make_product(sku="F")
+    services.receive(full, warehouse, 3)
+    services.receive(empty, warehouse, 3)
+    services.sell(empty, warehouse, 3)
+    skus = [r["sku"] for r in viewer_client.get("/api/v1/stock-levels/?out_of_stock=true").json()["results"]]
+    assert skus == ["E"]
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_stock_list_costs_constant_queries(viewer_client, size, django_assert_num_queries):
+    """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + count + page)."""
+    _stock(size)
+    # the token with its user (one join), the count, the page: reads never ask for the user's roles
+    with django_assert_num_queries(3):
+        response = viewer_client.get(f"/api/v1/stock-levels/?page_size={size}")
+    assert len(response.json()["results"]) == size
+
+
+def test_query_count_does_not_grow_with_page_size_for_orders_and_movements(viewer_client):
+    warehouse, supplier = make_warehouse(), make_supplier()
+    for _ in range(12):
+        products = [make_product(), make_product()]
+        services.create_purchase_order(supplier=supplier, warehouse=warehouse,
+                                       lines=[services.OrderLineRequest(p, 5) for p in products])
+        services.receive(products[0], warehouse, 1)
+    counts = {}
+    for path in ("/api/v1/purchase-orders/", "/api/v1/stock-movements/", "/api/v1/products/"):
+        per_size = []
+        for size in (2, 10):
+            with CaptureQueriesContext(connection) as queries:
+                assert viewer_client.get(f"{path}?page_size={size}").status_code == 200
+            per_size.append(len(queries))
+        counts[path] = per_size
+    assert all(small == large for small, large in counts.values()), counts
+
+
+def test_movement_create_goes_through_the_ledger(planner_client):
+    product, warehouse = make_product(sku="M-1"), make_warehouse(code="WM")
+    response = planner_client.post("/api/v1/stock-movements/", {
+        "product": "M-1", "warehouse": "WM", "kind": "receipt", "quantity": 12, "reference": "delivery 7"},
+        format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["quantity"] == 12 and body["balance_after"] == 12 and body["product"] == "M-1"
+    assert StockLevel.objects.get(product=product, warehouse=warehouse).on_hand == 12
+    sale = planner_client.post("/api/v1/stock-movements/", {
+        "product": "M-1", "warehouse": "WM", "kind": "sale", "quantity": 5}, format="json")
+    assert sale.json()["quantity"] == -5 and sale.json()["balance_after"] == 7
+
+
+def test_same_idempotency_key_twice_moves_stock_once(planner_client):
+    product, warehouse = make_product(sku="I-1"), make_warehouse(code="WI")
+    payload = {"product": "I-1", "warehouse": "WI", "kind": "receipt", "quantity": 9}
+    headers = {"HTTP_IDEMPOTENCY_KEY": "delivery-2026-11-29-001"}
+    first = planner_client.post("/api/v1/stock-movements/", payload, format="json", **headers)
+    second = planner_client.post("/api/v1/stock-movements/", payload, format="json", **headers)
+    assert first.status_code == 201 and second.status_code == 200
+    assert second["Idempotent-Replayed"] == "true"
+    assert first.json() == second.json()
+    assert StockMovement.objects.filter(product=product).count() == 1
+    assert StockLevel.objects.get(product=product, warehouse=warehouse).on_hand == 9
+
+
+def test_same_key_with_a_different_request_is_a_conflict(planner_client):
+    make_product(sku="I-2"), make_warehouse(code="WJ")
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    payload = {"product": "I-2", "warehouse": "WJ", "kind": "receipt", "quantity": 9}
+    assert planner_client.post("/api/v1/stock-movements/", payload, format="json", **headers).status_code == 201
+    payload["quantity"] = 10
+    response = planner_client.post("/api/v1/stock-movements/", payload, format="json", **headers)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+
+
+def test_selling_more_than_available_is_409_with_the_numbers(planner_client):
+    product, warehouse = make_product(sku="X-1"), make_warehouse(code="WX")
+    services.receive(product, warehouse, 2)
+    response = planner_client.post("/api/v1/stock-movements/", {
+        "product": "X-1", "warehouse": "WX", "kind": "sale", "quantity": 3}, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "insufficient_stock" and error["fields"]["available"] == 2
+    assert StockLevel.objects.get(product=product, warehouse=warehouse).on_hand == 2
+
+
+def test_zero_adjustment_and_transfer_kind_are_rejected(planner_client):
+    make_product(sku="Z-1"), make_warehouse(code="WZ")
+    zero = planner_client.post("/api/v1/stock-movements/", {
+        "product": "Z-1", "warehouse": "WZ", "kind": "adjustment", "quantity": 0}, format="json")
+    assert zero.status_code == 400 and zero.json()["error"]["code"] == "invalid_quantity"
+    transfer = planner_client.post("/api/v1/stock-movements/", {
+        "product": "Z-1", "warehouse": "WZ", "kind": "transfer_in", "quantity": 1}, format="json")
+    assert transfer.status_code == 400 and "kind" in transfer.json()["error"]["fields"]
+
+
+def test_transfer_moves_both_sides_and_is_idempotent(planner_client):
+    product, a, b = make_product(sku="T-1"), make_warehouse(code="TA"), make_warehouse(code="TB")
+    services.receive(product, a, 10)
+    payload = {"product": "T-1", "source": "TA", "destination": "TB", "quantity": 4}
+    first = planner_client.post("/api/v1/stock-movements/transfer/", payload, format="json",
+                                HTTP_IDEMPOTENCY_KEY="t-1")
+    again = planner_client.post("/api/v1/stock-movements/transfer/", payload, format="json",
+                                HTTP_IDEMPOTENCY_KEY="t-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["out"]["quantity"] == -4 and first.json()["into"]["quantity"] == 4
+    levels = {lvl.warehouse.code: lvl.on_hand for lvl in StockLevel.objects.filter(product=product)}
+    assert levels == {"TA": 6, "TB": 4}
+
+
+def test_movements_cannot_be_changed_or_deleted(planner_client, admin_client_api):
+    product, warehouse = make_product(), make_warehouse()
+    movement = services.receive(product, warehouse, 1)
+    for client in (planner_client, admin_client_api):
+        assert client.delete(f"/api/v1/stock-movements/{movement.pk}/").status_code == 405
+        assert client.patch(f"/api/v1/stock-movements/{movement.pk}/", {"quantity": 5},
+                            format="json").status_code == 405
+
+
+def test_movement_list_filters(viewer_client):
+    product, warehouse = make_product(sku="L-1"), make_warehouse(code="WL")
+    services.receive(product, warehouse, 5)
+    services.sell(product, warehouse, 2)
+    services.receive(make_product(), warehouse, 1)
+    rows = viewer_client.get("/api/v1/stock-movements/?product=L-1&kind=sale").json()["results"]
+    assert [(r["kind"], r["quantity"]) for r in rows] == [("sale", -2)]
