@@ -54,3 +54,17 @@ def drift_inputs() -> list:
                                   model_version=str(row.get("model_version", "")),
                                   product_id=row.get("product_id"), warehouse_id=row.get("warehouse_id")))
     return out
+
+
+def promotion_counterfactual(pairs, start, end) -> dict | None:
+    """The forecasting model's own with/without-promotion means per pair, if it offers them.
+
+    Expected (when forecasting adds it): forecasting.selectors.promotion_counterfactual(pairs, start, end)
+    -> {(product_id, warehouse_id): {"with_mean": float, "without_mean": float}}.
+    """
+    try:
+        selectors = importlib.import_module("forecasting.selectors")
+    except ImportError:
+        return None
+    fn = getattr(selectors, "promotion_counterfactual", None)
+    return fn(pairs, start, end) if fn else None
