@@ -1,7 +1,7 @@
 """Staff pages. The page code lives in inventory/ui/, one module per page family."""
 from django.urls import include, path
 
-from .ui import dashboard, orders, placeholders, products, promotions
+from .ui import alerts, dashboard, orders, placeholders, products, promotions
 
 ui_patterns = [
     path("products/", products.product_list, name="products"),
@@ -14,7 +14,8 @@ ui_patterns = [
     path("promotions/", promotions.promotion_list, name="promotions"),
     path("promotions/plan/", promotions.promotion_planner, name="promotion-planner"),
     path("promotions/<int:pk>/", promotions.promotion_detail, name="promotion"),
-    path("alerts/", placeholders.alert_list, name="alerts"),
+    path("alerts/", alerts.alert_list, name="alerts"),
+    path("alerts/<int:pk>/<str:action>/", alerts.alert_action, name="alert-action"),
     path("forecasts/", placeholders.run_list, name="runs"),
 ]
 

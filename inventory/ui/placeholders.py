@@ -10,12 +10,6 @@ def suggestion_list(request):
     })
 
 
-def alert_list(request):
-    return render(request, "inventory/ui/alert_list.html", {
-        "available": features.model("replenishment", "Alert") is not None,
-    })
-
-
 def run_list(request):
     return render(request, "inventory/ui/run_list.html", {
         "available": features.model("forecasting", "ForecastRun") is not None,

@@ -7,11 +7,21 @@ from . import features
 
 
 def open_alerts_by_severity():
-    """[(severity, count)] of open alerts, or None while there is no Alert model."""
-    Alert = features.model("replenishment", "Alert")
+    """{"total": n, "by_severity": [(severity, count)], most severe first} of active alerts, or None
+    while there is no Alert model."""
+    Alert = features.model("insights", "Alert")
     if Alert is None:
         return None
-    return None  # filled in when the alerts model lands
+    from django.db.models import Count
+
+    counts = dict(
+        Alert.objects.filter(status__in=Alert.ACTIVE_STATUSES).values_list("severity").annotate(n=Count("id"))
+    )
+    order = ["critical", "warning", "info"]
+    by_severity = [(s, counts[s]) for s in order if counts.get(s)] + [
+        (s, n) for s, n in counts.items() if s not in order
+    ]
+    return {"total": sum(counts.values()), "by_severity": by_severity}
 
 
 def pending_suggestion_count():
