@@ -327,3 +327,4 @@ class PurchaseOrderLine(models.Model):
     @property
     def quantity_outstanding(self) -> int:
         return self.quantity_ordered - self.quantity_received
+from .import_models import ImportJob  # noqa: F401
