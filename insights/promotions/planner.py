@@ -15,6 +15,7 @@ Method, reported as ``method`` in every answer:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -136,6 +137,49 @@ def _category_share(product: Product, products: list[Product], warehouse: Wareho
 
 # --- what-if --------------------------------------------------------------------------------
 
+@dataclass
+class PairPlan:
+    """Draws for one product x warehouse: demand before the start, baseline demand during the
+    promotion, and the log-uplift at the reference discount (>= 0 per draw). Common random numbers
+    (fixed seeds) make every discount see the same draws, so answers are monotone in the discount."""
+
+    during: np.ndarray
+    before: np.ndarray
+    log_ref_draws: np.ndarray
+    method: str
+    n_history: int
+
+    def units_with(self, discount: float) -> np.ndarray:
+        return self.during * np.exp(discount_scale(discount) * self.log_ref_draws)
+
+
+def plan_pair(model, p, w, prods, start, end, today, q, counterfactual=None, seed: int = 12345) -> PairPlan:
+    days = (end - start).days + 1
+    offset = (start - today).days
+    if q.values.shape[0] < offset + days:
+        raise PromotionInputError(f"the forecast covers {q.values.shape[0]} days, the plan needs {offset + days}",
+                                  "end_date")
+    before = sample_total(q.values[:offset], q.levels, np.full(DRAWS, offset), seed=seed) \
+        if offset > 0 else np.zeros(DRAWS)
+    during = sample_total(q.values[offset:offset + days], q.levels, np.full(DRAWS, days), seed=seed + 1)
+    base_rate = float(q.values[offset:offset + days].mean())
+    hist = _series(p.pk, w.pk, today)
+    u_mean, u_sd, n_hist = product_effect(model, _episodes(hist, f"category:{p.category_id}"))
+    feat = pd.DataFrame([{"series": "__new__", "group": "__new__", "length": days,
+                          "gap": _days_since_last_promo(hist, start),
+                          "group_share": _category_share(p, prods, w, start, end), "base_rate": base_rate}])
+    ref_log = float(model.log_multiplier(feat)[0]) + u_mean
+    method = "calibrated_uplift_on_baseline"
+    if counterfactual is not None:
+        method = "forecasting_counterfactual"
+        ref_log = float(np.log(max(counterfactual["with_mean"], 1e-9) / max(counterfactual["without_mean"], 1e-9)))
+    rng = np.random.default_rng(seed + 2)
+    spread = math.sqrt(u_sd ** 2 + model.residual_sd ** 2)
+    # A discount never lowers this product's own demand: clamp each draw's log-uplift at 0.
+    log_ref = np.clip(ref_log + spread * rng.standard_normal(DRAWS), 0, None)
+    return PairPlan(during, before, log_ref, method, n_hist)
+
+
 def _interval(draws: np.ndarray) -> dict:
     return {"mean": round(float(draws.mean()), 2), "p10": round(float(np.quantile(draws, 0.1)), 2),
             "p50": round(float(np.quantile(draws, 0.5)), 2), "p90": round(float(np.quantile(draws, 0.9)), 2)}
@@ -147,15 +191,12 @@ def what_if(products, warehouses, start_date, end_date, discount_pct, *, today=N
                                                        today)
     model, meta = calibrated_model()
     source = source or default_source()
-    days = (end - start).days + 1
     horizon = (end - today).days + 1
     pairs = {(p.pk, w.pk) for p in prods for w in whs}
     quantiles = source.daily_quantiles(pairs, today, horizon)
     counterfactual = promotion_counterfactual(pairs, start, end)
     levels = {(s.product_id, s.warehouse_id): s for s in stock_levels_with_on_order().filter(
         product__in=prods, warehouse__in=whs)}
-    rng_seed = 12345
-    scale = discount_scale(discount)
     lines, notes = [], []
     for p in prods:
         price, cost = float(p.price), float(p.unit_cost)
@@ -165,31 +206,11 @@ def what_if(products, warehouses, start_date, end_date, discount_pct, *, today=N
             if q is None:
                 notes.append(f"{p.sku}@{w.code}: no forecast and too little sales history; skipped")
                 continue
-            offset = (start - today).days
-            # Common random numbers: the same draws for every discount, so the answer is monotone in it.
-            before = sample_total(q.values[:offset], q.levels, np.full(DRAWS, offset), seed=rng_seed) \
-                if offset > 0 else np.zeros(DRAWS)
-            during = sample_total(q.values[offset:], q.levels, np.full(DRAWS, days), seed=rng_seed + 1)
-            base_rate = float(q.values[offset:].mean(axis=1).mean())
-            hist = _series(p.pk, w.pk, today)
-            group = f"category:{p.category_id}"
-            ep_hist = _episodes(hist, group)
-            u_mean, u_sd, n_hist = product_effect(model, ep_hist)
-            feat = pd.DataFrame([{"series": "__new__", "group": "__new__", "length": days,
-                                  "gap": _days_since_last_promo(hist, start),
-                                  "group_share": _category_share(p, prods, w, start, end), "base_rate": base_rate}])
-            ref_log = float(model.log_multiplier(feat)[0]) + u_mean
-            method = "calibrated_uplift_on_baseline"
-            cf = (counterfactual or {}).get(key)
-            if cf is not None:
-                method = "forecasting_counterfactual"
-                ref_log = float(np.log(max(cf["with_mean"], 1e-9) / max(cf["without_mean"], 1e-9)))
-            rng = np.random.default_rng(rng_seed + 2)
-            spread = math.sqrt(u_sd ** 2 + model.residual_sd ** 2)
-            # A discount never lowers this product's own demand: clamp each draw's log-uplift at 0.
-            log_ref_draws = np.clip(ref_log + spread * rng.standard_normal(DRAWS), 0, None)
-            mult = np.exp(scale * log_ref_draws)
-            with_promo = during * mult
+            plan = plan_pair(model, p, w, prods, start, end, today, q, (counterfactual or {}).get(key))
+            during, before, log_ref_draws = plan.during, plan.before, plan.log_ref_draws
+            method, n_hist = plan.method, plan.n_history
+            with_promo = plan.units_with(discount)
+            mult = np.exp(discount_scale(discount) * log_ref_draws)
             level = levels.get(key)
             available = float(level.available_units) if level else 0.0
             on_order = float(level.on_order) if level else 0.0
