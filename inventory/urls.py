@@ -13,6 +13,7 @@ ui_patterns = [
     path("suggestions/", placeholders.suggestion_list, name="suggestions"),
     path("promotions/", promotions.promotion_list, name="promotions"),
     path("promotions/plan/", promotions.promotion_planner, name="promotion-planner"),
+    path("promotions/save/", promotions.promotion_save, name="promotion-save"),
     path("promotions/<int:pk>/", promotions.promotion_detail, name="promotion"),
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/<int:pk>/<str:action>/", alerts.alert_action, name="alert-action"),

@@ -1,24 +1,132 @@
-"""Promotions: the saved promotions, actual sales during completed ones, and the planner.
+"""Promotions: the saved promotions, the what-if planner, and forecast against actual afterwards.
 
-The what-if (forecast uplift with its uncertainty, stockout risk, what to order before) comes
-from the promotion service of the promotion-planning feature; until that service exists the
-planner says so instead of showing made-up numbers.
+The numbers come from insights.promotions.planner (what_if, review); this module only turns
+form input into its arguments and shows its answers and its refusals. While that service is
+missing the planner says so instead of showing made-up numbers.
 """
+from __future__ import annotations
+
+import re
 from datetime import timedelta
 
+from django import forms
+from django.contrib import messages
+from django.db import transaction
 from django.db.models import Sum
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
-from inventory.models import Promotion, SalesDay
+from inventory.models import Product, Promotion, SalesDay, Warehouse
 
 from . import features
+from .access import planner_required
 
-# Where the promotion-planning feature is expected to put its what-if service.
-WHATIF_SERVICE = ("insights.promotions.services", "what_if")
+PLANNER_MODULE = "insights.promotions.planner"
+MAX_PAIRS = 60  # product x warehouse pairs per what-if: beyond this the request would get slow
 
 
-def whatif_service():
-    return features.function(*WHATIF_SERVICE)
+def planner_module():
+    mod = features.module(PLANNER_MODULE)
+    return mod if mod is not None and hasattr(mod, "what_if") else None
+
+
+def input_error_class():
+    errors = features.module("insights.errors")
+    return getattr(errors, "InsightsError", None) or ValueError
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, help_text="Needed only to save the plan.")
+    skus = forms.CharField(
+        label="Products (SKUs)", widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="SKUs separated by commas, spaces or new lines.",
+    )
+    warehouses = forms.ModelMultipleChoiceField(
+        queryset=Warehouse.objects.filter(active=True), widget=forms.CheckboxSelectMultiple,
+        required=False, help_text="None ticked: every active warehouse.",
+    )
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    discount_pct = forms.DecimalField(label="Discount (%)", min_value=0, max_value=90, decimal_places=2)
+    kind = forms.ChoiceField(choices=Promotion.Kind.choices, initial=Promotion.Kind.PRICE_DISCOUNT)
+
+    def clean_skus(self):
+        skus = [s for s in re.split(r"[\s,;]+", self.cleaned_data["skus"]) if s]
+        if not skus:
+            raise forms.ValidationError("Name at least one product.")
+        known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
+        missing = [s for s in skus if s not in known]
+        if missing:
+            raise forms.ValidationError(f"Unknown SKU(s): {', '.join(missing)}.")
+        return list(dict.fromkeys(skus))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", f"The end date {end} is before the start date {start}.")
+        skus, whs = data.get("skus") or [], data.get("warehouses")
+        pairs = len(skus) * (len(whs) if whs else Warehouse.objects.filter(active=True).count())
+        if pairs > MAX_PAIRS:
+            raise forms.ValidationError(
+                f"{pairs} product × warehouse pairs: plan at most {MAX_PAIRS} at once (fewer SKUs or warehouses)."
+            )
+        return data
+
+
+def promotion_planner(request):
+    """GET with the form filled runs the what-if (read only, so viewers may explore); planners save."""
+    planner = planner_module()
+    initial = {"start_date": timezone.localdate() + timedelta(days=21),
+               "end_date": timezone.localdate() + timedelta(days=27), "discount_pct": 20}
+    if request.GET.get("sku"):
+        initial["skus"] = request.GET["sku"]
+    bound = "skus" in request.GET  # ?sku= alone (from a product page) only pre-fills the form
+    form = PlanForm(request.GET if bound else None, initial=initial)
+    result = error = None
+    if planner is not None and bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = planner.what_if(
+                data["skus"], [w.code for w in data["warehouses"]], data["start_date"], data["end_date"],
+                data["discount_pct"],
+            )
+        except input_error_class() as exc:
+            error = str(exc)
+    return render(request, "inventory/ui/promotion_planner.html", {
+        "form": form, "result": result, "error": error, "whatif_available": planner is not None,
+        "max_pairs": MAX_PAIRS,
+    })
+
+
+def _back_to_planner(request) -> str:
+    params = request.POST.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    return f"{reverse('ui:promotion-planner')}?{params.urlencode()}"
+
+
+@planner_required
+def promotion_save(request):
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The promotion was not saved: " + "; ".join(
+            f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs) for field, errs in form.errors.items()
+        ))
+        return redirect(_back_to_planner(request))
+    data = form.cleaned_data
+    if not data["name"].strip():
+        messages.error(request, "The promotion was not saved: give it a name.")
+        return redirect(_back_to_planner(request))
+    with transaction.atomic():
+        promo = Promotion.objects.create(
+            name=data["name"].strip(), start_date=data["start_date"], end_date=data["end_date"],
+            discount_pct=data["discount_pct"], kind=data["kind"], created_by=request.user,
+        )
+        promo.products.set(Product.objects.filter(sku__in=data["skus"]))
+        promo.warehouses.set(data["warehouses"] or Warehouse.objects.filter(active=True))
+    messages.success(request, f"Promotion “{promo.name}” saved as planned.")
+    return redirect("ui:promotion", pk=promo.pk)
 
 
 def _actuals(promotion: Promotion) -> dict:
@@ -40,24 +148,33 @@ def promotion_list(request):
     if status in Promotion.Status.values:
         promotions = promotions.filter(status=status)
     promotions = list(promotions[:200])
+    today = timezone.localdate()
     for promo in promotions:
-        promo.actuals = _actuals(promo) if promo.status == Promotion.Status.COMPLETED else None
+        promo.actuals = _actuals(promo) if promo.end_date < today else None
     return render(request, "inventory/ui/promotion_list.html", {
         "promotions": promotions,
         "status": status,
         "status_choices": Promotion.Status.choices,
-        "whatif_available": whatif_service() is not None,
+        "whatif_available": planner_module() is not None,
     })
 
 
 def promotion_detail(request, pk: int):
     promo = get_object_or_404(Promotion.objects.prefetch_related("products", "warehouses"), pk=pk)
+    planner = planner_module()
+    review = review_error = None
+    ended = promo.end_date < timezone.localdate()
+    if planner is not None and ended and hasattr(planner, "review"):
+        try:
+            review = planner.review(promo)
+        except input_error_class() as exc:
+            review_error = str(exc)
     return render(request, "inventory/ui/promotion_detail.html", {
         "promo": promo,
         "actuals": _actuals(promo),
-        "whatif_available": whatif_service() is not None,
+        "ended": ended,
+        "review": review,
+        "review_error": review_error,
+        "whatif_available": planner is not None,
+        "skus": " ".join(p.sku for p in promo.products.all()),
     })
-
-
-def promotion_planner(request):
-    return render(request, "inventory/ui/promotion_planner.html", {"whatif_available": whatif_service() is not None})
