@@ -6,9 +6,21 @@ those apps ship an `api.urls` module, so this file does not break while they are
 """
 from importlib import import_module
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from inventory_site.api_errors import error_body
 
 from inventory.api import docs
+
+
+@csrf_exempt  # any method: a POST to a wrong path is a 404, not Django's HTML CSRF page
+def no_such_endpoint(request, *args, **kwargs):
+    """Anything else under /api/ answers in the API's error shape, not with Django's HTML 404."""
+    return JsonResponse(
+        error_body("not_found", f"No API endpoint at {request.path}; see /api/schema/ for the list."), status=404
+    )
 
 v1 = [path("", include("inventory.api.urls"))]
 for module in ("inventory.api.bulk_urls", "forecasting.api.urls", "replenishment.api.urls"):
@@ -26,4 +38,5 @@ urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^", no_such_endpoint),
 ]

@@ -100,7 +100,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
 class StockMovementSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    purchase_order_line = serializers.PrimaryKeyRelatedField(read_only=True)
+    purchase_order_line = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = StockMovement
