@@ -83,7 +83,7 @@ def run(args):
         lo = max(int(MEAN * L), 0)
         S_grid = [(S,) for S in range(lo, U + 1)]
         (S_bs,), _ = grid_best(lambda S: base_stock(S), S_grid, sel, L, p, args.warmup)
-        cbs_grid = [(S, r) for S in range(lo, U + 8) for r in range(int(MEAN), int(3 * MEAN) + 1)]
+        cbs_grid = [(S, r) for S in range(lo, U + 8) for r in range(2, int(3 * MEAN) + 1)]
         (S_c, r_c), _ = grid_best(lambda S, r: capped_base_stock(S, r), cbs_grid, sel, L, p, args.warmup)
         prep[(L, p)] = dict(S_bs=S_bs, S_cbs=S_c, r_cbs=r_c)
         print(f"[select] L={L} p={p}: base-stock S={S_bs}; capped S={S_c}, r={r_c}", flush=True)

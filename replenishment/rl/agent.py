@@ -26,11 +26,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from .demand import PoissonDemand, ReplayDemand
+from .demand import NegBinDemand, PoissonDemand, ReplayDemand
 from .simulator import InventorySimulator
 
 K_MAX = 12          # longest pipeline the network reads (lead times up to 12 periods)
-UNITS_PER_MEAN = 5  # an action step is mean demand / 5 units (1 unit when the mean is 5)
+UNITS_PER_MEAN = 5  # an action step is mean demand / 5 units (1 unit when the mean is 5) ...
+
+
+def order_unit(mean):
+    """... but never below one unit: slow movers order whole units."""
+    return np.maximum(np.asarray(mean, float) / UNITS_PER_MEAN, 1.0)
 
 
 def device() -> torch.device:
@@ -50,6 +55,22 @@ class Item:
     def demand_cv(self) -> float:
         return self.cv if self.cv is not None else 1.0 / math.sqrt(max(self.mean, 1e-9))
 
+    @property
+    def dispersion(self) -> float | None:
+        """Negative-binomial k for the item's cv, None when Poisson (cv^2 <= 1/mean)."""
+        excess = self.demand_cv ** 2 - 1.0 / max(self.mean, 1e-9)
+        return None if excess <= 1e-9 else 1.0 / excess
+
+    def demand_source(self):
+        k = self.dispersion
+        return PoissonDemand(self.mean) if k is None else NegBinDemand(self.mean, k)
+
+    def draw(self, rng: np.random.Generator, shape) -> np.ndarray:
+        k = self.dispersion
+        if k is None:
+            return rng.poisson(self.mean, shape)
+        return rng.negative_binomial(k, k / (k + self.mean), shape)
+
 
 def features(obs: np.ndarray, mean, lead_time, shortage, holding, cv) -> torch.Tensor:
     """obs (n, 1+K): net on hand then pipeline (simulator.observe()); item fields (n,)."""
@@ -67,11 +88,12 @@ def features(obs: np.ndarray, mean, lead_time, shortage, holding, cv) -> torch.T
             (L / 10.0)[:, None],
             (p / (p + h))[:, None],
             (np.log(np.maximum(p, 1e-6) / np.maximum(h, 1e-6)) / 4.0)[:, None],
-            np.broadcast_to(np.asarray(cv, float), (n,))[:, None]]
+            np.broadcast_to(np.asarray(cv, float), (n,))[:, None],
+            np.minimum(UNITS_PER_MEAN * order_unit(mean) / mean - 1.0, 10.0)[:, None] / 5.0]
     return torch.as_tensor(np.concatenate(cols, 1), dtype=torch.float32)
 
 
-N_FEATURES = K_MAX + 1 + 5
+N_FEATURES = K_MAX + 1 + 6
 
 
 class PolicyNet(nn.Module):
@@ -107,7 +129,7 @@ class NetworkPolicy:
 
     def __call__(self, sim):
         a = self.action_index(sim.observe())
-        return np.rint(a * np.broadcast_to(self.mean, a.shape) / UNITS_PER_MEAN)
+        return np.rint(a * order_unit(np.broadcast_to(self.mean, a.shape)))
 
 
 def items_policy(net, items: list[Item], counts) -> NetworkPolicy:
@@ -140,7 +162,7 @@ class DCLConfig:
 
 
 def _sample_states(item: Item, policy_fn, cfg: DCLConfig, rng_seed: int):
-    sim = InventorySimulator(cfg.sample_envs, PoissonDemand(item.mean), item.holding_cost,
+    sim = InventorySimulator(cfg.sample_envs, item.demand_source(), item.holding_cost,
                              item.shortage_cost, item.lead_time, seed=rng_seed)
     sim.reset(on_hand=int(round(item.mean * (item.lead_time + 1))))
     states = []
@@ -163,14 +185,14 @@ def _label_states(item: Item, states: np.ndarray, base_order_fn, rollout_policy_
     cand = np.clip(base[:, None] + offsets[None, :], 0, cfg.n_actions - 1)   # (S, A)
     A, M, H = cand.shape[1], cfg.rollouts, L + 1 + cfg.horizon_extra
     rng = np.random.default_rng(seed)
-    demand = rng.poisson(item.mean, (S, 1, M, H))
+    demand = item.draw(rng, (S, 1, M, H))
     demand = np.broadcast_to(demand, (S, A, M, H)).reshape(S * A * M, H)
     n = S * A * M
     sim = InventorySimulator(n, ReplayDemand(demand), item.holding_cost, item.shortage_cost,
                              L, max_lead_time=max(L, 1), seed=seed)
     st = np.repeat(states, A * M, axis=0)
     sim.reset(on_hand=st[:, 0], pipeline=st[:, 1:L] if L > 1 else None)
-    unit = item.mean / UNITS_PER_MEAN
+    unit = float(order_unit(item.mean))
     first = np.rint(np.repeat(cand, M, axis=1).reshape(-1) * unit)
     total = sim.step(first).cost.astype(float)
     for _ in range(H - 1):
@@ -241,7 +263,7 @@ def train_dcl(items: list[Item], initial_policies: list, cfg: DCLConfig = DCLCon
             if current is None:
                 heur = initial_policies[i]
                 pol = heur
-                unit = item.mean / UNITS_PER_MEAN
+                unit = float(order_unit(item.mean))
 
                 def base_idx(states, heur=heur, item=item, unit=unit):
                     tmp = InventorySimulator(states.shape[0], PoissonDemand(item.mean),
@@ -287,12 +309,41 @@ def train_dcl(items: list[Item], initial_policies: list, cfg: DCLConfig = DCLCon
     return net, out
 
 
+def tune_capped_base_stock(item: Item, episodes: int = 40, periods: int = 1500,
+                           warmup: int = 100, seed: int = 0) -> tuple[int, int]:
+    """Best (S, r) of the capped base-stock policy for ``item`` by a common-random-number
+    grid search in the simulator (the starting policy of round 1)."""
+    from .heuristics import capped_base_stock
+    rng = np.random.default_rng(seed)
+    demand = item.draw(rng, (episodes, warmup + periods))
+    L, m = item.lead_time, item.mean
+    sd = item.demand_cv * m * math.sqrt(L + 1)
+    S_vals = np.unique(np.rint(np.linspace(max(m * (L + 1) - sd, 0), m * (L + 1) + 4 * sd + 2, 24)))
+    r_vals = np.unique(np.rint(np.linspace(max(m * 0.8, 1), m * 3 + 3, 10)))
+    grid = [(S, r) for S in S_vals for r in r_vals]
+    G = len(grid)
+    rows = np.tile(np.arange(episodes), G)
+    sim = InventorySimulator(episodes * G, ReplayDemand(demand, rows=rows), item.holding_cost,
+                             item.shortage_cost, L, max_lead_time=max(L, 1))
+    sim.reset(on_hand=int(round(m * (L + 1))))
+    S = np.repeat([g[0] for g in grid], episodes)
+    r = np.repeat([g[1] for g in grid], episodes)
+    pol = capped_base_stock(S, r)
+    total = np.zeros(episodes * G)
+    for t in range(warmup + periods):
+        c = sim.step(pol(sim)).cost
+        if t >= warmup:
+            total += c
+    best = int(np.argmin(total.reshape(G, episodes).mean(1)))
+    return int(grid[best][0]), int(grid[best][1])
+
+
 def _lazy_items_policy(net, item: Item):
     """Policy for a simulator whose episodes all hold ``item`` (any n)."""
     def policy(sim):
         a = net.act(features(sim.observe(), np.full(sim.n, item.mean), item.lead_time,
                              item.shortage_cost, item.holding_cost, item.demand_cv))
-        return np.rint(a * item.mean / UNITS_PER_MEAN)
+        return np.rint(a * float(order_unit(item.mean)))
     return policy
 
 
