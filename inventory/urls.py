@@ -1,7 +1,7 @@
 """Staff pages. The page code lives in inventory/ui/, one module per page family."""
 from django.urls import include, path
 
-from .ui import alerts, dashboard, orders, placeholders, products, promotions
+from .ui import alerts, dashboard, orders, placeholders, products, promotions, runs
 
 ui_patterns = [
     path("products/", products.product_list, name="products"),
@@ -17,7 +17,10 @@ ui_patterns = [
     path("promotions/<int:pk>/", promotions.promotion_detail, name="promotion"),
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/<int:pk>/<str:action>/", alerts.alert_action, name="alert-action"),
-    path("forecasts/", placeholders.run_list, name="runs"),
+    path("forecasts/", runs.run_list, name="runs"),
+    path("forecasts/start/", runs.run_start, name="run-start"),
+    path("forecasts/runs/<int:pk>/", runs.run_detail, name="run"),
+    path("forecasts/runs/<int:pk>/progress.json", runs.run_progress, name="run-progress"),
 ]
 
 urlpatterns = [

@@ -8,9 +8,3 @@ def suggestion_list(request):
     return render(request, "inventory/ui/suggestion_list.html", {
         "available": features.model("replenishment", "ReorderSuggestion") is not None,
     })
-
-
-def run_list(request):
-    return render(request, "inventory/ui/run_list.html", {
-        "available": features.model("forecasting", "ForecastRun") is not None,
-    })

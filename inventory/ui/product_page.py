@@ -73,7 +73,7 @@ def _projection(product, series, forecast_by_warehouse, horizon: int):
     for s in series:
         wh = s.level.warehouse
         daily = forecast_by_warehouse.get(wh.pk) if forecast_by_warehouse else None
-        source = "forecast p50" if daily else "average of the last 4 weeks' sales"
+        source = "the forecast's p50 (from its first day)" if daily else "the average of the last 4 weeks' sales"
         stock = s.level.available_units
         points, stockout_day = [], None
         for day in range(horizon):
@@ -117,6 +117,8 @@ def product_context(request, product: Product) -> dict:
     latest, history = _history(product, warehouse)
     forecast = sources.product_forecast(product, warehouse)
     horizon = len(forecast["dates"]) if forecast and forecast.get("dates") else DEFAULT_HORIZON_DAYS
+    if forecast:
+        forecast = {**forecast, "start": forecast["start"].isoformat()}
     chart = {
         "history": {"dates": [d.isoformat() for d, _, _ in history], "units": [u for _, u, _ in history]},
         "forecast": forecast,

@@ -1,0 +1,139 @@
+"""Forecast runs and models: history, accuracy per model and demand class, start a run, progress.
+
+Runs are started as Celery tasks (forecasting.tasks.run_forecast), so the request returns at
+once on a real broker; the pages poll a small JSON view for progress. In the embedded default
+(eager tasks) the run happens inside the request, as every other task does there.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from . import features, sources
+from .access import planner_required
+
+ACTIVE = ("queued", "running")
+
+
+def _models():
+    return features.model("forecasting", "ForecastRun"), features.model("forecasting", "ModelVersion")
+
+
+def _model_choices():
+    services = features.module("forecasting.services")
+    return list(getattr(services, "MODEL_CHOICES", ())) if services else []
+
+
+def _accuracy_by_model(ForecastRun) -> list[dict]:
+    """Latest succeeded backtest per model name, against seasonal naive on the same holdout."""
+    seen, rows = set(), []
+    for run in ForecastRun.objects.filter(status="succeeded").order_by("-finished_at", "-id")[:200]:
+        if run.model_name in seen:
+            continue
+        seen.add(run.model_name)
+        m = run.metrics or {}
+        value, naive = m.get("wrmsse"), m.get("seasonal_naive_wrmsse")
+        rows.append({
+            "model": run.model_name, "run": run.pk, "as_of": run.as_of, "wrmsse": value, "naive": naive,
+            "ratio": value / naive if isinstance(value, (int, float)) and isinstance(naive, (int, float)) and naive else None,
+            "coverage_80": m.get("coverage_80"), "mase": m.get("mase"), "bias": m.get("bias"),
+        })
+    return rows
+
+
+def _class_history(ForecastRun, model_name: str | None) -> dict | None:
+    """RMSSE per demand class over the succeeded runs of one model, oldest first (chart data)."""
+    if not model_name:
+        return None
+    runs = list(ForecastRun.objects.filter(status="succeeded", model_name=model_name).order_by("finished_at", "id")[:50])
+    classes = sorted({c for run in runs for c in (run.metrics or {}).get("per_class", {})})
+    if not runs or not classes:
+        return None
+    labels = [f"#{run.pk} {run.as_of or ''}".strip() for run in runs]
+    series = []
+    for c in classes:
+        values = [((run.metrics or {}).get("per_class", {}).get(c) or {}).get("rmsse") for run in runs]
+        series.append({"label": c.replace("_", " "), "values": values})
+    return {"labels": labels, "series": series, "y_label": "RMSSE (lower is better)"}
+
+
+def run_list(request):
+    ForecastRun, ModelVersion = _models()
+    if ForecastRun is None or not sources.forecasting_available():
+        return render(request, "inventory/ui/run_list.html", {"available": False})
+    page = Paginator(ForecastRun.objects.order_by("-created_at", "-id"), 25).get_page(request.GET.get("page"))
+    runs = [sources.run_summary(run) | {"obj": run} for run in page.object_list]
+    accuracy = _accuracy_by_model(ForecastRun)
+    chosen = request.GET.get("model") or (accuracy[0]["model"] if accuracy else None)
+    return render(request, "inventory/ui/run_list.html", {
+        "available": True,
+        "page": page,
+        "runs": runs,
+        "accuracy": accuracy,
+        "chosen_model": chosen,
+        "class_history": _class_history(ForecastRun, chosen),
+        "versions": ModelVersion.objects.defer("weights").order_by("-created_at", "-id")[:10] if ModelVersion else [],
+        "model_choices": _model_choices(),
+        "active": any(r["status"] in ACTIVE for r in runs),
+    })
+
+
+def run_detail(request, pk: int):
+    ForecastRun, _ = _models()
+    if ForecastRun is None:
+        raise Http404("Forecasting is not available yet.")
+    run = get_object_or_404(ForecastRun, pk=pk)
+    metrics = dict(run.metrics or {})
+    per_class = metrics.pop("per_class", {})
+    return render(request, "inventory/ui/run_detail.html", {
+        "run": run, "summary": sources.run_summary(run), "metrics": metrics, "per_class": per_class,
+        "active": run.status in ACTIVE,
+    })
+
+
+def run_progress(request, pk: int):
+    """Small JSON for the progress poller: status, shards done, error."""
+    ForecastRun, _ = _models()
+    if ForecastRun is None:
+        raise Http404("Forecasting is not available yet.")
+    run = get_object_or_404(ForecastRun, pk=pk)
+    summary = sources.run_summary(run)
+    return JsonResponse({
+        "id": run.pk, "status": run.status, "status_label": summary["status_label"],
+        "shards_done": run.shards_done, "n_shards": run.n_shards, "progress": summary["progress"],
+        "error": run.error, "finished": run.status not in ACTIVE,
+    })
+
+
+@planner_required
+def run_start(request):
+    task = features.function("forecasting.tasks", "run_forecast")
+    if task is None:
+        messages.error(request, "Forecasting is not available yet: no run was started.")
+        return redirect("ui:runs")
+    model = request.POST.get("model", "")
+    choices = _model_choices()
+    if choices and model not in choices:
+        messages.error(request, f"Unknown model {model!r}: choose one of {', '.join(choices)}.")
+        return redirect("ui:runs")
+    try:
+        horizon = int(request.POST.get("horizon", "28"))
+    except ValueError:
+        messages.error(request, "The horizon must be a whole number of days.")
+        return redirect("ui:runs")
+    if not 1 <= horizon <= 365:
+        messages.error(request, f"The horizon must be between 1 and 365 days, got {horizon}.")
+        return redirect("ui:runs")
+    forecast_error = getattr(features.module("forecasting.services"), "ForecastError", RuntimeError)
+    try:
+        result = task.delay(model=model, horizon=horizon)
+    except forecast_error as error:
+        messages.error(request, f"The run was not started: {error}")
+        return redirect("ui:runs")
+    messages.success(
+        request, f"Forecast run requested ({model}, {horizon} days). It appears below with its progress "
+        f"as soon as a worker takes it (task {getattr(result, 'id', '?')})."
+    )
+    return redirect("ui:runs")

@@ -1,0 +1,93 @@
+"""Forecast pages: run history, accuracy vs seasonal naive, start button, progress JSON, product fan."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+fmodels = pytest.importorskip("forecasting.models")
+from forecasting.ml.base import QUANTILE_NAMES  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(status="succeeded", current=False, model="global_tide", wrmsse=0.8, naive=1.0, **kw):
+    metrics = {"wrmsse": wrmsse, "seasonal_naive_wrmsse": naive, "coverage_80": 0.79, "mase": 0.9,
+               "per_class": {"smooth": {"series": 3, "rmsse": 0.7}, "lumpy": {"series": 2, "rmsse": 1.1}}}
+    return fmodels.ForecastRun.objects.create(status=status, model_name=model, is_current=current, metrics=metrics,
+                                              n_shards=4, **kw)
+
+
+@pytest.fixture
+def forecast(shop):
+    run = _run(current=True)
+    start = shop["end"] + timedelta(days=1)
+    rows = []
+    for i in range(14):
+        q = {name: 5.0 + int(name[1:]) / 10 for name in QUANTILE_NAMES}  # p10=6, p50=10, p90=14
+        rows.append(fmodels.Forecast(run=run, product=shop["mug"], warehouse=shop["warehouse"],
+                                     date=start + timedelta(days=i), mean=10.0, demand_class="smooth",
+                                     explanation={"level": 8.0, "calendar": 1.5, "price": -0.5, "promotion": 1.0}, **q))
+    fmodels.Forecast.objects.bulk_create(rows)
+    return run
+
+
+def test_dashboard_shows_accuracy_against_seasonal_naive(viewer_client, forecast):
+    page = viewer_client.get(reverse("home")).content.decode()
+    assert 'data-figure="accuracy">0.800<' in page
+    assert "seasonal naive 1.000" in page and "0.80× naive" in page
+    assert reverse("ui:run", args=[forecast.pk]) in page
+
+
+def test_product_page_draws_the_fan_and_explains_it(viewer_client, forecast, shop):
+    response = viewer_client.get(reverse("ui:product", args=["MUG-1"]))
+    chart = response.context["chart"]["forecast"]
+    assert chart["p10"][0] == 6.0 and chart["p50"][0] == 10.0 and chart["p90"][0] == 14.0
+    assert len(chart["dates"]) == 14
+    page = response.content.decode()
+    assert "Seasonality and calendar" in page and "+1.50 units a day" in page
+    assert "the forecast&#x27;s p50" in page or "the forecast's p50" in page
+
+
+def test_runs_page_lists_runs_accuracy_and_class_history(viewer_client, forecast):
+    _run(status="running", shards_done=1)
+    page = viewer_client.get(reverse("ui:runs")).content.decode()
+    assert 'id="accuracy-table"' in page and "0.80×" in page
+    assert 'id="class-chart"' in page and "class-data" in page
+    assert "1 of 4 shards" in page and "progress.js" in page  # a running run is polled
+    assert "Start a forecast run" not in page  # viewers cannot start runs
+
+
+def test_progress_json(viewer_client, db):
+    run = _run(status="running", shards_done=3)
+    data = viewer_client.get(reverse("ui:run-progress", args=[run.pk])).json()
+    assert data["progress"] == 0.75 and data["finished"] is False and data["status"] == "running"
+
+
+def test_run_detail(viewer_client, forecast):
+    page = viewer_client.get(reverse("ui:run", args=[forecast.pk])).content.decode()
+    assert "wrmsse" in page and "lumpy" in page
+
+
+def test_viewer_cannot_start_a_run(viewer_client, db):
+    assert viewer_client.post(reverse("ui:run-start"), {"model": "naive", "horizon": 7}).status_code == 403
+    assert not fmodels.ForecastRun.objects.exists()
+
+
+def test_planner_start_checks_input(planner_client, db):
+    response = planner_client.post(reverse("ui:run-start"), {"model": "nope", "horizon": 7}, follow=True)
+    assert "Unknown model" in response.content.decode()
+    response = planner_client.post(reverse("ui:run-start"), {"model": "naive", "horizon": 999}, follow=True)
+    assert "between 1 and 365" in response.content.decode()
+    assert not fmodels.ForecastRun.objects.exists()
+
+
+def test_planner_starts_a_baseline_run(planner_client, shop, monkeypatch):
+    # Run the task chain in-process even where CI points Celery at Redis (no worker here).
+    from inventory_site.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    response = planner_client.post(reverse("ui:run-start"), {"model": "seasonal_naive", "horizon": 7}, follow=True)
+    assert "Forecast run requested" in response.content.decode()
+    run = fmodels.ForecastRun.objects.get()
+    assert run.model_name == "seasonal_naive" and run.horizon == 7
+    assert run.status == "succeeded", run.error
