@@ -142,6 +142,8 @@ class MovementKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", "Transfer in"
 
 
+# Sorted where they reach a constraint: a set's order changes between runs, and makemigrations
+# would see a new constraint every time.
 INBOUND_KINDS = {MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.TRANSFER_IN}
 OUTBOUND_KINDS = {MovementKind.SALE, MovementKind.TRANSFER_OUT}
 
@@ -171,8 +173,8 @@ class StockMovement(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[k.value for k in INBOUND_KINDS], quantity__gt=0)
-                    | Q(kind__in=[k.value for k in OUTBOUND_KINDS], quantity__lt=0)
+                    Q(kind__in=sorted(k.value for k in INBOUND_KINDS), quantity__gt=0)
+                    | Q(kind__in=sorted(k.value for k in OUTBOUND_KINDS), quantity__lt=0)
                     | (Q(kind=MovementKind.ADJUSTMENT.value) & ~Q(quantity=0))
                 ),
                 name="stockmovement_sign_matches_kind",

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('inventory', '0004_remove_stockmovement_stockmovement_sign_matches_kind_and_more'),
+        ('inventory', '0003_importjob_calendarevent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

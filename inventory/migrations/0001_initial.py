@@ -235,7 +235,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['return', 'receipt', 'transfer_in']), ('quantity__gt', 0)), models.Q(('kind__in', ['sale', 'transfer_out']), ('quantity__lt', 0)), models.Q(('kind', 'adjustment'), models.Q(('quantity', 0), _negated=True)), _connector='OR'), name='stockmovement_sign_matches_kind'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['receipt', 'return', 'transfer_in']), ('quantity__gt', 0)), models.Q(('kind__in', ['sale', 'transfer_out']), ('quantity__lt', 0)), models.Q(('kind', 'adjustment'), models.Q(('quantity', 0), _negated=True)), _connector='OR'), name='stockmovement_sign_matches_kind'),
         ),
         migrations.AddConstraint(
             model_name='stocklevel',
