@@ -208,3 +208,4 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel selected orders", permissions=["change"])
     def cancel_orders(self, request, queryset):
         self._run(request, queryset, services.cancel_purchase_order, "cancelled")
+from . import import_admin  # noqa: F401

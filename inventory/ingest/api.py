@@ -99,7 +99,7 @@ def import_files(
             if not report.ok:
                 raise ImportRefused(report)
             writer.write_catalogue(catalogue, counts)
-            writer.upsert(counts)
+            writer.upsert(counts, carries_returns=adapter.carries_returns)
             summary.calendar_events_created = _write_events(getattr(adapter, "events", []))
             writer.close()
             summary.facts_staged = writer.staged_rows

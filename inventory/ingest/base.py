@@ -52,6 +52,8 @@ class Adapter:
         self.report = report
         self.catalogue = catalogue
         self.rows_read = 0
+        # Does the source know about returns at all? (see SalesWriter.upsert)
+        self.carries_returns = False
 
     def facts(self) -> Iterator[pd.DataFrame]:
         raise NotImplementedError

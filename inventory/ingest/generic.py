@@ -39,6 +39,7 @@ class GenericAdapter(Adapter):
             missing = self.require_columns(table, [self.column(r) for r in required])
             roles = [r for r in REQUIRED + OPTIONAL if self.column(r) in table.header]
             by_name = {self.column(r): r for r in roles}
+            self.carries_returns = self.carries_returns or "returned_units" in roles
             for chunk in table.chunks(usecols=list(by_name)):
                 self.rows_read += len(chunk.frame)
                 facts = self._chunk(chunk.frame.rename(columns=by_name), chunk.source, by_name, missing)

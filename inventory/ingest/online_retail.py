@@ -30,6 +30,10 @@ Rules (each decided from the real data; counts are from the full two sheets):
 - Revenue is quantity x price of the sales lines (gross, returns not subtracted); avg_price is
   revenue / units of the day.
 - Countries map to warehouses by regions.py (default UK / EU / ROW).
+- A file without a single cancellation (the cleaned 2010-2011 sheet) does not know returns:
+  imported on its own after the 2009-2010 sheet, it updates the overlapping days' sales but
+  leaves their stored returned_units alone (see SalesWriter.upsert). Importing both sheets in
+  one run is still the recommended way: the line-level de-duplication then applies.
 """
 from __future__ import annotations
 
@@ -179,6 +183,7 @@ class OnlineRetailAdapter(Adapter):
         if lines.empty:
             return lines
         cancelled = lines["cancelled"]
+        self.carries_returns = self.carries_returns or bool(cancelled.any())
         qty = lines["Quantity"].astype("int64")
         sold = ~cancelled
         frame = pd.DataFrame({

@@ -50,6 +50,13 @@ class Report:
         if count:
             self.skipped[reason] += int(count)
 
+    def sort(self) -> None:
+        """Listed problems by file (in reading order), then line; a line's columns in checking order."""
+        rank: dict[str, int] = {}
+        for p in self.problems:
+            rank.setdefault(p.file, len(rank))
+        self.problems.sort(key=lambda p: (rank[p.file], p.line))
+
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
@@ -67,6 +74,7 @@ class ImportRefused(Exception):
     """The file breaks the rules: nothing of it was written. `report` lists every bad row."""
 
     def __init__(self, report: Report):
+        report.sort()
         self.report = report
         first = "; ".join(str(p) for p in report.problems[:3])
         more = report.problem_count - min(3, len(report.problems))

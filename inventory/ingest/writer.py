@@ -75,7 +75,6 @@ class SalesWriter:
                 # SQLite's default page cache is 2 MB: SalesDay's five indexes outgrow it at once and
                 # every insert then pays disk reads. A larger cache for this connection is 3x faster.
                 cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-                cur.execute("PRAGMA temp_store = MEMORY")
                 cur.execute(
                     f"CREATE TEMPORARY TABLE {STAGE} (sku TEXT NOT NULL, warehouse TEXT NOT NULL, date TEXT NOT NULL,"
                     " units INTEGER NOT NULL, returned INTEGER NOT NULL, revenue REAL NOT NULL, price REAL,"
@@ -185,7 +184,10 @@ class SalesWriter:
         counts.products_updated += len(changed)
 
     # --- the upsert -----------------------------------------------------------------------
-    def upsert(self, counts: WriteCounts) -> None:
+    def upsert(self, counts: WriteCounts, carries_returns: bool = True) -> None:
+        """carries_returns=False: the source has no notion of returns (M5, wide tables, the cleaned
+        Online Retail sheet with its cancellations removed), so a stored day keeps its returned_units
+        instead of having them zeroed by a file that simply does not know them."""
         table = SalesDay._meta.db_table
         product, warehouse = Product._meta.db_table, Warehouse._meta.db_table
         if self.postgres:
@@ -207,9 +209,10 @@ class SalesWriter:
         if self.conflict == "skip":
             on_conflict = "DO NOTHING"
         else:
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COMPARED)
+            compared = [c for c in _COMPARED if carries_returns or c != "returned_units"]
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in compared)
             distinct = " IS DISTINCT FROM " if self.postgres else " IS NOT "
-            changed = " OR ".join(f"{table}.{c}{distinct}EXCLUDED.{c}" for c in _COMPARED)
+            changed = " OR ".join(f"{table}.{c}{distinct}EXCLUDED.{c}" for c in compared)
             on_conflict = f"DO UPDATE SET {sets} WHERE {changed}"
         with connection.cursor() as cur:
             if self.postgres:
