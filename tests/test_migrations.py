@@ -4,6 +4,10 @@ from io import StringIO
 from django.core.management import call_command
 
 
+import pytest
+
+
+@pytest.mark.django_db
 def test_no_missing_migrations():
     out = StringIO()
     try:
