@@ -43,6 +43,8 @@ class Windows:
     series: np.ndarray     # [B] row in the panel
     scale: np.ndarray      # [B] the scale outputs are multiplied by
     target: np.ndarray | None = None  # [B, H] raw demand (NaN = not observed)
+    season: np.ndarray | None = None  # [B, H] demand one season before each forecast day / scale
+    season_mask: np.ndarray | None = None
     true_scale: np.ndarray | None = None  # [B] scale of the real context (loss normaliser)
 
 
@@ -51,11 +53,12 @@ class PanelWindows:
     edges gather NaN/0 instead of failing.  ``lo``/``hi`` keep memory small at prediction
     time: only the last ``context + horizon`` days of a 1,913-day panel are copied."""
 
-    def __init__(self, panel, context: int, horizon: int, lo: int = 0, hi: int | None = None):
+    def __init__(self, panel, context: int, horizon: int, lo: int = 0, hi: int | None = None, season_lag: int = 0):
         hi = panel.n_days if hi is None else hi
         lo = max(0, lo)
-        self.panel, self.L, self.H, self.lo = panel, context, horizon, lo
-        pad_l, pad_r = context, horizon
+        self.panel, self.L, self.H, self.lo, self.lag = panel, context, horizon, lo, season_lag
+        pad_l, pad_r = max(context, season_lag), horizon
+        self.pad = pad_l
         n = panel.n_series
 
         def padded(a, fill):
@@ -77,7 +80,7 @@ class PanelWindows:
                cold: np.ndarray | None = None) -> Windows:
         """Windows for origins given as absolute grid indices (first forecast day)."""
         L, H = self.L, self.H
-        o = origin - self.lo + L  # position of the origin in padded arrays
+        o = origin - self.lo + self.pad  # position of the origin in padded arrays
         cols = o[:, None] + np.arange(-L, H)[None, :]
         rows = series[:, None]
         yy = self.y[rows, cols]
@@ -116,6 +119,14 @@ class PanelWindows:
             np.log(scale), is_cold.astype(np.float32)], axis=1).astype(np.float32)
         w = Windows(ctx.astype(np.float32), mask.astype(np.float32), cov[:, :L], cov[:, L:], static,
                     series, scale)
+        if self.lag:
+            # the same days one season ago (364 days / 52 weeks): yearly pattern, holidays
+            ly = self.y[rows, o[:, None] - self.lag + np.arange(H)[None, :]]
+            if cold is not None and cold.any():
+                ly = ly.copy()
+                ly[cold] = np.nan
+            w.season = (np.nan_to_num(ly) / scale[:, None]).astype(np.float32)
+            w.season_mask = (~np.isnan(ly)).astype(np.float32)
         if with_target:
             w.target = yy[:, L:]
             full = self.y[rows, cols[:, :L]]

@@ -7,9 +7,26 @@ defined MASE/RMSSE; they come back NaN and WRMSSE renormalises the weights over 
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
+
+def _quiet(fn):
+    """All-NaN rows (a series with no actuals in a window) give NaN, which callers handle:
+    numpy's 'Mean of empty slice' warning says nothing new."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return fn(*a, **kw)
+    return wrapper
+
+
+@_quiet
 def _naive_scale(insample: np.ndarray, power: int) -> np.ndarray:
     """mean(|y_t - y_{t-1}|^power) per series over observed history."""
     insample = np.asarray(insample, dtype=np.float64)
@@ -19,6 +36,7 @@ def _naive_scale(insample: np.ndarray, power: int) -> np.ndarray:
     return s
 
 
+@_quiet
 def mase(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
     """Mean absolute scaled error per series."""
     scale = _naive_scale(insample, 1)
@@ -27,6 +45,7 @@ def mase(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
         return np.where(scale > 0, err / scale, np.nan)
 
 
+@_quiet
 def rmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
     """Root mean squared scaled error per series (M5)."""
     scale = _naive_scale(insample, 2)
@@ -63,6 +82,7 @@ def wrmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray, weights: np.ndarr
     return float((w * r[ok]).sum() / w.sum())
 
 
+@_quiet
 def pinball(y: np.ndarray, q_pred: np.ndarray, levels) -> np.ndarray:
     """Mean pinball loss per quantile level; ``q_pred`` is ``[N, H, Q]``."""
     y = np.asarray(y, np.float64)[..., None]
@@ -72,6 +92,7 @@ def pinball(y: np.ndarray, q_pred: np.ndarray, levels) -> np.ndarray:
     return np.nanmean(loss.reshape(-1, len(lv)), axis=0)
 
 
+@_quiet
 def scaled_pinball(y: np.ndarray, q_pred: np.ndarray, levels, insample: np.ndarray) -> float:
     """M5-uncertainty style: pinball per series divided by its naive MAE scale, averaged
     over quantiles and series (unweighted), so large sellers do not drown the rest."""

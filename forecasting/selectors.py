@@ -1,0 +1,34 @@
+"""Read-side queries for other apps (replenishment, alerts, API, UI)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Forecast, ForecastRun, ModelVersion
+
+
+def current_run() -> ForecastRun | None:
+    return ForecastRun.objects.filter(is_current=True).first()
+
+
+def current_forecasts(product=None, warehouse=None, start=None, end=None) -> QuerySet[Forecast]:
+    """Forecast rows of the current run (none if no run has succeeded yet), by date."""
+    run = current_run()
+    if run is None:
+        return Forecast.objects.none()
+    qs = Forecast.objects.filter(run=run)
+    if product is not None:
+        qs = qs.filter(product=product)
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    if start is not None:
+        qs = qs.filter(date__gte=start)
+    if end is not None:
+        qs = qs.filter(date__lte=end)
+    return qs.order_by("product_id", "warehouse_id", "date")
+
+
+def latest_model_version(name: str | None = None) -> ModelVersion | None:
+    qs = ModelVersion.objects.defer("weights")
+    if name:
+        qs = qs.filter(name=name)
+    return qs.order_by("-created_at", "-id").first()

@@ -1,0 +1,358 @@
+"""Glue between the database and ``forecasting.ml``: build the panel from SalesDay/Product/
+Promotion, train or fine-tune a ModelVersion, predict one shard, make a run current.
+
+Every series is one (product, warehouse) pair, ``unique_id = "<product_id>:<warehouse_id>"``.
+Pairs with a StockLevel row but no sales yet are included: they get cold-start forecasts
+from their description, category and price.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forecasting.ml import metrics as M
+from forecasting.ml.backtest import score
+from forecasting.ml.base import QUANTILE_NAMES
+from forecasting.ml.baselines import MovingAverage, Naive, SBA, SeasonalNaive, TSB, Croston
+from forecasting.ml.classify import classify
+from forecasting.ml.data import DataError, Panel, panel_from_long
+from forecasting.ml.explain import COMPONENTS, explain
+from forecasting.ml.train import GlobalForecaster, TrainConfig
+
+from .models import Forecast, ForecastRun, ModelVersion
+
+log = logging.getLogger(__name__)
+
+GLOBAL_MODELS = {"global_tide": "tide", "global_lstm": "lstm"}
+BASELINES = {"naive": Naive, "seasonal_naive": SeasonalNaive, "moving_average": MovingAverage,
+             "croston": Croston, "sba": SBA, "tsb": TSB}
+MODEL_CHOICES = tuple(GLOBAL_MODELS) + tuple(BASELINES)
+WRITE_BATCH = 2000
+
+
+class ForecastError(RuntimeError):
+    pass
+
+
+# ----------------------------------------------------------------------------- the panel
+
+def series_keys(product_ids=None) -> list[tuple[int, int]]:
+    """All (product, warehouse) pairs to forecast: those with sales or a stock level, active products only."""
+    from inventory.models import Product, SalesDay, StockLevel
+
+    active = set(Product.objects.filter(active=True).values_list("id", flat=True))
+    pairs = set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+    pairs |= set(StockLevel.objects.values_list("product_id", "warehouse_id"))
+    keys = sorted(p for p in pairs if p[0] in active)
+    if product_ids is not None:
+        keep = set(product_ids)
+        keys = [k for k in keys if k[0] in keep]
+    return keys
+
+
+def uid(product_id: int, warehouse_id: int) -> str:
+    return f"{product_id}:{warehouse_id}"
+
+
+def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel:
+    """Panel over the history up to ``as_of`` plus ``horizon`` future days with planned
+    promotions and prices.  Days without a SalesDay row inside a series' span are zero sales."""
+    from inventory.models import Product, Promotion, SalesDay
+    from inventory.import_models import CalendarEvent
+
+    if not keys:
+        raise DataError("no (product, warehouse) series to forecast: the catalogue has no sales and no stock levels")
+    pids = sorted({k[0] for k in keys})
+    wids = sorted({k[1] for k in keys})
+    keyset = {uid(*k) for k in keys}
+    rows = list(SalesDay.objects.filter(product_id__in=pids, warehouse_id__in=wids, date__lte=as_of)
+                .values_list("product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion"))
+    df = pd.DataFrame(rows, columns=["p", "w", "ds", "y", "price", "on_promotion"])
+    df["unique_id"] = [uid(p, w) for p, w in zip(df["p"], df["w"])] if len(df) else pd.Series(dtype=str)
+    df = df[df["unique_id"].isin(keyset)]
+    products = {p.id: p for p in Product.objects.filter(id__in=pids).select_related("category")}
+    statics = pd.DataFrame({
+        "unique_id": [uid(*k) for k in keys],
+        "category": [(products[k[0]].category.code if products[k[0]].category else "unknown") for k in keys],
+        "description": [f"{products[k[0]].name}. {products[k[0]].description}".strip() for k in keys],
+    })
+    start = df["ds"].min() if len(df) else as_of - timedelta(days=1)
+    # a row per key on the last day anchors the grid at as_of (and gives unsold keys a row)
+    anchor = pd.DataFrame({"unique_id": [uid(*k) for k in keys], "ds": as_of, "y": np.nan})
+    long = pd.concat([df[["unique_id", "ds", "y", "price", "on_promotion"]], anchor], ignore_index=True)
+    long = long.drop_duplicates(["unique_id", "ds"], keep="first")
+    long["ds"] = pd.to_datetime(long["ds"])
+    long["price"] = pd.to_numeric(long["price"], errors="coerce")
+    long["on_promotion"] = long["on_promotion"].astype(float)
+    long = long.sort_values(["unique_id", "ds"])
+    panel = _panel_with_unsold(long, statics, pd.Timestamp(start))
+    # price: the day's average price where sold, else the product's list price
+    list_price = np.array([float(products[k[0]].price or 0) or np.nan for k in _keys_of(panel)], np.float32)
+    panel.price = np.where(np.isnan(panel.price), list_price[:, None], panel.price).astype(np.float32)
+    ext = panel.extend(horizon)
+    # calendar events (global or per warehouse) and SNAP-type days
+    grid = ext.dates
+    ev = CalendarEvent.objects.filter(date__gte=grid[0].date(), date__lte=grid[-1].date())
+    wh_of = np.array([k[1] for k in _keys_of(ext)])
+    for e in ev:
+        c = grid.get_indexer([pd.Timestamp(e.date)])[0]
+        if c < 0:
+            continue
+        target = ext.snap if "snap" in (e.event_type or "").lower() else ext.event
+        rows_ = slice(None) if e.warehouse_id is None else (wh_of == e.warehouse_id)
+        target[rows_, c] = 1.0
+    # planned promotions over the horizon (and their discounted price)
+    first_future = ext.n_obs
+    promos = (Promotion.objects.exclude(status=Promotion.Status.CANCELLED)
+              .filter(end_date__gt=as_of, start_date__lte=grid[-1].date())
+              .prefetch_related("products", "warehouses"))
+    pos = {u: i for i, u in enumerate(ext.ids)}
+    for pr in promos:
+        d0 = max(ext.dates.get_indexer([pd.Timestamp(max(pr.start_date, as_of + timedelta(days=1)))])[0], first_future)
+        d1 = ext.dates.get_indexer([pd.Timestamp(min(pr.end_date, grid[-1].date()))])[0]
+        if d0 < 0 or d1 < 0:
+            continue
+        for p in pr.products.all():
+            for w in pr.warehouses.all():
+                r = pos.get(uid(p.id, w.id))
+                if r is None:
+                    continue
+                ext.promo[r, d0:d1 + 1] = 1.0
+                if pr.discount_pct:
+                    ext.price[r, d0:d1 + 1] = float(p.price) * (1 - float(pr.discount_pct) / 100)
+    ext.extra["keys"] = _keys_of(ext)
+    return ext
+
+
+def _panel_with_unsold(long: pd.DataFrame, statics: pd.DataFrame, start: pd.Timestamp) -> Panel:
+    """panel_from_long, where keys that never sold stay unobserved (NaN) rather than zero."""
+    have = long.dropna(subset=["y"])
+    panel = panel_from_long(long.fillna({"y": 0.0}), statics, freq="D")
+    sold = set(have["unique_id"])
+    unsold = np.array([u not in sold for u in panel.ids])
+    panel.y[unsold] = np.nan
+    # rows of sold keys: before the first sale is unobserved, after it zero (panel_from_long did that)
+    first = have.groupby("unique_id")["ds"].min()
+    for i, u in enumerate(panel.ids):
+        if u in first.index:
+            c = panel.dates.get_indexer([first[u]])[0]
+            panel.y[i, :c] = np.nan
+    return panel
+
+
+def _keys_of(panel: Panel) -> list[tuple[int, int]]:
+    return [tuple(int(x) for x in u.split(":")) for u in panel.ids]
+
+
+def history_end() -> date | None:
+    from inventory.models import SalesDay
+
+    return SalesDay.objects.order_by("-date").values_list("date", flat=True).first()
+
+
+# ----------------------------------------------------------------------------- training
+
+def latest_model_version(name: str | None = None) -> ModelVersion | None:
+    qs = ModelVersion.objects.all()
+    if name:
+        qs = qs.filter(name=name)
+    return qs.order_by("-created_at", "-id").first()
+
+
+def _train_config(options: dict) -> TrainConfig:
+    fields = TrainConfig().to_dict()
+    overrides = {k: v for k, v in (options.get("train") or {}).items() if k in fields}
+    return TrainConfig(**overrides)
+
+
+def train(run: ForecastRun) -> ModelVersion | None:
+    """Backtest on the last horizon, then fit (or fine-tune the latest version) on all data
+    and store a ModelVersion.  Baseline runs store no version but still get metrics."""
+    opts = run.options or {}
+    H = run.horizon
+    keys = series_keys()
+    panel = build_panel(keys, run.as_of, H)
+    hist = panel.truncate(panel.n_obs)
+    metrics: dict = {}
+    if run.model_name in BASELINES:
+        model = BASELINES[run.model_name]()
+        metrics = _holdout_metrics(hist, model, H, fit=False)
+        ForecastRun.objects.filter(pk=run.pk).update(metrics=metrics, device="cpu")
+        return None
+    arch = GLOBAL_MODELS[run.model_name]
+    tc = _train_config(opts)
+    use_text = bool(opts.get("use_text", True))
+    previous = latest_model_version(run.model_name) if opts.get("finetune", True) else None
+    prev_model = None
+    if previous is not None:
+        try:
+            prev_model = GlobalForecaster.from_bytes(bytes(previous.weights))
+            if prev_model.horizon != H or prev_model.arch != arch:
+                prev_model = None  # a different shape cannot be fine-tuned; train from scratch
+        except Exception as exc:  # a broken artifact must not block forecasting
+            log.warning("cannot load model version %s for fine-tuning: %s", previous.pk, exc)
+            prev_model = None
+    # 1) honest metrics: a model fitted without the last horizon, scored on it
+    holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=prev_model)
+    if hist.n_obs >= 3 * H + 2:
+        metrics = _holdout_metrics(hist, holdout, H, fit=True)
+        base = holdout
+    else:
+        metrics = {"note": f"history of {hist.n_obs} days is too short for a {H}-day holdout"}
+        base = prev_model
+    # 2) the version we forecast with: adapt to the newest data
+    model = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=base)
+    model.fit(hist, hist.n_obs)
+    model.metrics = metrics
+    blob = model.to_bytes()
+    art = model.to_artifact()
+    version = ModelVersion.objects.create(
+        name=run.model_name, arch=arch, weights=blob, size_bytes=len(blob),
+        config={"model": art["model_config"], "train": art["train_config"], "pretrain": art["pretrain"],
+                "interval_scale": art["interval_scale"]},
+        features=art["features"], data_start=pd.Timestamp(art["data_window"]["start"]).date(),
+        data_end=pd.Timestamp(art["data_window"]["end"]).date(), n_series=art["data_window"]["n_series"],
+        metrics=metrics, device=art["device"], seconds=art["seconds"],
+        parent=previous if prev_model is not None else None,
+    )
+    ForecastRun.objects.filter(pk=run.pk).update(model_version=version, metrics=metrics, device=art["device"])
+    return version
+
+
+def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
+    origin = hist.n_obs - H
+    if origin < 2:
+        return {"note": "history too short for a holdout"}
+    if fit:
+        model.fit(hist, origin)
+    fc = model.predict(hist.truncate(origin), origin, H)
+    overall, per = score(hist, fc, origin, H)
+    sn = SeasonalNaive().predict(hist.truncate(origin), origin, H)
+    sn_overall, _ = score(hist, sn, origin, H)
+    classes = classify(hist.y[:, :origin])
+    per_class = {}
+    for c in np.unique(classes):
+        rows = classes == c
+        r = per["rmsse"][rows]
+        per_class[str(c)] = {"series": int(rows.sum()),
+                             "rmsse": None if np.all(np.isnan(r)) else float(np.nanmean(r))}
+    clean = {k: (None if v is None or not np.isfinite(v) else round(float(v), 4)) for k, v in overall.items()}
+    clean["seasonal_naive_wrmsse"] = None if not np.isfinite(sn_overall["wrmsse"]) else round(sn_overall["wrmsse"], 4)
+    clean["holdout_start"] = str(hist.dates[origin].date())
+    clean["per_class"] = per_class
+    return clean
+
+
+# ----------------------------------------------------------------------------- predicting
+
+def load_model(run: ForecastRun):
+    if run.model_name in BASELINES:
+        return BASELINES[run.model_name]()
+    if run.model_version_id is None:
+        raise ForecastError(f"run {run.pk} has no trained model version")
+    return GlobalForecaster.from_bytes(bytes(run.model_version.weights))
+
+
+def shard_keys(keys: list, shard: int, n_shards: int) -> list:
+    return keys[shard::n_shards]
+
+
+def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> int:
+    """Forecast one shard of the series and write its rows.  Idempotent: a retried shard
+    first deletes what an earlier attempt of it wrote."""
+    keys = shard_keys(series_keys(), shard, n_shards)
+    if not keys:
+        _shard_done(run)
+        return 0
+    H = run.horizon
+    panel = build_panel(keys, run.as_of, H)
+    model = model or load_model(run)
+    fc = model.predict(panel, panel.n_obs, H)
+    classes = classify(panel.y[:, :panel.n_obs])
+    expl = None
+    if isinstance(model, GlobalForecaster) and (run.options or {}).get("explain", True):
+        expl = explain(model, panel, panel.n_obs)[list(COMPONENTS)].to_numpy(np.float64).round(4)
+    n, h = fc.mean.shape
+    dates = [d.date() for d in fc.dates]
+    rows = []
+    for i, (p, w) in enumerate(_keys_of(panel)):
+        for j in range(h):
+            k = i * h + j
+            kw = {name: float(fc.quantiles[i, j, qi]) for qi, name in enumerate(QUANTILE_NAMES)}
+            rows.append(Forecast(run_id=run.pk, product_id=p, warehouse_id=w, date=dates[j], mean=float(fc.mean[i, j]),
+                                 demand_class=str(classes[i]), shard=shard,
+                                 explanation=None if expl is None else dict(zip(COMPONENTS, map(float, expl[k]))),
+                                 **kw))
+    with transaction.atomic():
+        Forecast.objects.filter(run_id=run.pk, shard=shard).delete()
+        for lo in range(0, len(rows), WRITE_BATCH):
+            Forecast.objects.bulk_create(rows[lo:lo + WRITE_BATCH])
+        _shard_done(run)
+    return len(rows)
+
+
+def _shard_done(run: ForecastRun) -> None:
+    ForecastRun.objects.filter(pk=run.pk).update(shards_done=F("shards_done") + 1)
+
+
+def finalize(run: ForecastRun) -> ForecastRun:
+    """Make the run current if and only if every shard wrote every row."""
+    run.refresh_from_db()
+    expected = run.n_series * run.horizon
+    written = Forecast.objects.filter(run=run).count()
+    if run.status == ForecastRun.Status.FAILED:
+        raise ForecastError(f"run {run.pk} already failed: {run.error}")
+    if run.shards_done < run.n_shards or written != expected:
+        raise ForecastError(f"run {run.pk} incomplete: {run.shards_done}/{run.n_shards} shards, "
+                            f"{written}/{expected} forecast rows")
+    with transaction.atomic():
+        ForecastRun.objects.select_for_update().filter(is_current=True).update(is_current=False)
+        ForecastRun.objects.filter(pk=run.pk).update(is_current=True, status=ForecastRun.Status.SUCCEEDED,
+                                                      finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def mark_failed(run_id: int, error: BaseException | str) -> None:
+    """A failed run keeps its error, loses its partial rows, and never becomes current."""
+    msg = error if isinstance(error, str) else "".join(traceback.format_exception_only(type(error), error)).strip()
+    with transaction.atomic():
+        ForecastRun.objects.filter(pk=run_id).exclude(status=ForecastRun.Status.SUCCEEDED).update(
+            status=ForecastRun.Status.FAILED, error=msg[:5000], finished_at=timezone.now(), is_current=False)
+        Forecast.objects.filter(run_id=run_id, run__status=ForecastRun.Status.FAILED).delete()
+
+
+def mark_stale_runs(max_hours: float = 12.0) -> int:
+    """Runs still queued/running after ``max_hours`` were killed (worker lost): mark them failed."""
+    limit = timezone.now() - timedelta(hours=max_hours)
+    stale = list(ForecastRun.objects.filter(status__in=[ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING],
+                                            created_at__lt=limit).values_list("pk", flat=True))
+    for pk in stale:
+        mark_failed(pk, f"no progress for {max_hours} h: the run was killed or its worker lost")
+    return len(stale)
+
+
+def create_run(model_name: str = "global_tide", horizon: int = 28, shards: int = 4, options: dict | None = None,
+               as_of: date | None = None) -> ForecastRun:
+    if model_name not in MODEL_CHOICES:
+        raise ForecastError(f"unknown model {model_name!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    if horizon < 1 or horizon > 365:
+        raise ForecastError(f"horizon must be between 1 and 365 days, got {horizon}")
+    as_of = as_of or history_end()
+    if as_of is None:
+        raise ForecastError("no sales history in the database (SalesDay is empty): nothing to learn from")
+    keys = series_keys()
+    return ForecastRun.objects.create(model_name=model_name, horizon=horizon, as_of=as_of,
+                                      n_shards=max(1, min(shards, len(keys) or 1)), n_series=len(keys),
+                                      options=options or {})
+
+
+def start(run: ForecastRun) -> None:
+    ForecastRun.objects.filter(pk=run.pk).update(status=ForecastRun.Status.RUNNING, started_at=timezone.now())
