@@ -14,46 +14,55 @@ log = logging.getLogger(__name__)
 
 
 def request_finetune(reason: str) -> dict:
-    """Start forecasting's fine-tuning run if that task exists; returns what happened (for evidence)."""
+    """Start a forecasting run that fine-tunes the current model on the newest data.
+
+    forecasting.tasks.run_forecast fine-tunes the latest model version by default; we repeat the
+    current run's model and horizon and say why in its options. Returns what happened (kept in
+    the alert's evidence). With eager tasks (embedded mode) the run goes to a background thread,
+    because training must not hold up the check that noticed the drift.
+    """
     try:
         tasks = importlib.import_module("forecasting.tasks")
+        from forecasting.models import ForecastRun
     except ImportError as exc:
-        return {"requested": False, "why": f"forecasting.tasks not importable: {exc}"}
-    for name, kwargs in (("finetune_model", {"reason": reason}), ("run_forecast", {"finetune": True, "reason": reason})):
-        task = getattr(tasks, name, None)
-        if task is None:
-            continue
-        try:
-            result = task.delay(**kwargs)
-        except TypeError as exc:
-            log.warning("insights: %s refused %s: %s", name, kwargs, exc)
-            continue
-        return {"requested": True, "task": f"forecasting.tasks.{name}", "task_id": getattr(result, "id", None),
-                "at": timezone.now().isoformat()}
-    return {"requested": False, "why": "forecasting.tasks has no fine-tuning entry point"}
+        return {"requested": False, "why": f"forecasting is not installed: {exc}"}
+    task = getattr(tasks, "run_forecast", None)
+    if task is None:
+        return {"requested": False, "why": "forecasting.tasks has no run_forecast"}
+    current = ForecastRun.objects.filter(is_current=True).first()
+    kwargs = {"options": {"finetune": True, "reason": reason[:500]}}
+    if current is not None:
+        kwargs.update(model=current.model_name, horizon=current.horizon)
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        import threading
+
+        def run():
+            from django.db import connection
+
+            try:
+                task.apply(kwargs=kwargs)
+            except Exception:  # noqa: BLE001 - logged; the alert stays open either way
+                log.exception("insights: fine-tuning run failed")
+            finally:
+                connection.close()
+
+        threading.Thread(target=run, daemon=True, name="insights-finetune").start()
+        return {"requested": True, "task": "forecasting.tasks.run_forecast", "mode": "background thread",
+                "kwargs": kwargs, "at": timezone.now().isoformat()}
+    result = task.delay(**kwargs)
+    return {"requested": True, "task": "forecasting.tasks.run_forecast", "task_id": result.id, "kwargs": kwargs,
+            "at": timezone.now().isoformat()}
 
 
 def drift_inputs() -> list:
-    """DriftInputs from the forecasting app's stored forecasts and backtest (empty until it has them)."""
+    """DriftInputs for the current forecasting model (empty until a run with a backtest exists)."""
     try:
-        selectors = importlib.import_module("forecasting.selectors")
-    except ImportError:
+        from .forecast_link import drift_inputs as from_forecasts
+    except ImportError:  # the forecasting app is not installed
         return []
-    fn = getattr(selectors, "drift_inputs", None) or getattr(selectors, "rolling_accuracy", None)
-    if fn is None:
-        return []
-    from .rules.drift import DriftInput
-
-    out = []
-    for row in fn():
-        if isinstance(row, DriftInput):
-            out.append(row)
-        else:
-            out.append(DriftInput(rolling_error=row["rolling_error"], backtest_error=row["backtest_error"],
-                                  days_observed=row["days_observed"], metric=row.get("metric", "wape"),
-                                  model_version=str(row.get("model_version", "")),
-                                  product_id=row.get("product_id"), warehouse_id=row.get("warehouse_id")))
-    return out
+    return from_forecasts()
 
 
 def promotion_counterfactual(pairs, start, end) -> dict | None:

@@ -3,7 +3,7 @@
 A source answers ``daily_quantiles(pairs, start, horizon)`` with, per (product_id, warehouse_id),
 ``QuantileRows(values [H, Q], levels, name)``; and ``band(pairs, dates)`` with the forecast's
 p01/p99 for past days (None when it has none). The default is the stored forecasts of the
-forecasting app when it has any, else the empirical distribution of recent sales.
+forecasting app (insights.forecast_link) when it has any, else the empirical distribution of recent sales.
 Set ``INSIGHTS_QUANTILE_SOURCE`` (dotted path to a class) to use another.
 """
 from __future__ import annotations
@@ -67,27 +67,6 @@ class HistoryQuantileSource:
         return {}
 
 
-class ForecastRowsSource:
-    """The forecasting app's current stored forecasts (forecasting.selectors), when they exist."""
-
-    name = "forecast"
-
-    def __init__(self):
-        self.selectors = importlib.import_module("forecasting.selectors")
-
-    def daily_quantiles(self, pairs, start, horizon) -> dict:
-        fn = getattr(self.selectors, "current_quantiles", None)
-        if fn is None:
-            return {}
-        return {k: QuantileRows(np.asarray(v.values if hasattr(v, "values") else v, float),
-                                tuple(getattr(v, "levels", DEFAULT_LEVELS)), self.name)
-                for k, v in fn(pairs, start, horizon).items()}
-
-    def band(self, pairs, dates) -> dict:
-        fn = getattr(self.selectors, "quantile_band", None)
-        return fn(pairs, dates) if fn else {}
-
-
 class LayeredSource:
     """The first source that has an answer for a pair wins (forecast, then history)."""
 
@@ -119,8 +98,10 @@ def default_source():
         return getattr(importlib.import_module(module), cls)()
     layers = []
     try:
-        layers.append(ForecastRowsSource())
-    except ImportError:
+        from .forecast_link import StoredForecastSource
+
+        layers.append(StoredForecastSource())
+    except ImportError:  # the forecasting app is not installed
         pass
     layers.append(HistoryQuantileSource())
     return LayeredSource(*layers)

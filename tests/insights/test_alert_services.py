@@ -156,3 +156,71 @@ def test_check_anomalies_skips_a_known_promotion():
     watch.check_anomalies(today)
     alert = Alert.objects.get(kind="demand_anomaly")
     assert alert.evidence["anomalies"][0]["units"] == 90
+
+
+def test_drift_alert_requests_finetuning_once_and_closes_on_recovery(monkeypatch, django_capture_on_commit_callbacks):
+    from insights import integration
+    from insights.rules.drift import DriftInput
+
+    calls = []
+    monkeypatch.setattr(integration, "request_finetune", lambda reason: calls.append(reason) or {"requested": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        watch.check_drift([DriftInput(0.45, 0.30, 14, model_version="v3")])
+        watch.check_drift([DriftInput(0.50, 0.30, 14, model_version="v3")])   # still drifting: update only
+    alert = Alert.objects.get(kind="forecast_drift")
+    assert len(calls) == 1 and "drift" in calls[0]
+    assert alert.occurrences == 2 and alert.evidence["finetune"] == {"requested": True}
+    watch.check_drift([DriftInput(0.36, 0.30, 14)])    # inside the hysteresis band: stays open
+    assert Alert.objects.get().status == "open"
+    watch.check_drift([DriftInput(0.31, 0.30, 14)])    # recovered
+    assert Alert.objects.get().status == "resolved"
+
+
+def test_request_finetune_queues_a_finetuning_forecast_run(settings, monkeypatch):
+    tasks = pytest.importorskip("forecasting.tasks")
+    from insights.integration import request_finetune
+
+    sent = []
+
+    class FakeTask:
+        def delay(self, **kwargs):
+            sent.append(kwargs)
+            return type("R", (), {"id": "t-1"})()
+
+    monkeypatch.setattr(tasks, "run_forecast", FakeTask())
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    outcome = request_finetune("drift alert #1")
+    assert outcome["requested"] and outcome["task_id"] == "t-1"
+    assert sent == [{"options": {"finetune": True, "reason": "drift alert #1"}}]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checks_open_one_alert():
+    """Two checks raising the same condition at once: one alert, updated, never two."""
+    import threading
+
+    from django.db import connection
+
+    p, w = make_product(), make_warehouse()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                services.raise_or_update(firing(p, w))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    alert = Alert.objects.get()
+    assert alert.occurrences == 20

@@ -1,0 +1,151 @@
+"""Reading the forecasting app's stored forecasts for the alert rules.
+
+- ``StoredForecastSource``: daily quantiles of the current run from today (padded by repeating
+  its last week when a lead time reaches beyond the run's horizon), and, for past days, the
+  p01/p99 band of the forecast that was *issued before* that day (the latest succeeded run whose
+  history ended before it), which is the forecast the business was acting on.
+- ``drift_inputs``: the rolling MASE of those issued forecasts over the last ``window`` days
+  against the current run's backtest MASE (forecasting stores ``metrics["mase"]``), the same
+  scale (one-step naive error of each series' history, as in forecasting.ml.metrics).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from django.utils import timezone
+
+from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
+from forecasting.ml.metrics import mase
+from forecasting.models import Forecast, ForecastRun
+from inventory.models import SalesDay
+
+from .rules.drift import DriftInput
+from .sources import QuantileRows
+
+PAD_DAYS = 7
+
+
+def _succeeded_runs():
+    return list(ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of__isnull=False)
+                .order_by("as_of", "created_at").values("id", "as_of", "is_current"))
+
+
+def issued_run_for(day: date, runs) -> int | None:
+    """The latest succeeded run whose history ended before ``day`` (runs sorted by as_of)."""
+    chosen = None
+    for r in runs:
+        if r["as_of"] < day:
+            chosen = r["id"]
+    return chosen
+
+
+class StoredForecastSource:
+    name = "forecast"
+
+    def daily_quantiles(self, pairs, start: date, horizon: int) -> dict:
+        run = ForecastRun.objects.filter(is_current=True).first()
+        if run is None or not pairs:
+            return {}
+        rows = pd.DataFrame.from_records(Forecast.objects.filter(
+            run=run, date__gte=start, product_id__in={p for p, _ in pairs},
+            warehouse_id__in={w for _, w in pairs}).values("product_id", "warehouse_id", "date", *QUANTILE_NAMES))
+        out = {}
+        if rows.empty:
+            return out
+        for (p, w), g in rows.groupby(["product_id", "warehouse_id"]):
+            if (p, w) not in pairs:
+                continue
+            g = g.sort_values("date")
+            if g["date"].iloc[0] != start:
+                continue  # the run does not cover today: no opinion rather than a shifted forecast
+            q = g[list(QUANTILE_NAMES)].to_numpy(float)
+            name = self.name
+            if len(q) < horizon:
+                tail = q[-PAD_DAYS:]
+                reps = int(np.ceil((horizon - len(q)) / len(tail)))
+                q = np.vstack([q, np.tile(tail, (reps, 1))])
+                name = f"{self.name} (last week repeated beyond day {len(g)})"
+            out[(p, w)] = QuantileRows(q[:horizon], QUANTILES, name)
+        return out
+
+    def band(self, pairs, dates) -> dict:
+        runs = _succeeded_runs()
+        frames = []
+        for d in dates:
+            run_id = issued_run_for(d, runs)
+            if run_id is None:
+                continue
+            frames.append(pd.DataFrame.from_records(Forecast.objects.filter(
+                run_id=run_id, date=d, product_id__in={p for p, _ in pairs},
+                warehouse_id__in={w for _, w in pairs}).values("product_id", "warehouse_id", "date", "p01", "p99")))
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return {}
+        allrows = pd.concat(frames)
+        return {(p, w): g[["date", "p01", "p99"]].reset_index(drop=True)
+                for (p, w), g in allrows.groupby(["product_id", "warehouse_id"]) if (p, w) in pairs}
+
+
+def drift_inputs(today: date | None = None, window: int = 14, history_days: int = 365) -> list[DriftInput]:
+    today = today or timezone.localdate()
+    current = ForecastRun.objects.filter(is_current=True).select_related("model_version").first()
+    if current is None:
+        return []
+    backtest = (current.metrics or {}).get("mase")
+    if backtest is None and current.model_version is not None:
+        backtest = (current.model_version.metrics or {}).get("mase")
+    if not backtest:
+        return []
+    runs = _succeeded_runs()
+    days = [today - timedelta(days=i) for i in range(window, 0, -1)]
+    issued = []
+    for d in days:
+        run_id = issued_run_for(d, runs)
+        if run_id is not None:
+            issued.append(pd.DataFrame.from_records(
+                Forecast.objects.filter(run_id=run_id, date=d).values("product_id", "warehouse_id", "date", "mean")))
+    issued = [f for f in issued if not f.empty]
+    if not issued:
+        return []
+    fc = pd.concat(issued)
+    first_day = fc["date"].min()
+    sales = pd.DataFrame.from_records(SalesDay.objects.filter(
+        date__gte=first_day - timedelta(days=history_days), date__lt=today,
+        product_id__in=set(fc["product_id"]), warehouse_id__in=set(fc["warehouse_id"]),
+    ).values("product_id", "warehouse_id", "date", "units"))
+    if sales.empty:
+        return []
+    observed_days = sorted(d for d in set(sales["date"]) if d >= first_day)
+    if not observed_days:
+        return [DriftInput(float("nan"), float(backtest), 0, "mase", str(current.model_version_id or ""))]
+    keys = sorted(set(zip(fc["product_id"], fc["warehouse_id"])))
+    idx = {k: i for i, k in enumerate(keys)}
+    hist_days = pd.date_range(first_day - timedelta(days=history_days), first_day - timedelta(days=1)).date
+    win_days = observed_days
+    ins = np.full((len(keys), len(hist_days)), np.nan)
+    act = np.zeros((len(keys), len(win_days)))
+    pred = np.full((len(keys), len(win_days)), np.nan)
+    hpos = {d: i for i, d in enumerate(hist_days)}
+    wpos = {d: i for i, d in enumerate(win_days)}
+    first_sale = sales.groupby(["product_id", "warehouse_id"])["date"].min().to_dict()
+    for k, i in idx.items():  # a series exists (zeros count) from its first sale on
+        start = first_sale.get(k)
+        if start is not None:
+            ins[i, [hpos[d] for d in hist_days if d >= start]] = 0.0
+    for r in sales.itertuples(index=False):
+        i = idx.get((r.product_id, r.warehouse_id))
+        if i is None:
+            continue
+        if r.date in hpos:
+            ins[i, hpos[r.date]] = r.units
+        elif r.date in wpos:
+            act[i, wpos[r.date]] = r.units
+    for r in fc.itertuples(index=False):
+        if r.date in wpos:
+            pred[idx[(r.product_id, r.warehouse_id)], wpos[r.date]] = r.mean
+    act = np.where(np.isnan(pred), np.nan, act)
+    rolling = float(np.nanmean(mase(act, pred, ins)))
+    return [DriftInput(rolling, float(backtest), len(win_days), "mase",
+                       f"run {current.pk} / model version {current.model_version_id}")]
