@@ -1,0 +1,40 @@
+"""The PostgreSQL path: chunks go in with COPY (psycopg 3), then one INSERT ... ON CONFLICT."""
+import psycopg
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from inventory.ingest.api import import_files
+from inventory.ingest.base import ImportOptions
+from inventory.models import SalesDay
+
+from .test_ingest_online_retail import expected_lines
+from .test_ingest_support import online_retail_slices
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_copy_and_one_upsert(data_dir, tmp_path, monkeypatch):
+    first, second = online_retail_slices(data_dir, tmp_path)
+    copies, upserts = [], []
+    real_copy = psycopg.Cursor.copy
+
+    def spy_copy(self, statement, *args, **kwargs):
+        copies.append(str(statement))
+        return real_copy(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "copy", spy_copy)
+
+    def spy_execute(execute, sql, params, many, context):
+        if "ON CONFLICT" in sql:
+            upserts.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy_execute):
+        summary = import_files("online_retail", [first, second], options=ImportOptions(chunk_rows=5000))
+    assert len(copies) >= 3 and all(c.startswith("COPY stockcast_ingest_stage") for c in copies)
+    assert len(upserts) == 1
+    lines = expected_lines(first, second)
+    sold = lines[~lines.Invoice.str.startswith("C") & (lines.qty > 0)]
+    assert SalesDay.objects.aggregate(u=Sum("units"))["u"] == sold.qty.sum()
+    assert summary.days_inserted == SalesDay.objects.count()
