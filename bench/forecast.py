@@ -30,7 +30,7 @@ import pandas as pd
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from forecasting.ml import metrics as M  # noqa: E402
-from forecasting.ml.backtest import BacktestResult, Q3, backtest, rolling_origins, score, select_per_class  # noqa: E402
+from forecasting.ml.backtest import BacktestResult, Q3, backtest, ensemble, rolling_origins, score, select_per_class  # noqa: E402
 from forecasting.ml.base import QUANTILES, Forecast, qindex  # noqa: E402
 from forecasting.ml.baselines import all_baselines, SeasonalNaive  # noqa: E402
 from forecasting.ml.classify import classify  # noqa: E402
@@ -320,7 +320,12 @@ def main(argv=None):
         results[key] = run_ours(m, panel, origins, horizon)
         print(f"  {key:28s} wrmsse {fmt(results[key].overall['wrmsse'])}", flush=True)
 
-    experiments: dict = {}
+    members = [k for k in ("global_tide", "global_tide_nopretrain", "global_lstm", "global_tide_notext") if k in results]
+    results["ensemble_global"] = ens = ensemble(panel, {k: results[k] for k in members}, horizon, "ensemble_global")
+    ens.overall["peak_mb"] = max(results[k].overall.get("peak_mb") or 0 for k in members)
+    print(f"  ensemble_global              wrmsse {fmt(ens.overall['wrmsse'])}  (mean of {members})", flush=True)
+
+    experiments: dict = {"interval_scale_global_tide": main_model.interval_scale}
     # adaptation: a version trained one horizon earlier, fine-tuned on the newer data,
     # against the main model trained from scratch on the same data
     prev = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text, train=tc, name="previous_version")

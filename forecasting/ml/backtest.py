@@ -117,3 +117,23 @@ def select_per_class(panel, results: dict[str, BacktestResult], horizon: int) ->
                          sum(r.fit_seconds for r in results.values()), sum(r.predict_seconds for r in results.values()))
     res.overall = ov
     return choice, res
+
+
+def ensemble(panel, results: dict[str, BacktestResult], horizon: int, name: str = "ensemble") -> BacktestResult:
+    """Average of several models' means and quantiles (quantile averaging keeps them sorted),
+    scored on the same origins."""
+    rs = list(results.values())
+    fcs, per_origin, per_series = [], [], {}
+    for i, o in enumerate(rs[0].origins):
+        mean = np.mean([r.forecasts[i].mean for r in rs], axis=0)
+        quant = np.mean([r.forecasts[i].quantiles for r in rs], axis=0)
+        fc = Forecast(mean, quant, rs[0].forecasts[i].ids, rs[0].forecasts[i].dates)
+        ov, per = score(panel, fc, o, horizon)
+        fcs.append(fc)
+        per_origin.append(ov)
+        for k, v in per.items():
+            per_series.setdefault(k, []).append(v)
+    res = BacktestResult(name, list(rs[0].origins), fcs, per_origin, {k: np.stack(v) for k, v in per_series.items()},
+                         sum(r.fit_seconds for r in rs), sum(r.predict_seconds for r in rs))
+    res.overall = {k: float(np.nanmean([p[k] for p in per_origin])) for k in per_origin[0]}
+    return res
