@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 # The forecasting app's quantile grid (forecasting.ml.base.QUANTILES); repeated here so that the
 # rules stay importable without it. A caller with another grid passes its own levels.
@@ -60,12 +60,18 @@ def sample_total(q: np.ndarray, levels, days: np.ndarray, *, rho: float = 0.3, s
     off is off every day), and independence would understate the spread of the total.
     """
     rng = np.random.default_rng(seed)
+    days = np.asarray(days)
     n = len(days)
-    h = q.shape[0]
+    h = int(min(q.shape[0], days.max() if n else 0))  # days past the longest draw never count
+    q = q[:h]
+    levels = np.asarray(levels, float)
     z = np.sqrt(rho) * rng.standard_normal((n, 1)) + np.sqrt(1 - rho) * rng.standard_normal((n, h))
-    u = norm.cdf(z)
-    daily = np.empty((n, h))
-    for t in range(h):
-        daily[:, t] = np.interp(u[:, t], levels, q[t])
-    mask = np.arange(h)[None, :] < np.asarray(days)[:, None]
+    # Inverse CDF of each day, vectorised: linear between levels, flat beyond the outer ones.
+    u = np.clip(ndtr(z), levels[0], levels[-1])
+    j = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, len(levels) - 2)
+    lo, hi = levels[j], levels[j + 1]
+    cols = np.arange(h)[None, :]
+    q_lo, q_hi = q[cols, j], q[cols, j + 1]
+    daily = q_lo + (q_hi - q_lo) * (u - lo) / (hi - lo)
+    mask = cols < days[:, None]
     return (daily * mask).sum(1)

@@ -25,7 +25,7 @@ class StockoutInput:
 
 
 def assess_stockout(x: StockoutInput, *, probability: float = 0.2, critical_probability: float = 0.5,
-                    critical_margin: float | None = None, draws: int = 4000, seed: int = 0) -> Assessment:
+                    critical_margin: float | None = None, draws: int = 2000, seed: int = 0) -> Assessment:
     """Fires when the stock-out probability reaches ``probability``.
 
     Severity is critical when the probability reaches ``critical_probability`` or the expected
