@@ -258,3 +258,59 @@ class ReceiveSerializer(serializers.Serializer):
         many=True, required=False, allow_empty=False,
         help_text="Quantities per line; omit to receive everything still outstanding.",
     )
+
+
+class ProductStockSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class ProductForecastDaySerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    date = serializers.DateField()
+    mean = serializers.FloatField()
+    p10 = serializers.FloatField()
+    p50 = serializers.FloatField()
+    p90 = serializers.FloatField()
+
+
+class ProductDetailSerializer(ProductSerializer):
+    """A product with its stock per warehouse and the current forecast (from the current run)."""
+
+    stock = serializers.SerializerMethodField()
+    forecast_run = serializers.SerializerMethodField(help_text="Id of the current forecast run, if any.")
+    forecast = serializers.SerializerMethodField(help_text="Daily forecast of the current run, per warehouse.")
+
+    class Meta(ProductSerializer.Meta):
+        fields = ProductSerializer.Meta.fields + ["stock", "forecast_run", "forecast"]
+
+    @extend_schema_field(ProductStockSerializer(many=True))
+    def get_stock(self, product) -> list:
+        rows = product.stock_levels.select_related("warehouse").order_by("warehouse__code")
+        return [{"warehouse": r.warehouse.code, "on_hand": r.on_hand, "reserved": r.reserved,
+                 "available": r.on_hand - r.reserved} for r in rows]
+
+    def _current(self):
+        if not hasattr(self, "_current_run"):
+            from forecasting.models import ForecastRun
+
+            self._current_run = ForecastRun.objects.filter(is_current=True).values_list("id", flat=True).first()
+        return self._current_run
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_forecast_run(self, product):
+        return self._current()
+
+    @extend_schema_field(ProductForecastDaySerializer(many=True))
+    def get_forecast(self, product) -> list:
+        run_id = self._current()
+        if run_id is None:
+            return []
+        from forecasting.models import Forecast
+
+        rows = (Forecast.objects.filter(run_id=run_id, product=product)
+                .order_by("warehouse__code", "date")
+                .values_list("warehouse__code", "date", "mean", "p10", "p50", "p90"))
+        return [{"warehouse": w, "date": d, "mean": m, "p10": a, "p50": b, "p90": c} for w, d, m, a, b, c in rows]

@@ -138,7 +138,7 @@ class WarehouseViewSet(CatalogueViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List products", tags=["catalogue"]),
-    retrieve=extend_schema(summary="One product", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One product with its stock and current forecast", tags=["catalogue"]),
     create=extend_schema(summary="Create a product", tags=["catalogue"], examples=[
         OpenApiExample("Product", request_only=True, value={
             "sku": "FOODS_1_001", "name": "Oat biscuits 200 g", "category": "FOODS_1", "supplier": "ACME",
@@ -154,6 +154,11 @@ class ProductViewSet(CatalogueViewSet):
     serializer_class = serializers.ProductSerializer
     filterset_class = filters.ProductFilter
     ordering_fields = ["sku", "name", "price", "unit_cost", "updated_at", "id"]
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ProductDetailSerializer
+        return serializers.ProductSerializer
 
 
 # --- stock ------------------------------------------------------------------------------------

@@ -119,3 +119,17 @@ def test_broker_down_is_503_and_starts_nothing(sales, planner_client):
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "broker_unavailable"
     assert not ForecastRun.objects.exists()
+
+
+def test_product_detail_carries_stock_and_current_forecast(finished_run, viewer_client,
+                                                          django_assert_max_num_queries):
+    from inventory import services
+    from inventory.models import Product, Warehouse
+
+    product = Product.objects.get(sku="FP0")
+    services.receive(product, Warehouse.objects.get(code="FW1"), 5)
+    with django_assert_max_num_queries(5):  # token+user, product, stock, current run, forecast rows
+        body = viewer_client.get(f"/api/v1/products/{product.pk}/").json()
+    assert body["stock"] == [{"warehouse": "FW1", "on_hand": 5, "reserved": 0, "available": 5}]
+    assert body["forecast_run"] == finished_run.json()["run_id"]
+    assert len(body["forecast"]) == 2 * H and {r["warehouse"] for r in body["forecast"]} == {"FW1", "FW2"}
