@@ -18,6 +18,16 @@ FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "pretrain_epochs": 1,
 END = date(2024, 6, 30)
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # two threads on a shared 2-core box are slower than one for these tiny models
+    import torch
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture
 def catalogue():
     rng = np.random.default_rng(0)
