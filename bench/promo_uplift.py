@@ -86,7 +86,6 @@ def main(argv=None) -> dict:
             held.loc[rows, "mult_model"] = np.exp(model.log_multiplier(held[rows]))
     held["mult_product_mean"] = product_mean_uplift(ep, held)
     held["mult_none"] = 1.0
-    expected = held["base_rate"] * held["length"]
     held["past_episodes"] = [int(((ep["series"] == r.series) & (ep["start"] + ep["length"] <= r.start)
                                   & ep["measured"].notna()).sum()) for r in held.itertuples()]
 

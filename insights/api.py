@@ -13,11 +13,13 @@ from datetime import date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.base import StandardPagination, StockcastAutoSchema, WriteRateThrottle
+from inventory.models import Warehouse
 from inventory_site.api_errors import ApiError, Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
@@ -94,8 +96,6 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if not Alert.objects.filter(pk=pk).exists():
-            from rest_framework.exceptions import NotFound
-
             raise NotFound(f"No alert {pk}.")
         try:
             alert = fn(int(pk), request.user, body.validated_data.get("note", ""))
@@ -161,9 +161,7 @@ class PromotionReviewView(APIView):
             return Response(planner.review(promotion_id))
         except InsightsError as exc:
             if "unknown promotion" in str(exc):
-                from rest_framework.exceptions import NotFound
-
-                raise NotFound(str(exc)) from exc
+                    raise NotFound(str(exc)) from exc
             raise _invalid(exc) from exc
 
 
@@ -187,8 +185,6 @@ def _param_int(request, name, default, lo, hi):
 
 
 def _warehouses(request):
-    from inventory.models import Warehouse
-
     code = request.query_params.get("warehouse")
     if not code:
         return None
@@ -224,9 +220,7 @@ class RecommendationView(APIView):
                 rows = recommendations.substitutes(request.query_params["product"],
                                                    request.query_params["warehouse"], limit=limit)
             else:
-                from rest_framework.exceptions import NotFound
-
-                raise NotFound(f"No recommendation kind {kind!r}; use push, clear or substitutes.")
+                    raise NotFound(f"No recommendation kind {kind!r}; use push, clear or substitutes.")
         except InsightsError as exc:
             raise _invalid(exc) from exc
         return Response({"kind": kind, "count": len(rows), "results": rows})

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from insights import notify, services, tasks
-from insights.models import Alert, EmailRecipient, WebhookDelivery, WebhookEndpoint
+from insights.models import EmailRecipient, WebhookDelivery, WebhookEndpoint
 from insights.rules import Assessment
 from tests.factories import make_product, make_warehouse
 
