@@ -68,7 +68,19 @@ def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> d
             OverstockInput(p.pk, lv.warehouse_id, on_hand=lv.on_hand, daily_demand=q.values.mean(axis=1),
                            unit_cost=float(p.unit_cost), shelf_life_days=p.shelf_life_days, source=q.name),
             max_days_cover=th["overstock_days_cover"], min_value=th["overstock_min_value"]))
+    verdicts += _retired_subjects(["stockout_risk", "overstock"])
     return services.apply_assessments(verdicts).as_dict()
+
+
+def _retired_subjects(kinds) -> list:
+    """Close stock alerts of products or warehouses that were deactivated: nobody checks them any more."""
+    from .models import Alert
+    from .rules import Assessment
+
+    stale = Alert.objects.filter(kind__in=kinds, status__in=Alert.ACTIVE_STATUSES).filter(
+        Q(product__active=False) | Q(warehouse__active=False))
+    return [Assessment(a.kind, a.product_id, a.warehouse_id, False, message="Product or warehouse deactivated.")
+            for a in stale]
 
 
 def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:

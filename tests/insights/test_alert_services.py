@@ -224,3 +224,13 @@ def test_concurrent_checks_open_one_alert():
     assert not errors
     alert = Alert.objects.get()
     assert alert.occurrences == 20
+
+
+def test_deactivated_product_closes_its_stock_alerts():
+    p, w = make_product(), make_warehouse()
+    services.apply_assessments([firing(p, w)])
+    p.active = False
+    p.save()
+    watch.check_stock(date(2026, 5, 1))
+    alert = Alert.objects.get()
+    assert alert.status == "resolved" and "deactivated" in alert.evidence["cleared"]["message"]
