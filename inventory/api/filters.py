@@ -66,8 +66,8 @@ class StockLevelFilter(df.FilterSet):
     product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
     below_reorder_point = df.BooleanFilter(
         method="filter_below_reorder_point",
-        help_text="true: only rows whose available + on-order stock is at or below the reorder point of their "
-                  "reorder policy (rows without a policy are left out); false: the others.",
+        help_text="true: only rows whose available + on-order stock is at or below their reorder point (the target "
+                  "level of the pair's latest reorder suggestion; pairs never assessed are left out); false: the others.",
     )
     out_of_stock = df.BooleanFilter(method="filter_out_of_stock", help_text="true: on hand <= 0.")
 

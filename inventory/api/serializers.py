@@ -87,8 +87,8 @@ class StockLevelSerializer(serializers.ModelSerializer):
     available = serializers.IntegerField(source="available_units", read_only=True,
                                          help_text="On hand minus reserved.")
     on_order = serializers.IntegerField(read_only=True, help_text="Units outstanding on open purchase orders.")
-    reorder_point = serializers.IntegerField(read_only=True, allow_null=True,
-                                             help_text="From the product x warehouse reorder policy, if any.")
+    reorder_point = serializers.FloatField(read_only=True, allow_null=True,
+                                             help_text="Target level of the latest reorder suggestion for this pair (empty: never assessed).")
 
     class Meta:
         model = StockLevel

@@ -1,7 +1,7 @@
 """Views of the inventory API: thin; reads use selectors, writes use inventory.services."""
 from __future__ import annotations
 
-from django.db.models import IntegerField, Prefetch, Value
+from django.db.models import FloatField, Prefetch, Value
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -170,7 +170,7 @@ def stock_levels_queryset():
     try:
         from replenishment.api.stock import annotate_reorder_point
     except ImportError:  # replenishment has no policies yet: no reorder point to compare against
-        return queryset.annotate(reorder_point=Value(None, output_field=IntegerField()))
+        return queryset.annotate(reorder_point=Value(None, output_field=FloatField()))
     return annotate_reorder_point(queryset)
 
 

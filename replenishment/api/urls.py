@@ -1,0 +1,10 @@
+"""Routes of the replenishment API, mounted under /api/v1/ by inventory_site.api_urls."""
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("reorder-suggestions", views.ReorderSuggestionViewSet, basename="reorder-suggestion")
+
+urlpatterns = router.urls
