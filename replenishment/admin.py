@@ -1,0 +1,43 @@
+from django.contrib import admin, messages
+
+from . import services
+from .models import ReorderPolicy, ReorderSuggestion
+
+
+@admin.register(ReorderPolicy)
+class ReorderPolicyAdmin(admin.ModelAdmin):
+    list_display = ("product", "warehouse", "method", "service_level", "shortage_cost", "holding_cost",
+                    "review_period_days", "active")
+    list_filter = ("method", "active", "warehouse")
+    search_fields = ("product__sku", "product__name")
+    autocomplete_fields = ("product", "warehouse")
+
+
+@admin.register(ReorderSuggestion)
+class ReorderSuggestionAdmin(admin.ModelAdmin):
+    list_display = ("product", "warehouse", "supplier", "quantity", "order_by", "method", "demand_source",
+                    "expected_service_level", "status", "created_at")
+    list_filter = ("status", "method", "demand_source", "warehouse", "supplier")
+    search_fields = ("product__sku", "product__name", "reject_reason")
+    readonly_fields = [f.name for f in ReorderSuggestion._meta.fields if f.name not in ("reject_reason",)]
+    actions = ["approve_selected", "reject_selected"]
+
+    @admin.action(description="Approve into draft purchase orders (one per supplier and warehouse)")
+    def approve_selected(self, request, queryset):
+        try:
+            orders = services.approve_suggestions(list(queryset.values_list("pk", flat=True)), request.user)
+        except services.ReplenishmentError as e:
+            self.message_user(request, str(e), messages.ERROR)
+            return
+        self.message_user(request, f"Created {len(orders)} draft purchase order(s): "
+                          + ", ".join(o.number for o in orders), messages.SUCCESS)
+
+    @admin.action(description="Reject (reason: 'Rejected in admin')")
+    def reject_selected(self, request, queryset):
+        try:
+            n = services.reject_suggestions(list(queryset.values_list("pk", flat=True)),
+                                            f"Rejected in admin by {request.user}", request.user)
+        except services.ReplenishmentError as e:
+            self.message_user(request, str(e), messages.ERROR)
+            return
+        self.message_user(request, f"Rejected {n} suggestion(s).", messages.SUCCESS)

@@ -1,0 +1,134 @@
+"""Reorder policies per product x warehouse and the suggestions they produce.
+
+Models only describe data; the decisions live in ``services.py`` (which calls the pure
+``policies`` / ``rl`` / ``optimise`` code) and staff act on them through services too.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ReorderPolicy(models.Model):
+    class Method(models.TextChoices):
+        RL = "rl", "Learned policy (RL)"
+        BASE_STOCK = "base_stock", "Base-stock (order-up-to)"
+        S_S = "s_S", "(s, S)"
+        NEWSVENDOR = "newsvendor", "Newsvendor"
+        RQ = "rq", "(R, Q) with EOQ"
+
+    product = models.ForeignKey("inventory.Product", related_name="reorder_policies", on_delete=models.CASCADE)
+    warehouse = models.ForeignKey("inventory.Warehouse", related_name="reorder_policies", on_delete=models.CASCADE)
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.BASE_STOCK)
+    service_level = models.FloatField(
+        null=True, blank=True,
+        help_text="Target chance of no stock-out per review cycle (0-1). Empty: from the shortage cost.")
+    shortage_cost = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True,
+        help_text="Cost per unit short (lost sale). Empty: the product's margin (price - unit cost).")
+    holding_cost = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True,
+        help_text="Cost of holding one unit for one review period. Empty: 25 % a year of the unit cost.")
+    ordering_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0,
+                                        help_text="Fixed cost per order, used by (s, S) and (R, Q).")
+    review_period_days = models.PositiveIntegerField(default=7)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "reorder policies"
+        ordering = ["product_id", "warehouse_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="reorderpolicy_unique_pair"),
+            models.CheckConstraint(condition=Q(service_level__isnull=True) | (Q(service_level__gt=0) & Q(service_level__lt=1)),
+                                   name="reorderpolicy_service_level_0_1"),
+            models.CheckConstraint(condition=Q(shortage_cost__isnull=True) | Q(shortage_cost__gte=0),
+                                   name="reorderpolicy_shortage_cost_nonnegative"),
+            models.CheckConstraint(condition=Q(holding_cost__isnull=True) | Q(holding_cost__gte=0),
+                                   name="reorderpolicy_holding_cost_nonnegative"),
+            models.CheckConstraint(condition=Q(ordering_cost__gte=0), name="reorderpolicy_ordering_cost_nonnegative"),
+            models.CheckConstraint(condition=Q(review_period_days__gte=1), name="reorderpolicy_review_period_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} @ {self.warehouse}: {self.get_method_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        errors = {}
+        if self.service_level is not None and not (0 < self.service_level < 1):
+            errors["service_level"] = "must lie strictly between 0 and 1"
+        for name in ("shortage_cost", "holding_cost", "ordering_cost"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = "must be >= 0"
+        if self.review_period_days is not None and self.review_period_days < 1:
+            errors["review_period_days"] = "must be at least 1 day"
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReorderSuggestion(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class DemandSource(models.TextChoices):
+        FORECAST = "forecast", "Current forecast"
+        HISTORY = "history", "Sales history (empirical)"
+
+    product = models.ForeignKey("inventory.Product", related_name="reorder_suggestions", on_delete=models.CASCADE)
+    warehouse = models.ForeignKey("inventory.Warehouse", related_name="reorder_suggestions", on_delete=models.CASCADE)
+    supplier = models.ForeignKey("inventory.Supplier", null=True, blank=True, related_name="reorder_suggestions",
+                                 on_delete=models.SET_NULL)
+    policy = models.ForeignKey(ReorderPolicy, null=True, blank=True, related_name="suggestions",
+                               on_delete=models.SET_NULL, help_text="Empty: the default policy decided.")
+    method = models.CharField(max_length=16, choices=ReorderPolicy.Method.choices,
+                              help_text="The method that actually decided (RL falls back to base-stock when no policy is trained).")
+    forecast_run = models.ForeignKey("forecasting.ForecastRun", null=True, blank=True, related_name="reorder_suggestions",
+                                     on_delete=models.SET_NULL)
+    demand_source = models.CharField(max_length=16, choices=DemandSource.choices)
+    as_of = models.DateField()
+    quantity = models.PositiveIntegerField()
+    wanted_quantity = models.PositiveIntegerField(help_text="Before the budget / capacity cut (equal when none binds).")
+    order_by = models.DateField(help_text="Latest date to place the order before the stock dips into safety stock.")
+    expected_arrival = models.DateField(null=True, blank=True)
+    on_hand = models.IntegerField()
+    on_order = models.IntegerField()
+    lead_time_days = models.FloatField()
+    forecast_over_lead_time = models.FloatField(help_text="Expected demand over lead time + review period.")
+    safety_stock = models.FloatField()
+    target_level = models.FloatField(help_text="Order-up-to level (or reorder point for (s,S)/(R,Q)).")
+    expected_service_level = models.FloatField(help_text="Chance of no stock-out before the next order can arrive.")
+    expected_cost = models.FloatField(help_text="Expected holding + shortage cost over the protection interval.")
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+    explanation = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reject_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
+                                   on_delete=models.SET_NULL)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    purchase_order = models.ForeignKey("inventory.PurchaseOrder", null=True, blank=True,
+                                       related_name="suggestions", on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "warehouse", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reordersuggestion_quantity_positive"),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                                   name="reordersuggestion_rejected_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.product} -> {self.warehouse} ({self.status})"
+
+    @property
+    def status_label(self) -> str:
+        return self.get_status_display()
+
+    @property
+    def line_cost(self):
+        return self.quantity * self.unit_cost

@@ -1,0 +1,21 @@
+"""Read-side queries for the UI, the API and other apps."""
+from django.db.models import QuerySet
+
+from .models import ReorderPolicy, ReorderSuggestion
+
+
+def pending_suggestions() -> QuerySet[ReorderSuggestion]:
+    return (ReorderSuggestion.objects.filter(status=ReorderSuggestion.Status.PENDING)
+            .select_related("product", "warehouse", "supplier", "policy")
+            .order_by("supplier__code", "warehouse__code", "order_by", "product__sku"))
+
+
+def current_suggestion(product, warehouse=None) -> ReorderSuggestion | None:
+    qs = ReorderSuggestion.objects.filter(product=product, status=ReorderSuggestion.Status.PENDING)
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    return qs.select_related("warehouse").order_by("-created_at", "-id").first()
+
+
+def policy_for(product, warehouse) -> ReorderPolicy | None:
+    return ReorderPolicy.objects.filter(product=product, warehouse=warehouse, active=True).first()
