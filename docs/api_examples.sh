@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Integrate with stockcast: get a token, push sales, book a delivery, read stock, start a forecast.
+# Integrate with stockcast: get a token, push sales, book a delivery, read stock, start a forecast,
+# pull reorder suggestions and approve them into purchase orders.
 # Every step is a plain curl call; jq only picks fields out of the answers.
 #
 #   STOCKCAST_URL=https://stockcast.example.com STOCKCAST_USER=integration STOCKCAST_PASSWORD=... \
@@ -62,3 +63,13 @@ done
 echo "forecast run: $STATUS"
 "${CURL[@]}" "$BASE/api/v1/forecasts/?product=DEMO-001&warehouse=$WAREHOUSE" -H "$AUTH" \
   | jq '.results[] | {date, mean, p90: .quantiles.p90}'
+
+# 6. Pull the pending reorder suggestions of the warehouse (each with its explanation) and approve
+#    them in one call: they become draft purchase orders, one per supplier.
+IDS=$("${CURL[@]}" "$BASE/api/v1/reorder-suggestions/?status=pending&warehouse=$WAREHOUSE" -H "$AUTH" \
+  | jq -c '[.results[] | .id]')
+echo "pending suggestions: $IDS"
+if [ "$IDS" != "[]" ]; then
+  "${CURL[@]}" -X POST "$BASE/api/v1/reorder-suggestions/approve/" -H "$AUTH" -H "Content-Type: application/json" \
+    -d "{\"ids\": $IDS}" | jq '.purchase_orders[] | {number, supplier, status, lines: [.lines[] | {product, quantity_ordered}]}'
+fi

@@ -8,7 +8,9 @@ import pytest
 
 from inventory.models import SalesDay, StockLevel, StockMovement
 from tests.api.conftest import make_user
-from tests.factories import make_warehouse
+from replenishment.models import ReorderSuggestion
+from tests.api.test_replenishment import suggest
+from tests.factories import make_product, make_supplier, make_warehouse
 from inventory_site.roles import PLANNER
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "api_examples.sh"
@@ -19,8 +21,10 @@ def test_readme_curl_examples_run_against_a_live_server(live_server, django_user
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the examples need {', '.join(missing)} on PATH")
-    make_warehouse(code="CA_1")
+    warehouse = make_warehouse(code="CA_1")
     make_user(django_user_model, "integration", PLANNER)
+    product = make_product(sku="REORDER-1", supplier=make_supplier(code="ACME"))
+    suggestion = suggest(product, warehouse, quantity=36)
     env = {**os.environ, "STOCKCAST_URL": live_server.url, "STOCKCAST_USER": "integration",
            "STOCKCAST_PASSWORD": "a-long-test-password-1", "STOCKCAST_WAREHOUSE": "CA_1"}
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=120)
@@ -33,3 +37,5 @@ def test_readme_curl_examples_run_against_a_live_server(live_server, django_user
     assert StockLevel.objects.get(product__sku="DEMO-001", warehouse__code="CA_1").on_hand == 48
     assert "forecast run: succeeded" in done.stdout
     assert '"reason"' in done.stdout  # the refused row was reported
+    suggestion = ReorderSuggestion.objects.get(pk=suggestion.pk)
+    assert suggestion.status == "approved" and suggestion.purchase_order.lines.get().quantity_ordered == 36
