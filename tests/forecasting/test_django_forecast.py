@@ -19,6 +19,16 @@ END = date(2024, 6, 30)
 
 
 @pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run inline here even when CELERY_BROKER_URL points at a real Redis (no worker in tests)."""
+    from inventory_site.celery import app
+    old = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+@pytest.fixture(autouse=True)
 def one_torch_thread():
     # two threads on a shared 2-core box are slower than one for these tiny models
     import torch
