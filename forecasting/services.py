@@ -200,10 +200,18 @@ def train(run: ForecastRun) -> ModelVersion | None:
             log.warning("cannot load model version %s for fine-tuning: %s", previous.pk, exc)
             prev_model = None
     # 1) honest metrics: a model fitted without the last horizon, scored on it
-    holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=prev_model)
+    # (a previous version that already saw the holdout days would flatter the metrics, so the
+    # holdout model then starts from scratch)
+    holdout_start = hist.dates[hist.n_obs - H].date() if hist.n_obs > H else None
+    saw_holdout = previous is not None and holdout_start is not None and previous.data_end is not None \
+        and previous.data_end >= holdout_start
+    start_from = None if saw_holdout else prev_model
+    holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=start_from)
     if hist.n_obs >= 3 * H + 2:
         metrics = _holdout_metrics(hist, holdout, H, fit=True)
-        base = holdout
+        metrics["holdout_model"] = "fine-tuned" if start_from is not None else "from scratch"
+        # the version we keep adapts the previous version when there is one (its parent)
+        base = prev_model if prev_model is not None else holdout
     else:
         metrics = {"note": f"history of {hist.n_obs} days is too short for a {H}-day holdout"}
         base = prev_model
