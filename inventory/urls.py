@@ -1,7 +1,7 @@
 """Staff pages. The page code lives in inventory/ui/, one module per page family."""
 from django.urls import include, path
 
-from .ui import alerts, dashboard, orders, placeholders, products, promotions, runs
+from .ui import alerts, dashboard, orders, products, promotions, runs, suggestions
 
 ui_patterns = [
     path("products/", products.product_list, name="products"),
@@ -10,7 +10,9 @@ ui_patterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/receive/", orders.order_receive, name="order-receive"),
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order-action"),
-    path("suggestions/", placeholders.suggestion_list, name="suggestions"),
+    path("suggestions/", suggestions.suggestion_list, name="suggestions"),
+    path("suggestions/decide/", suggestions.suggestion_decide, name="suggestions-decide"),
+    path("suggestions/recompute/", suggestions.suggestion_recompute, name="suggestions-recompute"),
     path("promotions/", promotions.promotion_list, name="promotions"),
     path("promotions/plan/", promotions.promotion_planner, name="promotion-planner"),
     path("promotions/save/", promotions.promotion_save, name="promotion-save"),

@@ -51,6 +51,10 @@ class PlanForm(forms.Form):
     discount_pct = forms.DecimalField(label="Discount (%)", min_value=0, max_value=90, decimal_places=2)
     kind = forms.ChoiceField(choices=Promotion.Kind.choices, initial=Promotion.Kind.PRICE_DISCOUNT)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouses"].label_from_instance = lambda w: f"{w.code} · {w.name}"
+
     def clean_skus(self):
         skus = [s for s in re.split(r"[\s,;]+", self.cleaned_data["skus"]) if s]
         if not skus:

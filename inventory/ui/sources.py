@@ -173,6 +173,10 @@ def suggestions_available() -> bool:
 
 
 def current_suggestion(product):
+    """The newest pending suggestion for this product (any warehouse), or None."""
     if not suggestions_available():
         return None
-    return None
+    selectors = features.module("replenishment.selectors")
+    if selectors is None:
+        return None
+    return selectors.current_suggestion(product)

@@ -40,10 +40,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(browser, live_server, settings, monkeypatch):
     # live_server speaks plain HTTP: cookies marked Secure would not come back from the browser.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # The live server runs in this process: work it hands to Celery (imports, runs) runs in-process
+    # too, even where CI points Celery at Redis, since no worker serves this test database.
+    from inventory_site.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from inventory import services
 from inventory.models import Promotion, SalesDay
@@ -12,11 +13,17 @@ from inventory_site.roles import PLANNER, VIEWER
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
 
 PASSWORD = "a-long-e2e-password-42"
-END = date(2024, 6, 30)
+
+
+def end_date() -> date:
+    """Sales end yesterday, so that what-ifs (which plan from today) have recent history."""
+    return timezone.localdate() - timedelta(days=1)
 
 
 def build_shop(django_user_model):
-    planner = django_user_model.objects.create_user("planner", password=PASSWORD)
+    END = end_date()
+    # Staff too: the import pages need staff status (and the planner role's add permission).
+    planner = django_user_model.objects.create_user("planner", password=PASSWORD, is_staff=True)
     planner.groups.add(Group.objects.get(name=PLANNER))
     viewer = django_user_model.objects.create_user("viewer", password=PASSWORD)
     viewer.groups.add(Group.objects.get(name=VIEWER))
@@ -55,5 +62,28 @@ def build_shop(django_user_model):
                                       status=Promotion.Status.COMPLETED)
     spring.products.add(mug)
     spring.warehouses.add(north, south)
-    return {"planner": planner, "viewer": viewer, "supplier": supplier, "north": north, "south": south,
+    return {"end": END, "planner": planner, "viewer": viewer, "supplier": supplier, "north": north, "south": south,
             "mug": mug, "mug_red": mug_red, "teapot": teapot}
+
+
+def add_forecast(shop, horizon: int = 28):
+    """A current forecast run for MUG-BLUE in both warehouses (skipped when forecasting is absent)."""
+    from forecasting.ml.base import QUANTILE_NAMES
+    from forecasting.models import Forecast, ForecastRun
+
+    run = ForecastRun.objects.create(status="succeeded", model_name="global_tide", horizon=horizon, is_current=True,
+                                     as_of=shop["end"], n_shards=1, shards_done=1,
+                                     metrics={"wrmsse": 0.71, "seasonal_naive_wrmsse": 0.85, "coverage_80": 0.8,
+                                              "per_class": {"smooth": {"series": 2, "rmsse": 0.6}}})
+    rows = []
+    for wh, scale in ((shop["north"], 1.0), (shop["south"], 1 / 3)):
+        for i in range(horizon):
+            day = shop["end"] + timedelta(days=i + 1)
+            centre = scale * 8 * (1 + 0.5 * math.sin(2 * math.pi * day.weekday() / 7))
+            q = {name: max(centre * (0.4 + int(name[1:]) / 80), 0.0) for name in QUANTILE_NAMES}
+            rows.append(Forecast(run=run, product=shop["mug"], warehouse=wh, date=day, mean=centre,
+                                 demand_class="smooth",
+                                 explanation={"level": centre * 0.8, "calendar": centre * 0.2, "price": 0.0,
+                                              "promotion": 0.0}, **q))
+    Forecast.objects.bulk_create(rows)
+    return run
