@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 
 from inventory.models import Product, SalesDay
 
+from .test_ingest_support import pasta_slice
+
 pytestmark = pytest.mark.django_db
 
 
@@ -16,8 +18,8 @@ def run(*args):
     return out.getvalue(), err.getvalue()
 
 
-def test_wide_file_with_summary(data_dir):
-    path = data_dir / "pasta_promo" / "hierarchical_sales_data.csv"
+def test_wide_file_with_summary(data_dir, tmp_path):
+    path = pasta_slice(data_dir, tmp_path, days=30, skus=10)
     out, _ = run("--format", "wide", "--warehouse", "IT_1", "--dry-run", str(path))
     assert "Dry run (rolled back)" in out and "days inserted" in out
     assert not SalesDay.objects.exists()
