@@ -64,3 +64,20 @@ def nav_class(context, prefix: str, exact: bool = False) -> str:
     path = context["request"].path
     active = path == prefix if exact else path.startswith(prefix)
     return 'aria-current="page"' if active else ""
+
+
+@register.simple_tag
+def key_figures() -> dict:
+    """The figures the admin index shows (the same helpers as the staff dashboard)."""
+    from inventory.ui import health, sources
+
+    rows = health.series_health()
+    runs = sources.recent_runs(1)
+    return {
+        "at_risk": len({r.level.product_id for r in rows if r.at_risk}),
+        "alerts": sources.open_alerts_by_severity(),
+        "suggestions": sources.pending_suggestion_count(),
+        "last_run": runs[0] if runs else None,
+        "runs_available": runs is not None,
+        "accuracy": sources.current_accuracy(),
+    }

@@ -121,6 +121,10 @@ def test_planner_approves_two_suggestions_into_one_order_and_receives_it(page, s
     assert page.locator('#stock-table tr[data-warehouse="NORTH"] [data-field="on_hand"]').inner_text() == "320"
     page.goto("/orders/")
     shoot(page, "orders")
+    page.goto("/admin/")  # the admin index doubles as a dashboard
+    assert page.locator("#key-figures [data-figure=at_risk]").inner_text() == str(
+        len({r.level.product_id for r in health.series_health() if r.at_risk}))
+    shoot(page, "admin-index")
     assert page.js_errors == []
 
 
@@ -134,7 +138,7 @@ def test_viewer_sees_no_write_buttons_and_other_pages_render(page, shop, shoot):
                        ("/suggestions/", "suggestions"), ("/alerts/", "alerts"), ("/forecasts/", "runs")]:
         page.goto(path)
         assert page.locator("h1").count() == 1
-        shoot(page, name)
+        shoot(page, f"viewer-{name}")
     assert page.js_errors == []
 
 
