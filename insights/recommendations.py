@@ -114,10 +114,12 @@ def products_to_clear(*, today: date | None = None, target_date: date | None = N
         keep = rate * min(limit_cover, p.shelf_life_days or limit_cover)
         excess = max(lv.on_hand - keep, 0.0)
         plan: PairPlan = plan_pair(model, p, lv.warehouse, [p], today, target - timedelta(days=1), today, q)
-        base_sold = float(plan.during.mean())
+        # Medians, not means: a clearance plan should work in one case out of two, not only on
+        # average over a long right tail of uplift.
+        base_sold = float(np.median(plan.during))
         chosen = None
         for d in DISCOUNT_GRID:
-            sold = float(plan.units_with(d / 100).mean())
+            sold = float(np.median(plan.units_with(d / 100)))
             if sold - base_sold >= excess or sold >= lv.on_hand:
                 chosen = (d, sold)
                 break
@@ -131,13 +133,13 @@ def products_to_clear(*, today: date | None = None, target_date: date | None = N
         if chosen:
             d, sold = chosen
             row.update(action="promote" if d <= 30 else "mark down", discount_pct=d,
-                       expected_units_by_target=round(sold, 1),
-                       why=f"{reason}. A {d}% discount until {target} is expected to sell {sold:.0f} units "
+                       median_units_by_target=round(sold, 1),
+                       why=f"{reason}. A {d}% discount until {target} sells a median {sold:.0f} units "
                            f"against {base_sold:.0f} without it, clearing the {excess:.0f} excess.")
         else:
-            sold = float(plan.units_with(0.9).mean())
-            row.update(action="mark down (will not clear)", discount_pct=90, expected_units_by_target=round(sold, 1),
-                       why=f"{reason}. Even 90% off is expected to sell only {sold:.0f} of the {excess:.0f} excess "
+            sold = float(np.median(plan.units_with(0.9)))
+            row.update(action="mark down (will not clear)", discount_pct=90, median_units_by_target=round(sold, 1),
+                       why=f"{reason}. Even 90% off sells a median of only {sold:.0f} units against the {excess:.0f} excess "
                            f"by {target}: consider a later date, a transfer or a write-off.")
         out.append(row)
     out.sort(key=lambda r: -r["excess_value"])

@@ -125,7 +125,9 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
         # A day without a row inside the covered span sold nothing: fill it, or zeros never count.
         span = pd.DataFrame({"date": [g["date"].min() + timedelta(i)
                                       for i in range((today - g["date"].min()).days)]})
-        h = span.merge(g, on="date", how="left").fillna({"units": 0, "on_promotion": False})
+        h = span.merge(g, on="date", how="left")
+        h["units"] = h["units"].fillna(0).astype(float)
+        h["on_promotion"] = h["on_promotion"].astype("boolean").fillna(False).astype(bool)
         th = book.for_subject(w, g["product__category_id"].iloc[0])
         verdicts.append(assess_anomaly(
             AnomalyInput(int(p), int(w), h, check_days, band=bands.get((p, w)),

@@ -103,7 +103,10 @@ def _series(product_id, warehouse_id, until: date, days: int = HISTORY_DAYS) -> 
     if rows.empty:
         return pd.DataFrame(columns=["date", "units", "on_promotion"])
     grid = pd.DataFrame({"date": [rows["date"].min() + timedelta(i) for i in range((until - rows["date"].min()).days)]})
-    return grid.merge(rows, on="date", how="left").fillna({"units": 0.0, "on_promotion": False})
+    out = grid.merge(rows, on="date", how="left")
+    out["units"] = out["units"].fillna(0.0).astype(float)
+    out["on_promotion"] = out["on_promotion"].astype("boolean").fillna(False).astype(bool)
+    return out
 
 
 def _episodes(s: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -168,7 +171,9 @@ def plan_pair(model, p, w, prods, start, end, today, q, counterfactual=None, see
     feat = pd.DataFrame([{"series": "__new__", "group": "__new__", "length": days,
                           "gap": _days_since_last_promo(hist, start),
                           "group_share": _category_share(p, prods, w, start, end), "base_rate": base_rate}])
-    ref_log = float(model.log_multiplier(feat)[0]) + u_mean
+    # Never beyond the largest uplift the calibration itself predicted: the product effect is
+    # shrunk but unbounded, and a log-linear model should not extrapolate past its data.
+    ref_log = min(float(model.log_multiplier(feat)[0]) + u_mean, model.max_log_multiplier)
     method = "calibrated_uplift_on_baseline"
     if counterfactual is not None:
         method = "forecasting_counterfactual"
@@ -301,7 +306,8 @@ def review(promotion: Promotion | int, *, today=None) -> dict:
                                   "gap": _days_since_last_promo(hist, promo.start_date),
                                   "group_share": _category_share(p, products, w, promo.start_date, promo.end_date),
                                   "base_rate": base_rate}])
-            predicted_mult = float(np.exp(scale * max(float(model.log_multiplier(feat)[0]) + u_mean, 0.0)))
+            ref_log = min(max(float(model.log_multiplier(feat)[0]) + u_mean, 0.0), model.max_log_multiplier)
+            predicted_mult = float(np.exp(scale * ref_log))
             expected_without = base_rate * days
             predicted_with = expected_without * predicted_mult
             lines.append({

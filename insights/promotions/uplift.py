@@ -123,6 +123,9 @@ class UpliftModel:
     x_std: np.ndarray = field(default_factory=lambda: np.ones(len(FEATURES)))
     series_effect: dict = field(default_factory=dict)
     group_effect: dict = field(default_factory=dict)
+    x_lo: np.ndarray | None = None  # range of the training features: predictions
+    x_hi: np.ndarray | None = None  # clip to them instead of extrapolating a log-linear model
+    max_log_multiplier: float = 3.0  # largest log-uplift predicted on the training episodes
     residual_sd: float = 0.5       # episode-level log-scale noise, for predictive intervals
     series_effect_sd: float = 0.3  # spread of series effects (the prior for a new product)
     n_episodes: int = 0
@@ -133,6 +136,7 @@ class UpliftModel:
             raise UpliftDataError(f"need at least 10 episodes with a positive baseline, got {len(ep)}")
         x = design(ep)
         self.x_mean, self.x_std = x.mean(0), x.std(0) + 1e-9
+        self.x_lo, self.x_hi = x.min(0), x.max(0)
         z = (x - self.x_mean) / self.x_std
         s_codes, s_names = pd.factorize(ep["series"])
         g_codes, g_names = pd.factorize(ep["group"])
@@ -161,6 +165,7 @@ class UpliftModel:
         self.series_effect = dict(zip(map(str, s_names), map(float, us)))
         self.group_effect = dict(zip(map(str, g_names), map(float, ug)))
         self.n_episodes = len(ep)
+        self.max_log_multiplier = float(np.max(self.log_multiplier(ep)))
         pred = self.predict_units(ep)
         self.residual_sd = float(np.std(np.log((units + 1) / (pred + 1))))
         self.series_effect_sd = float(np.std(us)) if ns > 1 else 0.3
@@ -168,7 +173,10 @@ class UpliftModel:
 
     def log_multiplier(self, ep: pd.DataFrame, *, series_effect: np.ndarray | None = None) -> np.ndarray:
         """Predicted log uplift multiplier per episode row (unknown series/groups get 0 effect)."""
-        z = (design(ep) - self.x_mean) / self.x_std
+        x = design(ep)
+        if self.x_lo is not None:
+            x = np.clip(x, self.x_lo, self.x_hi)
+        z = (x - self.x_mean) / self.x_std
         us = series_effect if series_effect is not None else \
             ep["series"].astype(str).map(self.series_effect).fillna(0.0).to_numpy(float)
         ug = ep["group"].astype(str).map(self.group_effect).fillna(0.0).to_numpy(float) if "group" in ep else 0.0
@@ -183,6 +191,8 @@ class UpliftModel:
             "x_mean": dict(zip(FEATURES, map(float, self.x_mean))), "x_std": dict(zip(FEATURES, map(float, self.x_std))),
             "l2_series": self.l2_series, "l2_group": self.l2_group, "residual_sd": self.residual_sd,
             "series_effect_sd": self.series_effect_sd, "n_episodes": self.n_episodes,
+            "x_lo": dict(zip(FEATURES, map(float, self.x_lo))), "x_hi": dict(zip(FEATURES, map(float, self.x_hi))),
+            "max_log_multiplier": self.max_log_multiplier,
             "group_effect": self.group_effect,
         }
 
@@ -191,7 +201,9 @@ class UpliftModel:
         m = cls(l2_series=d["l2_series"], l2_group=d["l2_group"], alpha=d["alpha"],
                 beta=np.array([d["beta"][f] for f in FEATURES]), x_mean=np.array([d["x_mean"][f] for f in FEATURES]),
                 x_std=np.array([d["x_std"][f] for f in FEATURES]), residual_sd=d["residual_sd"],
-                series_effect_sd=d["series_effect_sd"], n_episodes=d["n_episodes"])
+                series_effect_sd=d["series_effect_sd"], n_episodes=d["n_episodes"],
+                x_lo=np.array([d["x_lo"][f] for f in FEATURES]), x_hi=np.array([d["x_hi"][f] for f in FEATURES]),
+                max_log_multiplier=d["max_log_multiplier"])
         m.group_effect = {}  # pasta brands mean nothing to another catalogue: new groups start at the pool
         return m
 
