@@ -99,9 +99,26 @@ def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:
     return out
 
 
+def calendar_event_dates(start: date, end: date) -> dict:
+    """warehouse_id (None = every warehouse) -> dates with a known calendar event (holidays, sport, ...)."""
+    try:
+        from inventory.import_models import CalendarEvent
+    except ImportError:
+        return {}
+    out: dict = {}
+    for wid, day in CalendarEvent.objects.filter(date__gte=start, date__lte=end).values_list("warehouse_id", "date"):
+        out.setdefault(wid, set()).add(day)
+    return out
+
+
 def check_anomalies(today: date | None = None, days: int = 7, reference_days: int = 56, source=None,
                     event_dates: set | None = None) -> dict:
-    """Demand anomalies on the last ``days`` days of every series that has sales in them."""
+    """Demand anomalies on the last ``days`` days of every series that has sales in them.
+
+    Days with a promotion (inventory.Promotion or the sales row's flag) or a calendar event
+    (inventory CalendarEvent, global or of the warehouse, plus ``event_dates``) are explained,
+    never anomalies; they are also left out of the reference the robust z-score is taken against.
+    """
     today = _today(today)
     source = source or default_source()
     start = today - timedelta(days=days)
@@ -116,6 +133,7 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
     promos = promotion_dates({p for p, _ in pairs}, {w for _, w in pairs}, start - timedelta(days=reference_days),
                              today)
     check_days = [start + timedelta(i) for i in range(days)]
+    events = calendar_event_dates(start - timedelta(days=reference_days), today)
     bands = source.band(pairs, check_days)
     book = ThresholdBook()
     verdicts = []
@@ -131,7 +149,8 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
         th = book.for_subject(w, g["product__category_id"].iloc[0])
         verdicts.append(assess_anomaly(
             AnomalyInput(int(p), int(w), h, check_days, band=bands.get((p, w)),
-                         promotion_dates=promos.get((p, w), set()), event_dates=event_dates or set()),
+                         promotion_dates=promos.get((p, w), set()),
+                         event_dates=set(event_dates or ()) | events.get(None, set()) | events.get(w, set())),
             z_threshold=th["anomaly_z"], reference_days=reference_days))
     return services.apply_assessments(verdicts).as_dict()
 

@@ -234,3 +234,18 @@ def test_deactivated_product_closes_its_stock_alerts():
     watch.check_stock(date(2026, 5, 1))
     alert = Alert.objects.get()
     assert alert.status == "resolved" and "deactivated" in alert.evidence["cleared"]["message"]
+
+
+def test_check_anomalies_skips_a_known_calendar_event():
+    CalendarEvent = pytest.importorskip("inventory.import_models").CalendarEvent
+    today = date(2026, 5, 1)
+    p, w, other = make_product(), make_warehouse(), make_warehouse()
+    _sales(p, w, 60, 10, today)
+    SalesDay.objects.filter(product=p, date=today - timedelta(days=1)).update(units=90)
+    CalendarEvent.objects.create(date=today - timedelta(days=1), name="Cup final", warehouse=other)
+    watch.check_anomalies(today)
+    assert Alert.objects.filter(kind="demand_anomaly", status="open").count() == 1  # another warehouse's event
+    CalendarEvent.objects.create(date=today - timedelta(days=1), name="Bank holiday")  # every warehouse
+    watch.check_anomalies(today)
+    assert not Alert.objects.filter(status="open").exists()
+    assert Alert.objects.get().auto_resolved
