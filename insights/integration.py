@@ -66,14 +66,51 @@ def drift_inputs() -> list:
 
 
 def promotion_counterfactual(pairs, start, end) -> dict | None:
-    """The forecasting model's own with/without-promotion means per pair, if it offers them.
+    """The forecasting model's own with/without-promotion totals, where it has them.
 
-    Expected (when forecasting adds it): forecasting.selectors.promotion_counterfactual(pairs, start, end)
-    -> {(product_id, warehouse_id): {"with_mean": float, "without_mean": float}}.
+    The forecasting app builds its panel with the *saved* promotions (inventory.Promotion) and
+    stores, per forecast row, the parts of the mean (level, calendar, price, promotion) from
+    counterfactual re-predictions. So for a pair that has a saved promotion over [start, end]
+    and explained rows for every day of it, ``with`` is the forecast and ``without`` is the
+    forecast less its price and promotion parts. Returns {(product_id, warehouse_id):
+    {"with_mean", "without_mean", "discount"}} (discount of the saved promotion, 0-1), or None
+    when the forecasting app is not installed.
     """
     try:
-        selectors = importlib.import_module("forecasting.selectors")
+        from forecasting.models import Forecast, ForecastRun
+        from inventory.models import Promotion
     except ImportError:
         return None
-    fn = getattr(selectors, "promotion_counterfactual", None)
-    return fn(pairs, start, end) if fn else None
+    run = ForecastRun.objects.filter(is_current=True).first()
+    if run is None or not pairs:
+        return {}
+    saved = {}
+    promos = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
+        start_date__lte=end, end_date__gte=start).prefetch_related("products", "warehouses")
+    for promo in promos:
+        for p in promo.products.all():
+            for w in promo.warehouses.all():
+                if (p.pk, w.pk) in pairs:
+                    saved[(p.pk, w.pk)] = max(saved.get((p.pk, w.pk), 0.0), float(promo.discount_pct) / 100)
+    if not saved:
+        return {}
+    days = (end - start).days + 1
+    out = {}
+    rows = Forecast.objects.filter(run=run, date__gte=start, date__lte=end,
+                                   product_id__in={p for p, _ in saved}, warehouse_id__in={w for _, w in saved}) \
+        .values_list("product_id", "warehouse_id", "mean", "explanation")
+    acc: dict = {}
+    for p, w, mean, expl in rows:
+        if (p, w) not in saved:
+            continue
+        a = acc.setdefault((p, w), [0, 0.0, 0.0, True])
+        a[0] += 1
+        a[1] += mean
+        if not expl:
+            a[3] = False
+            continue
+        a[2] += max(mean - expl.get("price", 0.0) - expl.get("promotion", 0.0), 0.0)
+    for key, (n, with_mean, without_mean, explained) in acc.items():
+        if n == days and explained and without_mean > 0:
+            out[key] = {"with_mean": with_mean, "without_mean": without_mean, "discount": saved[key]}
+    return out

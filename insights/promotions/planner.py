@@ -176,8 +176,15 @@ def plan_pair(model, p, w, prods, start, end, today, q, counterfactual=None, see
     ref_log = min(float(model.log_multiplier(feat)[0]) + u_mean, model.max_log_multiplier)
     method = "calibrated_uplift_on_baseline"
     if counterfactual is not None:
+        # The stored forecast already contains the saved promotion: its draws are "with"; scale
+        # them back to "without", and take the model's own uplift, converted from the saved
+        # promotion's discount to the reference discount so that any depth can be asked.
         method = "forecasting_counterfactual"
-        ref_log = float(np.log(max(counterfactual["with_mean"], 1e-9) / max(counterfactual["without_mean"], 1e-9)))
+        ratio = counterfactual["without_mean"] / max(counterfactual["with_mean"], 1e-9)
+        during = during * ratio
+        model_log = float(np.log(max(counterfactual["with_mean"], 1e-9) / max(counterfactual["without_mean"], 1e-9)))
+        saved = discount_scale(counterfactual.get("discount") or 0.0)
+        ref_log = model_log / saved if saved > 0 else model_log
     rng = np.random.default_rng(seed + 2)
     spread = math.sqrt(u_sd ** 2 + model.residual_sd ** 2)
     # A discount never lowers this product's own demand: clamp each draw's log-uplift at 0.

@@ -75,3 +75,31 @@ def test_drift_fires_when_issued_forecasts_go_bad_and_not_when_good(setup, monke
     assert bad[0].rolling_error > 0.8 * 1.5
     watch.check_drift(bad)
     assert Alert.objects.get(kind="forecast_drift").status == "open"
+
+
+def test_what_if_uses_the_forecasting_models_counterfactual_for_a_saved_promotion(setup):
+    from decimal import Decimal
+
+    from insights.promotions import planner
+    from inventory.models import Promotion
+
+    p, w, old, cur = setup
+    start, end = TODAY + timedelta(days=5), TODAY + timedelta(days=9)
+    forecast_rows(cur, p, w, TODAY, 28, 10, 2)
+    # the model's explanation: on the promotion days the forecast is 10 = 4 level/calendar + 6 promotion
+    for f in Forecast.objects.filter(run=cur):
+        promo_day = start <= f.date <= end
+        f.explanation = {"level": 4.0 if promo_day else 10.0, "calendar": 0.0, "price": 0.0,
+                         "promotion": 6.0 if promo_day else 0.0}
+        f.save()
+    no_saved = planner.what_if([p.pk], [w.pk], start, end, 25, today=TODAY)["lines"][0]
+    assert no_saved["method"] == "calibrated_uplift_on_baseline"
+    promo = Promotion.objects.create(name="saved", start_date=start, end_date=end, discount_pct=Decimal("25"))
+    promo.products.add(p)
+    promo.warehouses.add(w)
+    line = planner.what_if([p.pk], [w.pk], start, end, 25, today=TODAY)["lines"][0]
+    assert line["method"] == "forecasting_counterfactual"
+    assert line["units_without"]["mean"] == pytest.approx(5 * 4.0, rel=0.1)      # 5 days x 4 without
+    assert line["uplift"]["multiplier_p10"] <= 2.5 <= line["uplift"]["multiplier_p90"]  # the model's 10/4
+    deeper = planner.what_if([p.pk], [w.pk], start, end, 50, today=TODAY)["lines"][0]
+    assert deeper["units_with"]["p50"] > line["units_with"]["p50"]
