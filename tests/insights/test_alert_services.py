@@ -249,3 +249,15 @@ def test_check_anomalies_skips_a_known_calendar_event():
     watch.check_anomalies(today)
     assert not Alert.objects.filter(status="open").exists()
     assert Alert.objects.get().auto_resolved
+
+
+def test_task_entry_points_run_every_check():
+    from insights import tasks
+
+    p, w = make_product(), make_warehouse()
+    SalesDay.objects.create(product=p, warehouse=w, date=date(2026, 4, 1), units=3)
+    out = tasks.run_checks.apply(kwargs={"today": "2026-05-01"}).get()
+    assert set(out) == {"stock", "anomaly", "stale", "drift"}
+    assert out["stale"]["opened"] == 1          # a month without sales in that warehouse
+    after = tasks.after_import.apply(kwargs={"warehouse_ids": [w.pk]}).get()
+    assert set(after) == {"stale", "anomaly", "stock"}
