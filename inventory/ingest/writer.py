@@ -202,18 +202,30 @@ class SalesWriter:
             f" GROUP BY p.id, w.id, s.date"
         )
         columns = "product_id, warehouse_id, date, units, returned_units, revenue, avg_price, on_promotion, in_stock"
-        select = (
+        final = (
             "SELECT product_id, warehouse_id, date, units, returned_units, revenue,"
-            " ROUND(CASE WHEN units > 0 THEN revenue / units ELSE price END, 4), on_promotion, in_stock"
+            " ROUND(CASE WHEN units > 0 THEN revenue / units ELSE price END, 4) AS avg_price, on_promotion, in_stock"
         )
+        compared = [c for c in _COMPARED if carries_returns or c != "returned_units"]
+        distinct = " IS DISTINCT FROM " if self.postgres else " IS NOT "
         if self.conflict == "skip":
-            on_conflict = "DO NOTHING"
+            on_conflict, wanted = "DO NOTHING", "t.id IS NULL"
         else:
-            compared = [c for c in _COMPARED if carries_returns or c != "returned_units"]
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in compared)
-            distinct = " IS DISTINCT FROM " if self.postgres else " IS NOT "
             changed = " OR ".join(f"{table}.{c}{distinct}EXCLUDED.{c}" for c in compared)
             on_conflict = f"DO UPDATE SET {sets} WHERE {changed}"
+            wanted = "t.id IS NULL OR " + " OR ".join(f"t.{c}{distinct}n.{c}" for c in compared)
+
+        def new_or_changed(source: str) -> str:
+            # Rows that would change nothing are dropped by a join before the upsert: ON CONFLICT's
+            # speculative insertion costs as much as an insert, so a re-import of unchanged days
+            # would otherwise pay for every one of them.
+            return (
+                f"SELECT n.* FROM ({final} FROM {source}) n LEFT JOIN {table} t ON t.product_id = n.product_id"
+                f" AND t.warehouse_id = n.warehouse_id AND t.date = n.date WHERE {wanted}"
+                " ORDER BY n.product_id, n.warehouse_id, n.date"  # walk the unique index in order
+            )
+
         with connection.cursor() as cur:
             if self.postgres:
                 # Temporary tables are never auto-analysed; without statistics the planner guesses
@@ -221,24 +233,23 @@ class SalesWriter:
                 cur.execute(f"ANALYZE {STAGE}")
                 cur.execute("SET LOCAL work_mem = '128MB'")
                 cur.execute(
-                    f"WITH agg AS ({aggregated}), up AS (INSERT INTO {table} ({columns}) {select} FROM agg"
-                    " ORDER BY product_id, warehouse_id, date"  # walk the unique index in order
+                    f"WITH agg AS MATERIALIZED ({aggregated}),"
+                    f" up AS (INSERT INTO {table} ({columns}) {new_or_changed('agg')}"
                     f" ON CONFLICT (product_id, warehouse_id, date) {on_conflict} RETURNING (xmax = 0) AS inserted)"
                     " SELECT (SELECT COUNT(*) FROM agg), COUNT(*) FILTER (WHERE inserted),"
                     " COUNT(*) FILTER (WHERE NOT inserted) FROM up"
                 )
                 total, inserted, updated = cur.fetchone()
             else:
-                # Materialise the sums once, in key order, so that the count is cheap and the
-                # upsert walks the unique index in order.
+                # Materialise the sums once so that counting them is cheap.
                 cur.execute(f"DROP TABLE IF EXISTS {DAYS}")
-                cur.execute(f"CREATE TEMPORARY TABLE {DAYS} AS {aggregated} ORDER BY p.id, w.id, s.date")
+                cur.execute(f"CREATE TEMPORARY TABLE {DAYS} AS {aggregated}")
                 cur.execute(f"SELECT COUNT(*) FROM {DAYS}")
                 total = cur.fetchone()[0]
                 cur.execute(f"SELECT COUNT(*) FROM {table}")
                 before = cur.fetchone()[0]
                 cur.execute(
-                    f"INSERT INTO {table} ({columns}) {select} FROM {DAYS} WHERE true"
+                    f"INSERT INTO {table} ({columns}) {new_or_changed(DAYS)}"
                     f" ON CONFLICT (product_id, warehouse_id, date) {on_conflict}"
                 )
                 cur.execute("SELECT changes()")
