@@ -64,3 +64,15 @@ def planner_client(planner):
 @pytest.fixture
 def admin_client_api(admin_user_role):
     return client_for(admin_user_role)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in process for this test, whatever the broker: these tests check the API,
+    not the worker (tests/test_celery_worker.py runs a real one)."""
+    from inventory_site.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])

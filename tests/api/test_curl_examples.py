@@ -17,7 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "api_examples.sh"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readme_curl_examples_run_against_a_live_server(live_server, django_user_model):
+def test_readme_curl_examples_run_against_a_live_server(live_server, django_user_model, eager_tasks):
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the examples need {', '.join(missing)} on PATH")

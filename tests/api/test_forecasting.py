@@ -17,7 +17,7 @@ END = date(2024, 6, 30)
 
 
 @pytest.fixture
-def sales():
+def sales(eager_tasks):
     rng = np.random.default_rng(0)
     category = make_category(code="PASTA")
     warehouses = [make_warehouse(code="FW1"), make_warehouse(code="FW2")]
@@ -107,9 +107,11 @@ def test_no_sales_history_is_422(planner_client):
     assert response.status_code == 422 and response.json()["error"]["code"] == "cannot_forecast"
 
 
-def test_broker_down_is_503_and_starts_nothing(sales, planner_client):
+def test_broker_down_is_503_and_starts_nothing(sales, planner_client, monkeypatch):
     from inventory_site.celery import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
     app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
     try:
@@ -133,3 +135,12 @@ def test_product_detail_carries_stock_and_current_forecast(finished_run, viewer_
     assert body["stock"] == [{"warehouse": "FW1", "on_hand": 5, "reserved": 0, "available": 5}]
     assert body["forecast_run"] == finished_run.json()["run_id"]
     assert len(body["forecast"]) == 2 * H and {r["warehouse"] for r in body["forecast"]} == {"FW1", "FW2"}
+
+
+@pytest.mark.redis
+def test_the_real_broker_is_seen_as_reachable():
+    from forecasting.api.views import broker_is_reachable
+    from inventory_site.celery import app
+
+    assert not app.conf.task_always_eager
+    assert broker_is_reachable()
