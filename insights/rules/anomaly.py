@@ -75,7 +75,9 @@ def assess_anomaly(x: AnomalyInput, *, z_threshold: float = 4.0, reference_days:
         if band is not None and d in band.index:
             lo, hi = float(band.loc[d, "p01"]), float(band.loc[d, "p99"])
             row.update(test="forecast band", p01=lo, p99=hi)
-            outlier = y < lo or y > hi
+            # Outside the band, and by a few units: for slow sellers p99 can be 2, and a sale of 3
+            # is not worth a person's attention.
+            outlier = (y < lo or y > hi) and abs(y - (lo + hi) / 2) >= min_abs_deviation
             direction = "spike" if y > hi else "drop"
         elif np.isfinite(med):
             z = (y - med) / scale

@@ -149,3 +149,13 @@ def test_stale_fires_after_the_gap_and_not_before():
     assert assess_stale(StaleInput(1, today - timedelta(3), today), max_gap_days=2).firing is True
     assert assess_stale(StaleInput(1, today - timedelta(2), today), max_gap_days=2).firing is False
     assert assess_stale(StaleInput(1, None, today)).firing is None
+
+
+def test_anomaly_band_ignores_one_unit_over_a_tiny_band():
+    h = history(level=1)
+    d = h["date"].iloc[-1]
+    h.loc[h.index[-1], "units"] = 3
+    band = pd.DataFrame({"date": [d], "p01": [0.0], "p99": [2.0]})
+    assert assess_anomaly(AnomalyInput(1, 1, h, [d], band=band)).firing is False
+    h.loc[h.index[-1], "units"] = 9
+    assert assess_anomaly(AnomalyInput(1, 1, h, [d], band=band)).firing is True
