@@ -3,7 +3,7 @@
     python -m bench.api [--quick] [--workers 3] [--duration 10] [--json var/bench/api.json]
 
 What it does, in order:
-1. Prepares its own PostgreSQL database (`stockcast_bench`, created and migrated if missing) and
+1. Prepares its own PostgreSQL database (`stockcast_bench_api`, created and migrated if missing) and
    seeds it once with the real Walmart M5 slice (../shared/data/m5_tiny: 28 items x 10 stores,
    1,913 days, through the import pipeline), a stock level per series, a planner with a token,
    and one forecast run of the global model (a short training: the bench measures serving, not
@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH_DB = "stockcast_bench"
+BENCH_DB = "stockcast_bench_api"  # bench.ingest owns (and drops) "stockcast_bench"
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CLIENTS = (1, 16, 64)
 BULK_ROWS = 10_000

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from forecasting.api import live
-from forecasting.models import ForecastRun, ModelVersion
+from forecasting.models import ForecastRun
 from inventory.models import SalesDay
 from tests.factories import make_category, make_product, make_warehouse
 
