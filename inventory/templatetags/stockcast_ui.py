@@ -81,3 +81,34 @@ def key_figures() -> dict:
         "runs_available": runs is not None,
         "accuracy": sources.current_accuracy(),
     }
+
+
+# --- panels for the Django admin's change pages ------------------------------------------------
+# An admin change_form template drops these in (e.g. {% product_insight_panel original %}) so
+# that an administrator sees the same charts and explanations as the staff pages.
+
+
+@register.inclusion_tag("inventory/ui/admin_product_panel.html", takes_context=True)
+def product_insight_panel(context, product):
+    from inventory.ui.product_page import product_insight
+
+    if product is None or product.pk is None:
+        return {"product": None}
+    return {**product_insight(product), "user": context.get("user"), "request": context.get("request")}
+
+
+@register.inclusion_tag("inventory/ui/admin_run_panel.html")
+def run_insight_panel(run):
+    metrics = dict(getattr(run, "metrics", None) or {})
+    per_class = metrics.pop("per_class", {})
+    return {"run": run, "metrics": metrics, "per_class": per_class}
+
+
+@register.inclusion_tag("inventory/ui/admin_product_panel.html", takes_context=True)
+def suggestion_insight_panel(context, suggestion):
+    from inventory.ui.product_page import product_insight
+
+    if suggestion is None or suggestion.pk is None:
+        return {"product": None}
+    data = product_insight(suggestion.product, suggestion.warehouse)
+    return {**data, "user": context.get("user"), "request": context.get("request"), "focus_suggestion": suggestion}

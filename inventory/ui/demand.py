@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max
 
 from forecasting.ml.classify import CLASSES, classify_one
 from inventory.models import SalesDay
@@ -30,12 +30,15 @@ def _compute(product_ids=None) -> dict[int, str]:
     rows = SalesDay.objects.filter(date__range=(start, latest))
     if product_ids is not None:
         rows = rows.filter(product_id__in=product_ids)
-    first_seen = dict(rows.values("product_id").annotate(first=Min("date")).values_list("product_id", "first"))
-    daily = defaultdict(dict)
-    for product_id, day, units in (
-        rows.filter(units__gt=0).values("product_id", "date").annotate(u=Sum("units")).values_list("product_id", "date", "u")
-    ):
-        daily[product_id][day] = units
+    # One plain scan (no GROUP BY: on SQLite that costs more than summing here); warehouses
+    # are added together per day.
+    first_seen, daily = {}, defaultdict(dict)
+    for product_id, day, units in rows.values_list("product_id", "date", "units").iterator(chunk_size=20000):
+        if product_id not in first_seen or day < first_seen[product_id]:
+            first_seen[product_id] = day
+        if units:
+            per_day = daily[product_id]
+            per_day[day] = per_day.get(day, 0) + units
     classes = {}
     for product_id, first in first_seen.items():
         span = (latest - first).days + 1

@@ -113,6 +113,11 @@ def product_context(request, product: Product) -> dict:
     warehouse = None
     if request.GET.get("warehouse"):
         warehouse = Warehouse.objects.filter(code=request.GET["warehouse"]).first()
+    return product_insight(product, warehouse)
+
+
+def product_insight(product: Product, warehouse: Warehouse | None = None) -> dict:
+    """The product page's data; the admin's product page shows the same (see templatetags)."""
     series = health.series_health(product=product)
     latest, history = _history(product, warehouse)
     forecast = sources.product_forecast(product, warehouse)

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
-from inventory.models import Category, Product, Warehouse
+from inventory.models import Category, Product, SalesDay, StockLevel, Warehouse
 
 from . import demand, health
 from .product_page import product_context
@@ -97,7 +97,10 @@ def product_list(request):
         products = products.filter(category_id__in=_category_and_descendants(category))
     warehouse = Warehouse.objects.filter(code=params.get("warehouse")).first() if params.get("warehouse") else None
     if warehouse:
-        products = products.filter(Q(stock_levels__warehouse=warehouse) | Q(sales_days__warehouse=warehouse)).distinct()
+        products = products.filter(
+            Q(pk__in=StockLevel.objects.filter(warehouse=warehouse).values("product_id"))
+            | Q(pk__in=SalesDay.objects.filter(warehouse=warehouse).values("product_id"))
+        )
     demand_class = params.get("demand_class", "")
     if demand_class in dict(demand.CLASS_CHOICES):
         classes = demand.demand_classes()
