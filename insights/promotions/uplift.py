@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-FEATURES = ("log_length", "log_gap", "group_share", "log_base")
+FEATURES = ("log_length", "one_day", "log_gap", "group_share", "log_base")
 
 
 class UpliftDataError(ValueError):
@@ -105,6 +105,7 @@ def design(ep: pd.DataFrame) -> np.ndarray:
         raise UpliftDataError(f"episode frame is missing column(s) {missing}")
     return np.column_stack([
         np.log(ep["length"].to_numpy(float)),
+        (ep["length"].to_numpy(float) <= 1).astype(float),  # single flagged days behave unlike real runs
         np.log1p(np.clip(ep["gap"].to_numpy(float), 0, 365)),
         ep["group_share"].to_numpy(float),
         np.log(ep["base_rate"].to_numpy(float) + 0.1),
