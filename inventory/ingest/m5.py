@@ -53,9 +53,12 @@ class M5Adapter(Adapter):
             if role is None:
                 raise ValueError(f"{path.name}: not an M5 file (expected calendar.csv, sell_prices.csv, sales_train_*.csv)")
             by_role[role].append(path)
-        if len(by_role["calendar"]) != 1 or len(by_role["prices"]) != 1 or not by_role["sales"]:
-            raise ValueError(f"M5 import needs exactly one calendar.csv, one sell_prices.csv and at least one "
-                             f"sales_train_*.csv; got {', '.join(p.name for p in self.paths)}")
+        if len(by_role["calendar"]) != 1 or len(by_role["prices"]) != 1 or len(by_role["sales"]) != 1:
+            # Two sales files (validation and evaluation) hold the same series over overlapping
+            # days: their units would add up. The evaluation file contains the validation one.
+            raise ValueError(f"M5 import needs exactly one calendar.csv, one sell_prices.csv and one "
+                             f"sales_train_*.csv (evaluation includes validation); got "
+                             f"{', '.join(p.name for p in self.paths)}")
         self.calendar_path, self.prices_path = by_role["calendar"][0], by_role["prices"][0]
         self.sales_paths = by_role["sales"]
         self.events: list[tuple] = []  # (date, name, type, warehouse code or None)

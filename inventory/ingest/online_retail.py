@@ -41,6 +41,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 from . import parse
 from .base import SKU_MAX, Adapter, summed
@@ -66,7 +67,10 @@ class OnlineRetailAdapter(Adapter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country_map = load_map(self.options.country_map)
+        self.country_map = load_map(
+            self.options.country_map if self.options.country_map is not None
+            else getattr(settings, "STOCKCAST_COUNTRY_WAREHOUSES", None)
+        )
         self.tables = []
         for path in self.paths:
             if path.name.lower().endswith((".xlsx", ".xlsm")):

@@ -124,3 +124,11 @@ def test_wide_slice(data_dir, tmp_path):
     assert SalesDay.objects.filter(on_promotion=True).count() == promo > 0
     sku = qty[0][4:]
     assert Product.objects.get(sku=sku).brand == sku.split("_")[0]
+
+
+def test_m5_refuses_two_sales_files(data_dir, tmp_path):
+    folder = m5_slice(data_dir, tmp_path / "m5", series=3, days=20)
+    (folder / "sales_train_evaluation.csv").write_text((folder / "sales_train_validation.csv").read_text())
+    with pytest.raises(ValueError, match="exactly one calendar.csv, one sell_prices.csv and one sales_train"):
+        import_files("m5", [folder])
+    assert not SalesDay.objects.exists()

@@ -131,3 +131,18 @@ def test_workbook_with_two_sheets_matches_the_csv_sheets(slices, tmp_path):
     assert from_book.days_inserted == from_csv.days_inserted > 0
     assert from_book.skipped == from_csv.skipped
     assert from_book.skipped["line of an invoice already read from another file"] > 0
+
+
+def test_country_rule_is_configurable(slices, tmp_path, settings):
+    first, _ = slices
+    mapping = tmp_path / "countries.csv"
+    mapping.write_text("country,warehouse\nGermany,DE\n*,WORLD\n")
+    from inventory.ingest.base import ImportOptions
+
+    import_files("online_retail", [first], options=ImportOptions(country_map=str(mapping)))
+    assert {"UK", "DE", "WORLD"} <= set(Warehouse.objects.values_list("code", flat=True))
+    assert not Warehouse.objects.filter(code="ROW").exists()
+    settings.STOCKCAST_COUNTRY_WAREHOUSES = {"United Kingdom": "GB"}
+    import_files("online_retail", [first], dry_run=True)  # the setting applies when no option is given
+    summary = import_files("online_retail", [first])
+    assert summary.warehouses_created >= 1 and Warehouse.objects.filter(code="GB").exists()

@@ -5,7 +5,6 @@ bar and a summary. A refused file prints its bad rows (line, column, value, reas
 """
 import json
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -52,7 +51,7 @@ class Command(BaseCommand):
             columns=columns,
             date_format=opts["date_format"],
             default_warehouse=opts["warehouse"],
-            country_map=opts["country_map"] or getattr(settings, "STOCKCAST_COUNTRY_WAREHOUSES", None),
+            country_map=opts["country_map"],  # None: the setting STOCKCAST_COUNTRY_WAREHOUSES, else the default
         )
         bar = tqdm(unit=" rows", unit_scale=True, desc="reading", disable=opts["verbosity"] == 0, file=self.stderr._out)
         seen = [0]
