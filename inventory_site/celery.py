@@ -33,6 +33,8 @@ app.conf.beat_schedule = {
         "task": "forecasting.tasks.run_forecast",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Stock-out, overstock, anomaly, drift and stale-data checks between the nightly runs.
+    "insights-hourly-checks": {"task": "insights.tasks.run_checks", "schedule": crontab(minute=17)},
 }
 app.autodiscover_tasks()
 

@@ -12,7 +12,7 @@ ADMIN = "admin"
 ROLE_NAMES = (VIEWER, PLANNER, ADMIN)
 
 # Apps whose data the roles cover.
-DOMAIN_APPS = ("inventory", "forecasting", "replenishment")
+DOMAIN_APPS = ("inventory", "forecasting", "replenishment", "insights")
 # What a planner may add or change; everything else is read-only to them.
 PLANNER_WRITABLE_ACTIONS = ("add", "change")
 

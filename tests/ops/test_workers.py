@@ -1,0 +1,71 @@
+"""Several machines: two real worker processes share one PostgreSQL and one Redis; a forecast
+run's shards spread over both; a worker killed mid-run leaves the previous forecasts current;
+a shard delivered twice does no double work."""
+import os
+import signal
+
+import pytest
+
+from forecasting import services as forecast_services
+from forecasting.models import Forecast, ForecastRun
+from forecasting.tasks import predict_shard, run_forecast
+from tests.workers import celery_worker, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _finished(run_id):
+    run = ForecastRun.objects.get(pk=run_id)
+    return run if run.status in (ForecastRun.Status.SUCCEEDED, ForecastRun.Status.FAILED) else None
+
+
+def test_shards_of_one_run_spread_over_two_workers(small_history, tmp_path):
+    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
+    with celery_worker(log_a, "alpha"), celery_worker(log_b, "beta"):
+        run_id = run_forecast.delay(model="seasonal_naive", horizon=14, shards=8).get(timeout=60)
+        run = wait_for(lambda: _finished(run_id), 180, "the run did not finish within 180 s")
+    assert run.status == ForecastRun.Status.SUCCEEDED, run.error
+    assert run.is_current and Forecast.objects.filter(run=run).count() == 16 * 14
+    shards_a = log_a.read_text().count("forecasting.tasks.predict_shard[")
+    shards_b = log_b.read_text().count("forecasting.tasks.predict_shard[")
+    assert shards_a > 0 and shards_b > 0, f"shards not spread: alpha saw {shards_a}, beta saw {shards_b}"
+
+
+def test_worker_killed_mid_run_leaves_previous_forecasts_current(small_history, tmp_path):
+    # A first, complete run (in-process) gives the forecasts that must stay current.
+    previous = forecast_services.create_run("seasonal_naive", 14, 2, {})
+    forecast_services.train(previous)
+    for shard in range(2):
+        forecast_services.predict_shard(ForecastRun.objects.get(pk=previous.pk), shard, 2)
+    forecast_services.finalize(ForecastRun.objects.get(pk=previous.pk))
+    rows_before = Forecast.objects.filter(run=previous).count()
+
+    with celery_worker(tmp_path / "victim.log", "victim") as worker:
+        run_id = run_forecast.delay(
+            model="global_tide", horizon=14, shards=2,
+            options={"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 600}},
+        ).get(timeout=60)
+        wait_for(lambda: ForecastRun.objects.get(pk=run_id).status == ForecastRun.Status.RUNNING, 120,
+                 "training did not start")
+        os.kill(worker.pid, signal.SIGKILL)  # the machine dies mid-training
+        worker.wait()
+
+    killed = ForecastRun.objects.get(pk=run_id)
+    assert not killed.is_current and killed.status == ForecastRun.Status.RUNNING
+    current = ForecastRun.objects.get(is_current=True)
+    assert current.pk == previous.pk and Forecast.objects.filter(run=previous).count() == rows_before
+    # The nightly sweep marks the lost run failed, with its partial rows gone.
+    assert forecast_services.mark_stale_runs(max_hours=0) >= 1
+    killed.refresh_from_db()
+    assert killed.status == ForecastRun.Status.FAILED and not Forecast.objects.filter(run=killed).exists()
+    assert ForecastRun.objects.get(is_current=True).pk == previous.pk
+
+
+def test_a_shard_delivered_twice_writes_its_rows_once(small_history, settings):
+    run = forecast_services.create_run("seasonal_naive", 14, 2, {})
+    forecast_services.train(run)
+    predict_shard.apply(args=(run.pk, 0, 2))
+    first = sorted(Forecast.objects.filter(run=run).values_list("product_id", "warehouse_id", "date", "p50"))
+    predict_shard.apply(args=(run.pk, 0, 2))  # acks_late redelivery after a lost acknowledgement
+    again = sorted(Forecast.objects.filter(run=run).values_list("product_id", "warehouse_id", "date", "p50"))
+    assert again == first and len(first) == 8 * 14
