@@ -380,7 +380,7 @@ def approve_suggestions(suggestion_ids, user=None) -> list[PurchaseOrder]:
     if not ids:
         raise ReplenishmentError("Select at least one suggestion to approve.")
     with transaction.atomic():
-        sugg = list(ReorderSuggestion.objects.select_for_update().select_related(
+        sugg = list(ReorderSuggestion.objects.select_for_update(of=("self",)).select_related(
             "product__supplier", "warehouse").filter(pk__in=ids).order_by("pk"))
         missing = set(ids) - {s.pk for s in sugg}
         if missing:
