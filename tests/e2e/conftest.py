@@ -39,6 +39,12 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Test users only: PBKDF2's deliberate slowness costs seconds per test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def page(browser, live_server, settings, monkeypatch):
     # live_server speaks plain HTTP: cookies marked Secure would not come back from the browser.
