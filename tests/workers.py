@@ -12,7 +12,7 @@ from django.db import connection
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str | None:
+def worker_database_url() -> str | None:
     db = connection.settings_dict
     if db["ENGINE"].endswith("postgresql"):
         return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -23,7 +23,7 @@ def test_database_url() -> str | None:
 def celery_worker(log_path: Path, name: str, queues: str = "default,gpu", extra_env: dict | None = None):
     """A `celery worker` subprocess (solo pool: the task runs in the process we may kill)."""
     env = dict(os.environ)
-    if url := test_database_url():
+    if url := worker_database_url():
         env["DATABASE_URL"] = url
     env.update(extra_env or {})
     env.setdefault("OMP_NUM_THREADS", "1")
