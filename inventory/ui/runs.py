@@ -51,12 +51,14 @@ def _class_history(ForecastRun, model_name: str | None) -> dict | None:
     classes = sorted({c for run in runs for c in (run.metrics or {}).get("per_class", {})})
     if not runs or not classes:
         return None
+    latest = (runs[-1].metrics or {}).get("per_class", {})
     labels = [f"#{run.pk} {run.as_of or ''}".strip() for run in runs]
     series = []
     for c in classes:
         values = [((run.metrics or {}).get("per_class", {}).get(c) or {}).get("rmsse") for run in runs]
         series.append({"label": c.replace("_", " "), "values": values})
-    return {"labels": labels, "series": series, "y_label": "RMSSE (lower is better)"}
+    return {"labels": labels, "series": series, "y_label": "RMSSE (lower is better)",
+            "latest": sorted(latest.items()), "latest_run": runs[-1].pk}
 
 
 def run_list(request):

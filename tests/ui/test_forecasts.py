@@ -49,10 +49,13 @@ def test_product_page_draws_the_fan_and_explains_it(viewer_client, forecast, sho
 
 
 def test_runs_page_lists_runs_accuracy_and_class_history(viewer_client, forecast):
-    _run(status="running", shards_done=1)
+    running = _run(status="running", shards_done=1)
     page = viewer_client.get(reverse("ui:runs")).content.decode()
     assert 'id="accuracy-table"' in page and "0.80×" in page
-    assert 'id="class-chart"' in page and "class-data" in page
+    assert 'id="class-table"' in page and 'id="class-chart"' not in page  # one run: a table, no chart yet
+    _run(wrmsse=0.7)
+    assert 'id="class-chart"' in viewer_client.get(reverse("ui:runs")).content.decode()
+    assert reverse("ui:run-progress", args=[running.pk]) in page
     assert "1 of 4 shards" in page and "progress.js" in page  # a running run is polled
     assert "Start a forecast run" not in page  # viewers cannot start runs
 
