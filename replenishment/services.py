@@ -269,7 +269,8 @@ def explain(d: Decision, quantity: int, as_of: date) -> str:
         f"On hand {p.on_hand}, on order {p.on_order} (open purchase orders), so the inventory position is {position}.",
         f"Expected demand over the {d.lead_days:g}-day lead time plus the {c.review_days}-day review period: "
         f"{mean:.1f} units, from {src}.",
-        f"Safety stock {safety:.1f} units for {target}; order-up-to level {d.target:.0f}.",
+        f"Safety stock {safety:.1f} units for {target}; "
+        + (f"reorder point {d.target:.0f}." if d.method in (Method.S_S, Method.RQ) else f"order-up-to level {d.target:.0f}."),
     ]
     if d.method in (Method.BASE_STOCK, Method.NEWSVENDOR):
         parts.append(f"Ordering {d.target:.0f} - {position} = {max(d.target - position, 0):.0f}, rounded to "
