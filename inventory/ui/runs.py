@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from . import features, sources
+from . import background, features, sources
 from .access import planner_required
 
 ACTIVE = ("queued", "running")
@@ -130,12 +130,12 @@ def run_start(request):
         return redirect("ui:runs")
     forecast_error = getattr(features.module("forecasting.services"), "ForecastError", RuntimeError)
     try:
-        result = task.delay(model=model, horizon=horizon)
+        result = background.start(task, model=model, horizon=horizon)
     except forecast_error as error:
         messages.error(request, f"The run was not started: {error}")
         return redirect("ui:runs")
     messages.success(
         request, f"Forecast run requested ({model}, {horizon} days). It appears below with its progress "
-        f"as soon as a worker takes it (task {getattr(result, 'id', '?')})."
+        f"as soon as a worker takes it{f' (task {result.id})' if getattr(result, 'id', None) else ''}."
     )
     return redirect("ui:runs")

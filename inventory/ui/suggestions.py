@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from . import features
+from . import background, features
 from .access import planner_required
 
 
@@ -155,7 +155,7 @@ def suggestion_recompute(request):
                 messages.error(request, f"Nothing was started. {key[7:]}: {error}")
                 return redirect("ui:suggestions")
             budgets[key[7:]] = float(value)
-    task.delay(budgets=budgets or None)
+    background.start(task, budgets=budgets or None)
     messages.success(request, "Suggestions are being recomputed" + (
         f" with budgets for {', '.join(sorted(budgets))}" if budgets else "") + "; reload this page in a moment.")
     return redirect("ui:suggestions")

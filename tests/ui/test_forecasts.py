@@ -84,13 +84,43 @@ def test_planner_start_checks_input(planner_client, db):
     assert not fmodels.ForecastRun.objects.exists()
 
 
-def test_planner_starts_a_baseline_run(planner_client, shop, monkeypatch):
-    # Run the task chain in-process even where CI points Celery at Redis (no worker here).
+def test_planner_starts_a_baseline_run(planner_client, shop, monkeypatch, settings):
+    # Run the task chain in-process even where CI points Celery at Redis (no worker here),
+    # and inside the request so that the test can look at the result.
     from inventory_site.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+    settings.STOCKCAST_UI_INLINE_TASKS = True
     response = planner_client.post(reverse("ui:run-start"), {"model": "seasonal_naive", "horizon": 7}, follow=True)
     assert "Forecast run requested" in response.content.decode()
     run = fmodels.ForecastRun.objects.get()
     assert run.model_name == "seasonal_naive" and run.horizon == 7
     assert run.status == "succeeded", run.error
+
+
+def test_eager_work_runs_in_a_thread_so_the_caller_returns(monkeypatch, settings):
+    """Embedded default: starting long work returns at once; the task finishes in the background."""
+    import threading
+
+    from inventory.ui import background
+    from inventory_site.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    settings.STOCKCAST_UI_INLINE_TASKS = False
+    release, calls = threading.Event(), []
+
+    class SlowTask:
+        name = "test.slow"
+
+        def __init__(self):
+            self.app = app
+
+        def apply(self, kwargs, throw):
+            calls.append(kwargs)
+            release.wait(5)
+
+    thread = background.start(SlowTask(), model="naive")
+    assert isinstance(thread, threading.Thread) and thread.is_alive()  # the caller was not held
+    release.set()
+    thread.join(5)
+    assert calls == [{"model": "naive"}] and not thread.is_alive()
