@@ -130,6 +130,11 @@ def product_insight(product: Product, warehouse: Warehouse | None = None) -> dic
         "promotions": _promotion_ranges(product, history, forecast, warehouse),
     }
     classes = demand.demand_classes_for([product.pk])
+    # The same numbers as a table (screen readers, keyboard users): the last 4 weeks and the forecast.
+    chart_rows = [{"date": d, "units": u} for d, u, _ in history[-28:]]
+    if forecast:
+        chart_rows += [{"date": d, "p10": lo, "p50": mid, "p90": hi}
+                       for d, lo, mid, hi in zip(forecast["dates"], forecast["p10"], forecast["p50"], forecast["p90"])]
     return {
         "product": product,
         "warehouse": warehouse,
@@ -140,6 +145,7 @@ def product_insight(product: Product, warehouse: Warehouse | None = None) -> dic
         "latest_sale": latest,
         "has_history": any(u for _, u, _ in history),
         "chart": chart,
+        "chart_rows": chart_rows,
         "forecast_available": sources.forecasting_available(),
         "projection": _projection(product, series, sources.daily_p50_by_warehouse(product), horizon),
         "suggestion": sources.current_suggestion(product),

@@ -62,6 +62,8 @@ def test_product_list_demand_class_and_category_filters(viewer_client, shop):
 def test_product_page_has_chart_data_stock_and_similar_products(viewer_client, shop):
     page = viewer_client.get(reverse("ui:product", args=["MUG-1"])).content.decode()
     assert 'id="demand-chart"' in page and 'id="demand-data"' in page
+    # The chart's numbers as a table too: the last day, out of stock, sold nothing.
+    assert 'id="demand-numbers"' in page and '<td>28 Mar 2024</td><td class="num">0</td>' in page
     assert 'data-field="on_hand">40<' in page
     assert "LAMP-1" in page  # same category: similar products
     assert "projection-data" in page
