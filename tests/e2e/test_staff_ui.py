@@ -30,6 +30,9 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
                                    warehouse=shop["south"], message="MUG-BLUE may run out in SOUTH before delivery.")
     draft = create_purchase_order(supplier=shop["supplier"], warehouse=shop["north"],
                                   lines=[OrderLineRequest(shop["mug_red"], 5)])
+    page.goto("/")  # every page needs a login
+    assert "/accounts/login/" in page.url
+    shoot(page, "login")
     log_in(page, "viewer", PASSWORD)
 
     # The dashboard's figures are the database's.
@@ -85,6 +88,9 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
         page.goto("/alerts/")
         assert "MUG-BLUE may run out" in page.locator("#alert-table").inner_text()
         assert page.get_by_role("button", name="Resolve").count() == 0
+    page.get_by_role("link", name="Password").click()
+    assert page.get_by_label("Old password").count() == 1
+    shoot(page, "password-change")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     shoot(page, "dashboard-mobile")
