@@ -21,7 +21,9 @@ Stock in transit costs nothing. Costs are per unit per period (holding) and per 
 Policies
   rl                       the global network (replenishment.rl.agent), trained in this run
                            in the simulator on negative-binomial demand fitted to the
-                           catalogue's pre-evaluation history (a grid of mean x cv items)
+                           catalogue's pre-evaluation history (a grid of mean x cv items);
+                           at each decision it sees the pipeline and the item's mean and cv
+                           over the last 8 uncensored periods (the moving average's estimate)
   base_stock_forecast      order up to the p/(p+h) quantile of demand over the next L+1
                            periods from the project's quantile forecasts
                            (forecasting.ml.GlobalForecaster fitted on the pre-evaluation
@@ -291,7 +293,9 @@ def run(args, log=print):
     meta["rl"] = info
 
     def rl_decide(col, oh, pipe, sold):
-        m, s = past_stats(y, ins, col + 1, STATS_WINDOW)
+        # the same demand estimate as the moving-average base-stock (last 8 uncensored
+        # periods), so that the two differ only in the ordering rule
+        m, s = past_stats(y, ins, col + 1, MA_WINDOW)
         m = np.maximum(m, 0.05)
         obs = np.column_stack([oh + (pipe[:, 0] if L > 0 else 0), pipe[:, 1:], np.zeros(N)]) if L > 0 \
             else np.column_stack([oh, np.zeros(N)])
