@@ -18,6 +18,7 @@ def dashboard(request):
         "product_count": Product.objects.filter(active=True).count(),
         "has_sales": SalesDay.objects.exists(),
         "stock_value": health.stock_value(),
+        "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
         "service": service,
         "at_risk_count": len({r.level.product_id for r in at_risk}),
         "at_risk_series": len(at_risk),

@@ -7,6 +7,7 @@ meaningful picture). Definitions, so that every page agrees:
 
 - fill rate: units sold / (units sold + units lost), where units lost on a day marked out of
   stock (SalesDay.in_stock is False) are estimated by the series' mean on its in-stock days;
+  only days whose in-stock flag is known count (data without flags has no fill rate);
 - stockout days: product x warehouse days marked out of stock in the window;
 - at risk: the inventory position (available + on order) covers less than the supplier's
   mean lead time at the current demand rate, i.e. a stockout is expected before an order
@@ -101,6 +102,9 @@ def _sales_by_series(window: Window, warehouse=None, product_ids=None) -> dict[t
         units_in_stock=Sum("units", filter=~Q(in_stock=False)),
         days_in_stock=Count("id", filter=~Q(in_stock=False)),
         stockout_days=Count("id", filter=Q(in_stock=False)),
+        days_total=Count("id"),
+        days_flagged=Count("id", filter=Q(in_stock__isnull=False)),
+        units_flagged=Sum("units", filter=Q(in_stock__isnull=False)),
     )
     return {(r["product_id"], r["warehouse_id"]): r for r in rows}
 
@@ -191,11 +195,22 @@ class ServiceFigures:
     lost_units: float
     stockout_days: int
     series_with_stockouts: int
+    units_flagged: int = 0  # units sold on days whose in-stock flag is known
+    days_total: int = 0
+    days_flagged: int = 0
 
     @property
     def fill_rate(self) -> float | None:
-        demand = self.units_sold + self.lost_units
-        return None if demand <= 0 else self.units_sold / demand
+        """Over the days with an in-stock flag only: without flags a stockout cannot be seen,
+        and calling that 100 % would be a guess."""
+        if not self.days_flagged:
+            return None
+        demand = self.units_flagged + self.lost_units
+        return None if demand <= 0 else self.units_flagged / demand
+
+    @property
+    def flag_share(self) -> float | None:
+        return self.days_flagged / self.days_total if self.days_total else None
 
 
 def service_figures(sales: dict | None = None) -> ServiceFigures:
@@ -208,17 +223,20 @@ def service_figures(sales: dict | None = None) -> ServiceFigures:
     if window is None:
         return ServiceFigures(None, 0, 0.0, 0, 0)
     sold = lost = 0.0
-    stockout_days = series = 0
+    stockout_days = series = units_flagged = days_total = days_flagged = 0
     if sales is None:
         sales = _sales_by_series(window)
     for row in sales.values():
         sold += row["units_total"] or 0
+        units_flagged += row["units_flagged"] or 0
+        days_total += row["days_total"]
+        days_flagged += row["days_flagged"]
         stockout_days += row["stockout_days"]
         if row["stockout_days"]:
             series += 1
             if row["days_in_stock"]:
                 lost += row["stockout_days"] * (row["units_in_stock"] or 0) / row["days_in_stock"]
-    return ServiceFigures(window, int(sold), lost, stockout_days, series)
+    return ServiceFigures(window, int(sold), lost, stockout_days, series, int(units_flagged), days_total, days_flagged)
 
 
 def stock_value() -> Decimal:

@@ -42,3 +42,21 @@ def test_open_orders_count_in_the_position(shop):
 def test_no_sales_gives_no_fill_rate(db):
     assert health.service_figures().fill_rate is None
     assert health.stock_value() == 0
+
+
+def test_no_in_stock_flags_means_no_fill_rate(shop):
+    from inventory.models import SalesDay
+
+    SalesDay.objects.update(in_stock=None)
+    figures = health.service_figures()
+    assert figures.units_sold == 288 and figures.days_flagged == 0
+    assert figures.fill_rate is None  # not 100 %: stockouts cannot be seen without flags
+
+
+def test_fill_rate_counts_only_flagged_days(shop):
+    from inventory.models import SalesDay
+
+    SalesDay.objects.filter(product=shop["lamp"]).update(in_stock=None)
+    figures = health.service_figures()
+    assert figures.fill_rate == pytest.approx(260 / 280)  # the mug alone: 260 sold, 20 lost
+    assert figures.flag_share == pytest.approx(0.5)

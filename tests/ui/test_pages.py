@@ -144,3 +144,12 @@ def test_planner_sees_the_order_buttons(planner_client, shop):
     order = _draft(shop)
     detail = planner_client.get(reverse("ui:order", args=[order.pk])).content.decode()
     assert ">Approve</button>" in detail and ">Cancel order</button>" in detail
+
+
+def test_dashboard_without_in_stock_flags_says_so(viewer_client, shop):
+    from inventory.models import SalesDay
+
+    SalesDay.objects.update(in_stock=None)
+    page = viewer_client.get(reverse("home")).content.decode()
+    assert 'data-figure="fill_rate">—<' in page and "has no in-stock flags" in page
+    assert 'data-figure="stockout_days">—<' in page
