@@ -54,12 +54,13 @@ class ProductRow:
         return min(covers) if covers else None
 
     @property
-    def at_risk(self) -> bool:
-        return any(s.at_risk for s in self.series)
+    def at_risk(self) -> list[str]:
+        """Codes of the warehouses where this product is at risk (empty: nowhere)."""
+        return [s.level.warehouse.code for s in self.series if s.at_risk]
 
     @property
-    def overstock(self) -> bool:
-        return any(s.overstock_units > 0 for s in self.series)
+    def overstock(self) -> list[str]:
+        return [s.level.warehouse.code for s in self.series if s.overstock_units > 0]
 
     @property
     def stockout_days(self) -> int:
@@ -71,8 +72,8 @@ class ProductRow:
 
     def matches(self, risk: str) -> bool:
         return {
-            "at_risk": self.at_risk,
-            "overstock": self.overstock,
+            "at_risk": bool(self.at_risk),
+            "overstock": bool(self.overstock),
             "stockouts": self.stockout_days > 0,
             "out_of_stock": self.out_of_stock,
         }.get(risk, True)
