@@ -8,6 +8,7 @@ from django_filters import rest_framework as df
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -26,11 +27,12 @@ log = logging.getLogger(__name__)
 
 
 class _Base:
+    parser_classes = [JSONParser]
     pagination_class = StandardPagination
     throttle_classes = [WriteRateThrottle]
     permission_classes = [PlannerWriteOrReadOnly]
     schema = StockcastAutoSchema()
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
 
 # --- model versions ---------------------------------------------------------------------------
@@ -131,7 +133,8 @@ class ForecastFilter(df.FilterSet):
     warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
     date_from = df.DateFilter(field_name="date", lookup_expr="gte")
     date_to = df.DateFilter(field_name="date", lookup_expr="lte")
-    run = df.NumberFilter(field_name="run_id", help_text="A run id; default: the current run.")
+    run = df.NumberFilter(field_name="run_id", min_value=1, max_value=2**63 - 1,
+                          help_text="A run id; default: the current run.")
 
     class Meta:
         model = Forecast

@@ -249,7 +249,7 @@ class PurchaseOrderUpdateSerializer(serializers.ModelSerializer):
 
 
 class ReceiveLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField(min_value=1, help_text="Id of the order line.")
+    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="Id of the order line.")
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
 
 

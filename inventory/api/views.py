@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from inventory import selectors, services
@@ -34,8 +35,9 @@ from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, Write
 
 
 class ApiViewMixin:
-    """Pagination, throttles and the schema class every v1 view shares."""
+    """Pagination, throttles, JSON bodies and the schema class every v1 view shares."""
 
+    parser_classes = [JSONParser]  # one body format: anything else is a clear 415
     pagination_class = StandardPagination
     throttle_classes = [WriteRateThrottle]
     schema = StockcastAutoSchema()
@@ -65,7 +67,7 @@ def idempotency_key(request) -> str | None:
 
 class CatalogueViewSet(ApiViewMixin, viewsets.ModelViewSet):
     permission_classes = [CatalogueWrite]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
 
 @extend_schema_view(
@@ -185,7 +187,7 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.StockLevelFilter
     ordering_fields = ["on_hand", "reserved", "available_units", "on_order", "updated_at", "id"]
     ordering = ["warehouse__code", "product__sku"]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
     def get_queryset(self):
         return stock_levels_queryset()
@@ -213,7 +215,7 @@ class StockMovementViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
     serializer_class = serializers.StockMovementSerializer
     filterset_class = filters.StockMovementFilter
     ordering_fields = ["created_at", "id", "quantity"]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -294,7 +296,7 @@ class SalesDayViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.SalesDayFilter
     ordering_fields = ["date", "units", "revenue", "id"]
     ordering = ["-date", "id"]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
 
 @extend_schema_view(
@@ -344,7 +346,7 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
     serializer_class = serializers.PurchaseOrderSerializer
     filterset_class = filters.PurchaseOrderFilter
     ordering_fields = ["created_at", "expected_date", "number", "id"]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
     def get_queryset(self):
         lines = PurchaseOrderLine.objects.select_related("product").order_by("id")

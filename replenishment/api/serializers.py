@@ -23,7 +23,8 @@ class ReorderSuggestionSerializer(serializers.ModelSerializer):
 
 
 class SuggestionIdsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=5000,
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False,
+                                max_length=5000,
                                 help_text="Ids of pending suggestions.")
 
     def validate_ids(self, ids):

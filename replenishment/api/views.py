@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from inventory.api.base import StandardPagination, StockcastAutoSchema, error_response
@@ -58,6 +59,7 @@ def _check_pending(ids: list[int]) -> None:
     retrieve=extend_schema(summary="One suggestion with its explanation", tags=["replenishment"]),
 )
 class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
+    parser_classes = [JSONParser]
     serializer_class = serializers.ReorderSuggestionSerializer
     filterset_class = SuggestionFilter
     pagination_class = StandardPagination
@@ -65,7 +67,7 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [PlannerWriteOrReadOnly]
     schema = StockcastAutoSchema()
     ordering_fields = ["order_by", "created_at", "quantity", "expected_cost", "id"]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
 
     def get_queryset(self):
         return ReorderSuggestion.objects.select_related("product", "warehouse", "supplier", "decided_by")

@@ -20,7 +20,7 @@ from tests.api.conftest import client_for, make_user
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
 from inventory_site.roles import ADMIN
 
-MAX_EXAMPLES = 4
+MAX_EXAMPLES = 3
 
 
 @pytest.fixture
