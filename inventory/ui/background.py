@@ -13,6 +13,7 @@ import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from kombu.exceptions import OperationalError as BrokerError
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,17 @@ def _eager(task) -> bool:
     return bool(getattr(task.app.conf, "task_always_eager", False))
 
 
+class QueueUnavailable(RuntimeError):
+    """The broker cannot be reached: nothing was queued."""
+
+
 def start(task, **kwargs):
     """Queue `task` with kwargs; returns the AsyncResult, or the Thread running it in-process."""
     if not _eager(task) or getattr(settings, "STOCKCAST_UI_INLINE_TASKS", False):
-        return task.delay(**kwargs)
+        try:
+            return task.delay(**kwargs)
+        except BrokerError as error:
+            raise QueueUnavailable(f"the task queue cannot be reached ({error}); nothing was started") from error
 
     def run():
         close_old_connections()

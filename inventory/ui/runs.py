@@ -131,7 +131,7 @@ def run_start(request):
     forecast_error = getattr(features.module("forecasting.services"), "ForecastError", RuntimeError)
     try:
         result = background.start(task, model=model, horizon=horizon)
-    except forecast_error as error:
+    except (forecast_error, background.QueueUnavailable) as error:
         messages.error(request, f"The run was not started: {error}")
         return redirect("ui:runs")
     messages.success(

@@ -155,7 +155,11 @@ def suggestion_recompute(request):
                 messages.error(request, f"Nothing was started. {key[7:]}: {error}")
                 return redirect("ui:suggestions")
             budgets[key[7:]] = float(value)
-    background.start(task, budgets=budgets or None)
+    try:
+        background.start(task, budgets=budgets or None)
+    except background.QueueUnavailable as error:
+        messages.error(request, f"Suggestions were not recomputed: {error}")
+        return redirect("ui:suggestions")
     messages.success(request, "Suggestions are being recomputed" + (
         f" with budgets for {', '.join(sorted(budgets))}" if budgets else "") + "; reload this page in a moment.")
     return redirect("ui:suggestions")

@@ -124,3 +124,25 @@ def test_eager_work_runs_in_a_thread_so_the_caller_returns(monkeypatch, settings
     release.set()
     thread.join(5)
     assert calls == [{"model": "naive"}] and not thread.is_alive()
+
+
+def test_unreachable_queue_is_reported_not_a_500(planner_client, db, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from inventory_site.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)  # as with a real broker
+
+    class DownTask:  # what run_forecast.delay() does while Redis is down
+        name = "test.down"
+
+        def __init__(self):
+            self.app = app
+
+        def delay(self, **kwargs):
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("inventory.ui.features.function", lambda module, name: DownTask())
+    response = planner_client.post(reverse("ui:run-start"), {"model": "naive", "horizon": 7}, follow=True)
+    assert response.status_code == 200
+    assert "The run was not started: the task queue cannot be reached" in response.content.decode()
