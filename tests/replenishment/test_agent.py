@@ -13,8 +13,8 @@ CFG = agent.DCLConfig(seed=3, iterations=1, states_per_item=400, sample_envs=100
                       lr=3e-3)
 
 
-def _train():
-    return agent.train_dcl([ITEM], [capped_base_stock(14, 7)], CFG, log=lambda *_: None)[0]
+def _train(cfg=CFG):
+    return agent.train_dcl([ITEM], [capped_base_stock(14, 7)], cfg, log=lambda *_: None)[0]
 
 
 def _cost(policy, seed=0):
@@ -25,9 +25,14 @@ def _cost(policy, seed=0):
 
 
 def test_training_is_reproducible_and_learns_a_sane_policy(tmp_path):
-    net_a, net_b = _train(), _train()
-    for pa, pb in zip(net_a.parameters(), net_b.parameters()):
+    import dataclasses
+    short = dataclasses.replace(CFG, states_per_item=200, fit_steps=40)
+    net_1, net_2 = _train(short), _train(short)    # same seed -> bit-identical weights
+    for pa, pb in zip(net_1.parameters(), net_2.parameters()):
         assert torch.equal(pa, pb)
+    other = _train(dataclasses.replace(short, seed=4))
+    assert not all(torch.equal(pa, pb) for pa, pb in zip(net_1.parameters(), other.parameters()))
+    net_a = _train()
     learned = _cost(agent._lazy_items_policy(net_a, ITEM))
     heuristic = _cost(capped_base_stock(14, 7))
     never_order = _cost(lambda sim: np.zeros(sim.n))
