@@ -167,6 +167,17 @@ def test_planner_plans_a_promotion_and_reads_a_bad_import_report(page, shop, sho
     from inventory.models import Promotion
 
     log_in(page, "planner", PASSWORD)
+    alert_model = features.model("insights", "Alert")
+    if alert_model is not None:  # the inbox: acknowledge with a note
+        alert = alert_model.objects.create(kind="overstock", severity="warning", product=shop["teapot"],
+                                           warehouse=shop["north"], message="TEAPOT holds 2,700 days of cover.")
+        page.goto("/alerts/")
+        page.get_by_label("Note").fill("clearance next month")
+        page.get_by_role("button", name="Acknowledge").click()
+        assert "acknowledged" in page.locator(".messages").inner_text().lower()
+        alert.refresh_from_db()
+        assert alert.status == "acknowledged" and alert.note == "clearance next month"
+        shoot(page, "alerts-planner")
     if features.module("insights.promotions.planner") is None:  # the planner says so, nothing more
         page.goto("/promotions/plan/")
         assert page.locator("#planner-unavailable").count() == 1
