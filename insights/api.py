@@ -61,6 +61,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     throttle_classes = [WriteRateThrottle]
     permission_classes = [PlannerWriteOrReadOnly]
     schema = StockcastAutoSchema()
+    # Only whole numbers route to an alert: anything else is a 404, never a 500 from the lookup.
+    lookup_value_regex = r"[0-9]{1,18}"
     filter_backends = []
 
     def get_queryset(self):
