@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db import transaction
 
 from inventory.models import Warehouse
+from inventory.signals import sales_imported
 
 from .base import ImportOptions
 from .catalogue import Catalogue
@@ -113,6 +114,10 @@ def import_files(
         setattr(summary, name, value)
     summary.skipped = dict(sorted(report.skipped.items(), key=lambda kv: -kv[1]))
     summary.seconds = round(time.perf_counter() - started, 3)
+    if not dry_run:
+        # After the commit: listeners (alert checks) must see the new sales, and must not run
+        # if an outer transaction of the caller rolls everything back.
+        transaction.on_commit(lambda: sales_imported.send(sender=import_files, summary=summary))
     return summary
 
 

@@ -1,0 +1,14 @@
+"""Follow-up work queued when other apps finish theirs (imports, forecast runs)."""
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def queue_checks_after_import(sender, summary=None, **kwargs):
+    """New sales can open or close stale-data, anomaly and stock alerts."""
+    from .tasks import after_import
+
+    try:
+        after_import.delay()
+    except Exception:  # a broker outage must not turn a committed import into an error
+        log.exception("could not queue the alert checks after an import; the hourly checks will run them")
