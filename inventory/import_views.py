@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import get_valid_filename
+from django.views.decorators.http import require_safe
 
 from .import_forms import ImportUploadForm
 from .import_models import ImportJob
@@ -24,6 +25,7 @@ def can_import(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm(UPLOAD_PERMISSION)
 
 
+@require_safe
 def job_list(request):
     jobs = ImportJob.objects.select_related("created_by")[:50]
     return render(request, "inventory/imports/list.html", {"jobs": jobs, "can_import": can_import(request.user)})
@@ -50,6 +52,7 @@ def job_new(request):
     return render(request, "inventory/imports/new.html", {"form": form})
 
 
+@require_safe
 def job_detail(request, pk):
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
     progress = job.progress_rows

@@ -37,3 +37,15 @@ def data_dir() -> Path:
     if not DATA_DIR.is_dir():
         pytest.skip(f"real data folder {DATA_DIR} is missing (set STOCKCAST_DATA_DIR)")
     return DATA_DIR
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test even when CI points Celery at a real broker
+    (tests that need a real worker start one: see tests/workers.py)."""
+    from inventory_site.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])

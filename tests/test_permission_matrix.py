@@ -22,7 +22,8 @@ PUBLIC = {
     "api-token": "exchanges a username and password for an API token",
 }
 # Pages a logged-in viewer may POST to: their own account.
-VIEWER_MAY_POST = {"api-token", "logout", "admin:logout", "password_change", "login", "admin:login", "metrics", "healthz", "readyz"}
+# insights-promotion-what-if: a POST only because its question is a body; it computes, never writes.
+VIEWER_MAY_POST = {"insights-promotion-what-if", "api-token", "logout", "admin:logout", "password_change", "login", "admin:login", "metrics", "healthz", "readyz"}
 SAMPLE = {"int": "1", "str": "sample", "slug": "sample", "uuid": str(uuid.UUID(int=1)), "path": "sample"}
 
 

@@ -1,6 +1,9 @@
 """django-filter sets of the inventory API. Products and warehouses are filtered by their external
 keys (sku, code), as the responses name them; ids work too where a client has them."""
+from datetime import timedelta
+
 import django_filters as df
+from django import forms
 from django.db.models import F, Q
 
 from inventory.models import (
@@ -15,6 +18,21 @@ from inventory.models import (
     Supplier,
     Warehouse,
 )
+
+
+class BoundedIsoDateTimeField(df.fields.IsoDateTimeField):
+    """An ISO 8601 date-time whose UTC offset is a real one (PostgreSQL refuses beyond +-15:59)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        offset = parsed.utcoffset() if parsed is not None else None
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise forms.ValidationError("The UTC offset must be between -14:00 and +14:00.", code="invalid")
+        return parsed
+
+
+class BoundedIsoDateTimeFilter(df.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 class CategoryFilter(df.FilterSet):
@@ -89,8 +107,8 @@ class StockMovementFilter(df.FilterSet):
     warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
     product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
     kind = df.ChoiceFilter(choices=MovementKind.choices)
-    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     reference = df.CharFilter()
 
     class Meta:
@@ -131,7 +149,7 @@ class PurchaseOrderFilter(df.FilterSet):
     warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
     status = df.MultipleChoiceFilter(choices=PurchaseOrder.Status.choices)
     product = df.CharFilter(method="filter_product", help_text="Orders with a line for this SKU.")
-    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = PurchaseOrder

@@ -1,12 +1,14 @@
 """The dashboard: the key figures of stock, service, risk, alerts and forecasts, each a link."""
 from django.db.models import Count
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from inventory.models import Product, PurchaseOrder, SalesDay
 
 from . import health, sources
 
 
+@require_safe
 def dashboard(request):
     sales = health.sales_by_series()  # one pass over the window's sales for both figures
     rows = health.series_health(sales=sales)

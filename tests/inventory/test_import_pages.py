@@ -14,7 +14,7 @@ BAD = b"sku,warehouse,date,units\nA,W1,2024-01-01,3\nA,W1,2024-01-32,1\nB,W1,202
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
+def media(settings, tmp_path, eager_tasks):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
