@@ -15,6 +15,7 @@ from celery import chain, chord, group, shared_task
 
 from . import services
 from .models import ForecastRun
+from .signals import forecast_run_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def predict_shard(run_id: int, shard: int, n_shards: int) -> int:
 def finalize_run(_shard_rows=None, run_id: int | None = None) -> str:
     run = ForecastRun.objects.get(pk=run_id)
     _guard(run_id, services.finalize, run)
+    # The run is current now: suggestions and risk alerts follow it (their apps listen).
+    forecast_run_succeeded.send(sender=finalize_run, run_id=run_id)
     return "succeeded"
 
 

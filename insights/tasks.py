@@ -1,7 +1,7 @@
 """Celery entry points of insights. All idempotent (acks_late redelivers a task whose worker died)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 
@@ -47,8 +47,16 @@ def after_import(warehouse_ids: list[int] | None = None) -> dict:
 
 @shared_task(name="insights.tasks.after_forecast")
 def after_forecast(run_id: int | None = None) -> dict:
-    """Run after a forecast run succeeded: new quantiles change stock risk; accuracy may drift."""
-    return {"stock": watch.check_stock(), "drift": watch.check_drift(), "run_id": run_id}
+    """Run after a forecast run succeeded: new quantiles change stock risk; accuracy may drift.
+
+    Stock risk is judged from the day after the run's last sales day, where its forecast
+    starts: today in daily operation, and the right day when a historical data set is loaded.
+    """
+    from forecasting.models import ForecastRun
+
+    run = ForecastRun.objects.filter(pk=run_id).first() if run_id else None
+    today = run.as_of + timedelta(days=1) if run is not None and run.as_of else None
+    return {"stock": watch.check_stock(today=today), "drift": watch.check_drift(), "run_id": run_id}
 
 
 @shared_task(bind=True, name="insights.tasks.deliver_webhook", max_retries=notify.MAX_RETRIES, acks_late=True)

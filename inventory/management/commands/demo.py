@@ -166,9 +166,11 @@ class Command(BaseCommand):
         from insights.tasks import run_checks
         from replenishment.tasks import run_replenishment
 
-        suggestions = run_replenishment.delay().get()
-        self.stdout.write(f"Reorder suggestions written: {suggestions}")
-        checks = run_checks.delay().get()
+        # The data set ends years ago: decisions are taken as of its last day, not the calendar's.
+        as_of = SalesDay.objects.aggregate(d=Max("date"))["d"].isoformat()
+        suggestions = run_replenishment.delay(as_of=as_of).get()
+        self.stdout.write(f"Reorder suggestions written as of {as_of}: {suggestions}")
+        checks = run_checks.delay(today=as_of).get()
         self.stdout.write(f"Alert checks: {_short(checks)}")
 
 
