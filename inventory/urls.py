@@ -9,6 +9,7 @@ ui_patterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/receive/", orders.order_receive, name="order-receive"),
+    path("orders/<int:pk>/csv/", orders.order_csv, name="order-csv"),
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order-action"),
     path("suggestions/", suggestions.suggestion_list, name="suggestions"),
     path("suggestions/decide/", suggestions.suggestion_decide, name="suggestions-decide"),

@@ -7,8 +7,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from inventory import services
+from inventory.exports import csv_response
 from inventory.errors import StockError
 from inventory.models import PurchaseOrder, StockMovement, Supplier, Warehouse
 
@@ -49,6 +51,7 @@ def order_list(request):
     })
 
 
+@require_safe
 def order_detail(request, pk: int):
     order = get_object_or_404(PurchaseOrder.objects.select_related("supplier", "warehouse", "created_by", "approved_by"), pk=pk)
     lines = list(order.lines.select_related("product"))
@@ -117,3 +120,17 @@ def order_receive(request, pk: int):
             f"the order is now {order.get_status_display().lower()}."
         )
     return redirect("ui:order", pk=pk)
+
+
+@require_safe
+def order_csv(request, pk: int):
+    """The order as a spreadsheet to send to the supplier (cells safe from formula injection)."""
+    order = get_object_or_404(PurchaseOrder.objects.select_related("supplier", "warehouse"), pk=pk)
+    rows = (
+        (order.number, order.supplier.name, order.warehouse.code, line.product.sku, line.product.name,
+         line.quantity_ordered, line.quantity_received, line.unit_cost, order.currency, order.expected_date)
+        for line in order.lines.select_related("product")
+    )
+    header = ["order", "supplier", "warehouse", "sku", "product", "quantity_ordered", "quantity_received",
+              "unit_cost", "currency", "expected_date"]
+    return csv_response(f"{order.number}.csv", header, rows)
