@@ -14,3 +14,30 @@ class LoginRequiredByDefaultMiddleware(LoginRequiredMiddleware):
         if request.path_info.startswith(self.api_prefix):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse requests carrying NUL characters (raw, %00 or JSON's \\u0000) with a 400.
+
+    No field of stockcast may hold one, and PostgreSQL refuses them in text with an error that
+    would otherwise surface as a 500 from whichever query first sees the value.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        # File uploads stream to disk and are validated by the importer; reading them here
+        # would pull a 200 MB file into memory.
+        is_upload = request.content_type.startswith("multipart/")
+        body = request.body if request.method in ("POST", "PUT", "PATCH") and not is_upload else b""
+        if "%00" in query or "\x00" in query or b"\x00" in body or b"\\u0000" in body or b"%00" in body:
+            from django.http import JsonResponse
+
+            return JsonResponse(
+                {"error": {"code": "invalid_characters", "message": "The request contains a NUL character, "
+                           "which no field accepts.", "fields": {}}},
+                status=400,
+            )
+        return self.get_response(request)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "inventory_site.observability.request_id.RequestIdMiddleware",
     "inventory_site.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "inventory_site.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
