@@ -163,16 +163,22 @@ class Command(BaseCommand):
         self.stdout.write(f"  run {run.pk} succeeded on {run.device}; holdout metrics: {_short(run.metrics)}")
 
     def _replenish_and_watch(self) -> None:
+        """A successful forecast run already queued both (its signal); run them only if missing."""
+        from insights.models import Alert
         from insights.tasks import run_checks
+        from replenishment.models import ReorderSuggestion
         from replenishment.tasks import run_replenishment
 
         # The data set ends years ago: decisions are taken as of its last day, not the calendar's.
         as_of = SalesDay.objects.aggregate(d=Max("date"))["d"].isoformat()
-        suggestions = run_replenishment.delay(as_of=as_of).get()
-        self.stdout.write(f"Reorder suggestions written as of {as_of}: {suggestions}")
-        checks = run_checks.delay(today=as_of).get()
-        self.stdout.write(f"Alert checks: {_short(checks)}")
-
+        if not ReorderSuggestion.objects.exists():
+            run_replenishment.delay(as_of=as_of).get()
+        if not Alert.objects.exists():
+            run_checks.delay(today=as_of).get()
+        self.stdout.write(
+            f"Reorder suggestions as of {as_of}: {ReorderSuggestion.objects.filter(status='pending').count():,} pending; "
+            f"open alerts: {Alert.objects.exclude(status='resolved').count():,}"
+        )
 
 def _short(mapping) -> str:
     if not isinstance(mapping, dict):
