@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from forecasting.ml import metrics as M
@@ -99,14 +99,20 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     ext = panel.extend(horizon)
     # calendar events (global or per warehouse) and SNAP-type days
     grid = ext.dates
-    ev = CalendarEvent.objects.filter(date__gte=grid[0].date(), date__lte=grid[-1].date())
     wh_of = np.array([k[1] for k in _keys_of(ext)])
-    for e in ev:
-        c = grid.get_indexer([pd.Timestamp(e.date)])[0]
+    # Only the events of these warehouses (or global ones), located on the grid in one call:
+    # a live forecast of one series must not pay for every store's calendar.
+    events = list(
+        CalendarEvent.objects.filter(date__gte=grid[0].date(), date__lte=grid[-1].date())
+        .filter(Q(warehouse_id__isnull=True) | Q(warehouse_id__in=set(wh_of.tolist())))
+        .values_list("date", "event_type", "warehouse_id")
+    )
+    columns = grid.get_indexer(pd.to_datetime([day for day, _, _ in events])) if events else []
+    for (day, event_type, warehouse_id), c in zip(events, columns):
         if c < 0:
             continue
-        target = ext.snap if "snap" in (e.event_type or "").lower() else ext.event
-        rows_ = slice(None) if e.warehouse_id is None else (wh_of == e.warehouse_id)
+        target = ext.snap if "snap" in (event_type or "").lower() else ext.event
+        rows_ = slice(None) if warehouse_id is None else (wh_of == warehouse_id)
         target[rows_, c] = 1.0
     # planned promotions over the horizon (and their discounted price)
     first_future = ext.n_obs
