@@ -39,6 +39,18 @@ CSV
   -d "{\"rows\": [{\"sku\": \"DEMO-001\", \"warehouse\": \"$WAREHOUSE\", \"date\": \"28/11/2026\", \"units\": 1}]}" \
   | jq '.error.fields.problems' || true
 
+# 2b. Say who supplies the new products (reorder suggestions become purchase orders per supplier).
+#     Created once; a second run finds it and only re-links the products.
+if [ "$("${CURL[@]}" "$BASE/api/v1/suppliers/?search=ACME-GIFTS" -H "$AUTH" | jq .count)" = 0 ]; then
+  "${CURL[@]}" -X POST "$BASE/api/v1/suppliers/" -H "$AUTH" -H "Content-Type: application/json" \
+    -d '{"code": "ACME-GIFTS", "name": "Acme Gifts Ltd", "currency": "GBP", "lead_time_mean_days": 10, "lead_time_std_days": 2}' \
+    | jq '{code, lead_time_mean_days}'
+fi
+for ID in $("${CURL[@]}" "$BASE/api/v1/products/?search=DEMO-" -H "$AUTH" | jq -r '.results[].id'); do
+  "${CURL[@]}" -X PATCH "$BASE/api/v1/products/$ID/" -H "$AUTH" -H "Content-Type: application/json" \
+    -d '{"supplier": "ACME-GIFTS"}' | jq '{sku, supplier}'
+done
+
 # 3. Book a delivery into stock. The Idempotency-Key makes a retry safe: the second call returns
 #    the first movement (200, Idempotent-Replayed: true) and does not add the units again.
 for attempt in 1 2; do
