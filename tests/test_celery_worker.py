@@ -21,11 +21,21 @@ def test_tasks_are_not_eager_when_a_broker_is_configured():
     assert app.conf.task_always_eager is False
 
 
+def _ping_runs(client) -> float:
+    for line in client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode().splitlines():
+        if line.startswith('stockcast_task_runs_total{task="stockcast.ping"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 @pytest.mark.django_db(transaction=True)
-def test_worker_runs_a_task_and_returns_its_result(worker):
+def test_worker_runs_a_task_and_returns_its_result(worker, client):
+    runs_before = _ping_runs(client)
     result = ping.delay(with_database=True)
     answer = result.get(timeout=30)
     assert answer["pong"] is True and answer["database"] == connection.settings_dict["NAME"]
+    # The worker recorded the task in Redis, where the web's /metrics reads it.
+    assert _ping_runs(client) == runs_before + 1
 
 
 @pytest.mark.django_db(transaction=True)

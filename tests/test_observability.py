@@ -31,7 +31,7 @@ def test_metrics_refused_to_other_addresses_unless_token(client, settings):
 
 def test_eager_task_statistics_appear_in_metrics(client, settings):
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("eager path only; the worker path is covered with a real worker")
+        pytest.skip("eager path only; the worker path is tested in tests/test_celery_worker.py")
     from inventory_site.celery import ping
 
     ping.delay()
