@@ -1,7 +1,7 @@
 """Real-browser tests: Debian's Chromium driven by Playwright's Python API against live_server.
 
-Never `playwright install`: the browser is the system one at /usr/bin/chromium (CI installs
-it). Without it every test here reports itself skipped, with the reason.
+Playwright's own browser download is never used: the browser is the system one at
+/usr/bin/chromium (CI installs it). Without it every test here reports itself skipped, with the reason.
 """
 import os
 from pathlib import Path
