@@ -37,20 +37,15 @@ ADAPTERS = {a.format: a for a in (GenericAdapter, OnlineRetailAdapter, M5Adapter
 FORMATS = tuple(ADAPTERS)
 
 
-@dataclass
-class ImportSummary:
+@dataclass(kw_only=True)
+class ImportSummary(WriteCounts):
+    """What an import did: the writer's counts (inherited) plus what was read and skipped."""
+
     format: str
     files: list[str]
     dry_run: bool
     rows_read: int = 0
     facts_staged: int = 0
-    days_inserted: int = 0
-    days_updated: int = 0
-    days_unchanged: int = 0
-    products_created: int = 0
-    products_updated: int = 0
-    warehouses_created: int = 0
-    categories_created: int = 0
     calendar_events_created: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -87,7 +82,6 @@ def import_files(
     summary = ImportSummary(format=format, files=[str(p) for p in paths], dry_run=dry_run)
     started = time.perf_counter()
     writer = SalesWriter(conflict=options.conflict)
-    counts = WriteCounts()
     try:
         with transaction.atomic():
             writer.open()
@@ -99,8 +93,8 @@ def import_files(
             summary.rows_read = adapter.rows_read
             if not report.ok:
                 raise ImportRefused(report)
-            writer.write_catalogue(catalogue, counts)
-            writer.upsert(counts, carries_returns=adapter.carries_returns)
+            writer.write_catalogue(catalogue, summary)
+            writer.upsert(summary, carries_returns=adapter.carries_returns)
             summary.calendar_events_created = _write_events(getattr(adapter, "events", []))
             writer.close()
             summary.facts_staged = writer.staged_rows
@@ -110,8 +104,6 @@ def import_files(
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
-    for name, value in asdict(counts).items():
-        setattr(summary, name, value)
     summary.skipped = dict(sorted(report.skipped.items(), key=lambda kv: -kv[1]))
     summary.seconds = round(time.perf_counter() - started, 3)
     if not dry_run:
