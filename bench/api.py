@@ -8,8 +8,8 @@ What it does, in order:
    1,913 days, through the import pipeline), a stock level per series, a planner with a token,
    and one forecast run of the global model (a short training: the bench measures serving, not
    accuracy). Later runs reuse the seed.
-2. Starts gunicorn (sync workers) on 127.0.0.1 and drives it with N concurrent httpx clients
-   for a fixed time per cell: 1, 16 and 64 clients on
+2. Starts gunicorn (sync workers) on 127.0.0.1 and drives it with N concurrent clients of wrk
+   (Debian's `wrk`; an async httpx client where wrk is missing) for a fixed time per cell: 1, 16 and 64 clients on
      - healthz            (baseline: a view that touches nothing; the server's ceiling)
      - stock list         (GET /api/v1/stock-levels/?page_size=50)
      - product detail     (GET /api/v1/products/<id>/ with stock and the current forecast)
@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -237,6 +238,58 @@ async def _drive(base: str, path: str, headers: dict, clients: int, seconds: flo
     }
 
 
+# wrk reports through this script: one JSON line with what the table needs (its plain output
+# rounds percentiles and mixes units).
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "status_errors": %d, "connect_errors": %d, "read_errors": %d, '
+    .. '"write_errors": %d, "timeouts": %d, "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _drive_wrk(base: str, path: str, headers: dict, clients: int, seconds: float) -> dict:
+    """The same cell with wrk (C, event loop): it needs far less CPU per request than a Python
+    client, so more of the two cores go to the server being measured."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    try:
+        command = ["wrk", "--threads", "1", "--connections", str(clients), "--duration", f"{max(1, round(seconds))}s",
+                   "--timeout", "30s", "--script", script.name]
+        for name, value in headers.items():
+            command += ["--header", f"{name}: {value}"]
+        done = subprocess.run(command + [base + path], capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        os.unlink(script.name)
+    line = next((x for x in reversed(done.stdout.splitlines()) if x.startswith("{")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr[-500:] or done.stdout[-500:]}")
+    report = json.loads(line)
+    elapsed = report["duration_us"] / 1e6
+    ok = report["requests"] - report["status_errors"]
+    errors = {key: report[key] for key in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
+              if report[key]}
+    return {
+        "clients": clients, "seconds": round(elapsed, 2), "requests": ok,
+        "req_per_s": round(ok / elapsed, 1) if elapsed else 0.0,
+        # wrk's latency covers every response, including errors (the httpx path counts successes only)
+        "p50_ms": round(report["p50_us"] / 1000, 1), "p99_ms": round(report["p99_us"] / 1000, 1),
+        "errors": errors,
+    }
+
+
+def drive(generator: str, base: str, path: str, headers: dict, clients: int, seconds: float) -> dict:
+    if generator == "wrk":
+        return _drive_wrk(base, path, headers, clients, seconds)
+    return asyncio.run(_drive(base, path, headers, clients, seconds))
+
+
 def drain(base: str, timeout: float = 120.0) -> float:
     """Wait until the server has worked off requests that clients gave up on (they stay queued in
     gunicorn's backlog): a /healthz that answers fast means the queue is empty. Returns the wait."""
@@ -358,7 +411,14 @@ def main(argv=None) -> int:
     ap.add_argument("--database", default=BENCH_DB, help="PostgreSQL database to use (created if missing)")
     ap.add_argument("--data-dir", default=os.environ.get("STOCKCAST_DATA_DIR", str(REPO.parent / "shared" / "data")))
     ap.add_argument("--json", default="var/bench/api.json")
+    ap.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto",
+                    help="load generator: wrk (Debian package `wrk`) when installed, else an async httpx client")
     args = ap.parse_args(argv)
+    generator = args.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "httpx"
+    elif generator == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("--generator wrk: wrk is not installed (apt-get install wrk)")
     duration = 3.0 if args.quick else args.duration
     repeats = 1 if args.quick else 3
 
@@ -394,11 +454,11 @@ def main(argv=None) -> int:
     load: dict[str, list] = {}
     try:
         # warm every worker: connections opened, the live model loaded once per process
-        asyncio.run(_drive(base, paths["live_forecast"], headers, args.workers * 2, 2.0))
+        drive(generator, base, paths["live_forecast"], headers, args.workers * 2, 2.0)
         for name, path in paths.items():
             load[name] = []
             for clients in CLIENTS:
-                cell = asyncio.run(_drive(base, path, headers, clients, duration))
+                cell = drive(generator, base, path, headers, clients, duration)
                 cell["drain_s"] = drain(base)  # the next cell starts on an idle server
                 load[name].append(cell)
                 print(f"  {name:<15} {clients:>3} clients: {cell['req_per_s']:>7.1f} req/s, "
@@ -408,6 +468,7 @@ def main(argv=None) -> int:
         stop(server)
 
     result = {"bench": "api", "quick": args.quick, "workers": args.workers, "duration_s": duration,
+              "load_generator": generator,
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                           # other work on the machine competes with the server: keep it with the numbers
                           "load_average_before": [round(x, 2) for x in load_before],

@@ -6,7 +6,9 @@
     python -m bench.forecast --sales FILE.csv                 # any long CSV (unique_id, ds, y, ...)
 
 Every model is scored on the same rolling origins (3 x horizon at the end).  Metrics:
-WRMSSE (bottom level, M5 weights = last-horizon dollar sales, units where no price),
+WRMSSE as M5 defines it where the data has M5's hierarchy (the mean over twelve aggregation
+levels, each weighted by last-28-day dollar sales; `wrmsse_bottom` and `wrmsse_levels` give the
+item x store level and every level apart), else the bottom level (units where no price),
 MASE (one-step naive scale), pinball = mean scaled pinball over p10/p50/p90 (scaled like
 M5's SPL, unweighted over series; for peers whose p50 is not produced the point forecast
 stands in), 80 % coverage of [p10, p90], fit and predict seconds, and peak_mb = the
@@ -396,13 +398,15 @@ def main(argv=None):
     sn = results.get("seasonal_naive")
     rows = []
     print()
-    print(f"{'model':32s} {'wrmsse':>7s} {'/snaive':>7s} {'mase':>7s} {'pinball':>7s} {'cov80':>6s} {'bias':>7s} "
-          f"{'fit_s':>7s} {'pred_s':>7s} {'peakMB':>7s}")
+    print(f"{'model':32s} {'wrmsse':>7s} {'/snaive':>7s} {'bottom':>7s} {'/snaive':>7s} {'mase':>7s} {'pinball':>7s} "
+          f"{'cov80':>6s} {'bias':>7s} {'fit_s':>7s} {'pred_s':>7s} {'peakMB':>7s}")
     for k, r in results.items():
         o = r.overall
         ratio = o["wrmsse"] / sn.overall["wrmsse"] if sn and o.get("wrmsse") else None
+        ratio_b = o["wrmsse_bottom"] / sn.overall["wrmsse_bottom"] if sn and o.get("wrmsse_bottom") else None
         rows.append(k)
-        print(f"{k:32s} {fmt(o['wrmsse']):>7s} {fmt(ratio):>7s} {fmt(o['mase']):>7s} {fmt(o.get('pinball')):>7s} "
+        print(f"{k:32s} {fmt(o['wrmsse']):>7s} {fmt(ratio):>7s} {fmt(o.get('wrmsse_bottom')):>7s} {fmt(ratio_b):>7s} "
+              f"{fmt(o['mase']):>7s} {fmt(o.get('pinball')):>7s} "
               f"{fmt(o.get('coverage_80')):>6s} {fmt(o.get('bias')):>7s} {r.fit_seconds:7.1f} {r.predict_seconds:7.2f} "
               f"{fmt(o.get('peak_mb'), 0):>7s}")
     print(f"{'selected_by_class (last origin)':32s} {fmt(sel.overall['wrmsse']):>7s}   choice: {choice}")
@@ -419,7 +423,10 @@ def main(argv=None):
                          "predict_seconds": clean(r.predict_seconds), "peak_mb": clean(o.get("peak_mb")),
                          "bias": clean(o.get("bias")), "pinball_grid": clean(o.get("pinball_grid")),
                          "coverage_98": clean(o.get("coverage_98")),
-                         "wrmsse_per_origin": [clean(p.get("wrmsse")) for p in r.per_origin]}
+                         "wrmsse_per_origin": [clean(p.get("wrmsse")) for p in r.per_origin],
+                         "wrmsse_bottom": clean(o.get("wrmsse_bottom")),
+                         "wrmsse_levels": {lk[len("wrmsse_level_"):]: clean(v) for lk, v in o.items()
+                                           if lk.startswith("wrmsse_level_")} or None}
         doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
                "n_series": int(panel.n_series), "quick": bool(args.quick), "models": models,
                "experiments": json.loads(json.dumps(experiments, default=float))}

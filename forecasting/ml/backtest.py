@@ -46,8 +46,10 @@ def score(panel, fc: Forecast, origin: int, horizon: int) -> tuple[dict, dict]:
     y = panel.y[:, origin:origin + horizon]
     w = M.m5_weights(ins, panel.price[:, :origin])
     q3 = fc.quantiles[..., [qindex(q) for q in Q3]]
+    bottom = M.wrmsse(y, fc.mean, ins, w)
     overall = {
-        "wrmsse": M.wrmsse(y, fc.mean, ins, w),
+        "wrmsse": bottom,
+        "wrmsse_bottom": bottom,
         "mase": float(np.nanmean(M.mase(y, fc.mean, ins))),
         "pinball": M.scaled_pinball(y, q3, Q3, ins),
         "pinball_grid": M.scaled_pinball(y, fc.quantiles, QUANTILES, ins),
@@ -55,6 +57,10 @@ def score(panel, fc: Forecast, origin: int, horizon: int) -> tuple[dict, dict]:
         "coverage_98": M.coverage(y, fc.q(0.01), fc.q(0.99)),
         "bias": M.bias(y, fc.mean),
     }
+    hierarchy = panel.extra.get("hierarchy")
+    if hierarchy is not None:  # M5's definition: the mean over its twelve aggregation levels
+        overall["wrmsse"], levels = M.wrmsse_levels(y, fc.mean, ins, panel.price[:, :origin], hierarchy)
+        overall.update({f"wrmsse_level_{name}": v for name, v in levels.items()})
     per = {"rmsse": M.rmsse(y, fc.mean, ins), "mase": M.mase(y, fc.mean, ins), "weight": w}
     return overall, per
 

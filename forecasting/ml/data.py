@@ -131,7 +131,7 @@ class Panel:
     def subset(self, rows: np.ndarray) -> "Panel":
         return Panel(self.ids[rows], self.dates, self.freq, self.y[rows], self.price[rows], self.promo[rows],
                      self.event[rows], self.snap[rows], self.category[rows], self.description[rows],
-                     n_obs=self.n_obs, extra=self.extra)
+                     n_obs=self.n_obs, extra=_subset_extra(self.extra, rows, self.n_series))
 
     def extend(self, horizon: int, future: pd.DataFrame | None = None) -> "Panel":
         """Append ``horizon`` future days after the last observed day.
@@ -268,6 +268,17 @@ def long_from_panel(panel: Panel) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- loaders
 
+def _subset_extra(extra: dict, rows: np.ndarray, n_series: int) -> dict:
+    """Per-series arrays in ``extra`` (also one level down, as in ``hierarchy``) follow the rows."""
+    def pick(v):
+        if isinstance(v, dict):
+            return {k: pick(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n_series:
+            return v[rows]
+        return v
+    return {k: pick(v) for k, v in extra.items()}
+
+
 def load_m5(path: str | os.PathLike | None = None) -> Panel:
     """M5 layout (sales_train_validation.csv, calendar.csv, sell_prices.csv), bottom level.
 
@@ -308,6 +319,9 @@ def load_m5(path: str | os.PathLike | None = None) -> Panel:
     panel = Panel(sales["id"].to_numpy(dtype=object), dates, "D", y, price,
                   np.zeros((n, t), np.float32), event, snap,
                   sales["dept_id"].to_numpy(dtype=object), desc, n_obs=t)
+    # M5's hierarchy, for its twelve-level WRMSSE (metrics.wrmsse_levels)
+    panel.extra["hierarchy"] = {k: sales[k].to_numpy(dtype=object)
+                                for k in ("item_id", "dept_id", "cat_id", "store_id", "state_id")}
     panel.extra.update(item_id=sales["item_id"].to_numpy(dtype=object), store_id=sales["store_id"].to_numpy(dtype=object))
     return panel
 

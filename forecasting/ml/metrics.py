@@ -54,19 +54,22 @@ def rmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
         return np.where(scale > 0, np.sqrt(err / scale), np.nan)
 
 
-def m5_weights(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
-    """Weight of each series: dollar sales over the last ``window`` days of its history.
-
-    Where price is unknown (NaN, or no price at all) units count instead of dollars, so a
-    data set without prices is weighted by volume.  Weights sum to 1.
-    """
+def dollar_sales(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
+    """Dollar sales of each series over the last ``window`` days of its history (units where
+    the price is unknown: NaN, or no price at all)."""
     ys = np.nan_to_num(np.asarray(insample, np.float64)[:, -window:])
     if price is None:
-        p = np.ones_like(ys)
-    else:
-        p = np.asarray(price, np.float64)[:, -window:]
-        p = np.where(np.isnan(p), 1.0, p) if np.isnan(p).all() else np.where(np.isnan(p), 0.0, p)
-    w = (ys * p).sum(axis=1)
+        return ys.sum(axis=1)
+    p = np.asarray(price, np.float64)[:, -window:]
+    p = np.where(np.isnan(p), 1.0, p) if np.isnan(p).all() else np.where(np.isnan(p), 0.0, p)
+    return (ys * p).sum(axis=1)
+
+
+def m5_weights(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
+    """Weight of each series: its share of dollar sales over the last ``window`` days (units
+    where price is unknown, so a data set without prices is weighted by volume).  Weights sum to 1.
+    """
+    w = dollar_sales(insample, price, window)
     if w.sum() <= 0:
         w = np.ones(len(w))
     return w / w.sum()
@@ -80,6 +83,61 @@ def wrmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray, weights: np.ndarr
         return float("nan")
     w = np.asarray(weights, np.float64)[ok]
     return float((w * r[ok]).sum() / w.sum())
+
+
+# M5's twelve levels: total, state, store, category, department, state x category, state x
+# department, store x category, store x department, item, item x state, item x store (bottom).
+M5_LEVELS = ((), ("state_id",), ("store_id",), ("cat_id",), ("dept_id",), ("state_id", "cat_id"),
+             ("state_id", "dept_id"), ("store_id", "cat_id"), ("store_id", "dept_id"), ("item_id",),
+             ("item_id", "state_id"), ("item_id", "store_id"))
+
+
+def _group_index(hierarchy: dict, keys: tuple, n: int) -> np.ndarray:
+    if not keys:
+        return np.zeros(n, np.int64)
+    cols = [np.asarray(hierarchy[k], dtype=object).astype(str) for k in keys]
+    joined = cols[0] if len(cols) == 1 else np.array(["|".join(t) for t in zip(*cols)], dtype=object)
+    return np.unique(joined, return_inverse=True)[1].reshape(-1)
+
+
+def _sum_groups(x: np.ndarray, g: np.ndarray, n_groups: int) -> np.ndarray:
+    out = np.zeros((n_groups,) + x.shape[1:], np.float64)
+    np.add.at(out, g, x)
+    return out
+
+
+@_quiet
+def wrmsse_levels(y: np.ndarray, f: np.ndarray, insample: np.ndarray, price: np.ndarray | None,
+                  hierarchy: dict, levels=M5_LEVELS, window: int = 28) -> tuple[float, dict]:
+    """M5's WRMSSE: RMSSE of every aggregate series at every level of the hierarchy (sums of the
+    bottom-level actuals and point forecasts), weighted within a level by the aggregate's dollar
+    sales over the last ``window`` days of history, and the levels weighted equally.
+
+    As in M5, an aggregate's scale uses its own history from its first non-zero day; bottom
+    days before a series starts (NaN) count as zero sales in the sums.  Returns the overall
+    figure and the figure per level (named by its keys, "total" for the top).
+    """
+    y0 = np.nan_to_num(np.asarray(y, np.float64))
+    f0 = np.nan_to_num(np.asarray(f, np.float64))
+    ins0 = np.nan_to_num(np.asarray(insample, np.float64))
+    bottom = dollar_sales(insample, price, window)
+    if bottom.sum() <= 0:
+        bottom = np.ones(len(bottom))
+    n = len(y0)
+    per_level, scores = {}, []
+    for keys in levels:
+        g = _group_index(hierarchy, keys, n)
+        k = int(g.max()) + 1
+        agg_ins = _sum_groups(ins0, g, k)
+        started = np.cumsum(agg_ins != 0, axis=1) > 0  # history from the first non-zero day
+        agg_ins = np.where(started, agg_ins, np.nan)
+        r = rmsse(_sum_groups(y0, g, k), _sum_groups(f0, g, k), agg_ins)
+        w = _sum_groups(bottom, g, k)
+        ok = ~np.isnan(r) & (w > 0)
+        value = float((w[ok] * r[ok]).sum() / w[ok].sum()) if ok.any() else float("nan")
+        per_level["x".join(keys) or "total"] = value
+        scores.append(value)
+    return float(np.nanmean(scores)), per_level
 
 
 @_quiet

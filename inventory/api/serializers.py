@@ -97,6 +97,25 @@ class StockLevelSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The stock list's columns and row shape, for its values() fast path (StockLevelViewSet.list);
+# keep in step with StockLevelSerializer (tests/inventory compares the two outputs).
+STOCK_LEVEL_LIST_COLUMNS = ("id", "product_id", "product__sku", "product__name", "warehouse__code", "on_hand",
+                            "reserved", "available_units", "on_order", "reorder_point", "backorders_allowed",
+                            "updated_at")
+_updated_at = serializers.DateTimeField()
+
+
+def stock_level_row(row: dict) -> dict:
+    reorder_point = row["reorder_point"]
+    return {
+        "id": row["id"], "product": row["product_id"], "sku": row["product__sku"], "product_name": row["product__name"],
+        "warehouse": row["warehouse__code"], "on_hand": row["on_hand"], "reserved": row["reserved"],
+        "available": row["available_units"], "on_order": row["on_order"],
+        "reorder_point": None if reorder_point is None else float(reorder_point),
+        "backorders_allowed": row["backorders_allowed"], "updated_at": _updated_at.to_representation(row["updated_at"]),
+    }
+
+
 class StockMovementSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)

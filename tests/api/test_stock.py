@@ -39,6 +39,30 @@ def test_stock_level_filters_out_of_stock(viewer_client):
     assert skus == ["E"]
 
 
+def test_stock_list_rows_equal_the_serializer(viewer_client):
+    """The list's values() fast path gives, field for field, what StockLevelSerializer gives
+    (the detail view and the OpenAPI schema still use the serializer)."""
+    from inventory.api.serializers import StockLevelSerializer
+    from inventory.api.views import stock_levels_queryset
+    from tests.api.test_replenishment import suggest
+
+    warehouse = make_warehouse(code="WQ")
+    for n, sku in enumerate(["Q-1", "Q-2", "Q-3"]):
+        product = make_product(sku=sku, name=f"Quince {n} \u00e9\"'")
+        services.receive(product, warehouse, 10 + n)
+    services.reserve_stock(StockLevel.objects.get(product__sku="Q-2").product, warehouse, 4)
+    order = services.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
+                                           lines=[services.OrderLineRequest(StockLevel.objects.get(product__sku="Q-3").product, 7)])
+    services.approve_purchase_order(order)
+    suggest(StockLevel.objects.get(product__sku="Q-1").product, warehouse, target=12.5)
+    listed = viewer_client.get("/api/v1/stock-levels/?warehouse=WQ").json()["results"]
+    expected = StockLevelSerializer(stock_levels_queryset().filter(warehouse=warehouse)
+                                    .order_by("warehouse__code", "product__sku"), many=True).data
+    assert listed == [dict(row) for row in expected]
+    assert [r["on_order"] for r in listed] == [0, 0, 7] and listed[1]["available"] == 11 - 4
+    assert [r["reorder_point"] for r in listed] == [12.5, None, None]
+
+
 @pytest.mark.parametrize("size", [5, 50])
 def test_stock_list_costs_constant_queries(viewer_client, size, django_assert_num_queries):
     """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + count + page)."""

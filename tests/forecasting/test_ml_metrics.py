@@ -93,3 +93,38 @@ def test_adi_cv2_by_hand():
     assert adi == pytest.approx(9 / 3)
     nz = np.array([5, 5, 6.0])
     assert cv2 == pytest.approx(nz.var() / nz.mean() ** 2)
+
+
+def test_hierarchical_wrmsse_worked_by_hand():
+    # two items in one store; levels: the total and the items (a two-level M5)
+    ins = np.array([[1, 2, 1, 2], [1, 3, 3, 1]], float)
+    y = np.array([[2, 2], [1, 1]], float)
+    f = np.array([[1, 1], [3, 3]], float)
+    hierarchy = {"item_id": np.array(["A", "B"], object)}
+    levels = ((), ("item_id",))
+    # A: scale mean(1,1,1)=1, mse 1 -> 1.  B: scale mean(4,0,4)=8/3, mse 4 -> sqrt(1.5)
+    # total: history 2,5,4,3 -> scale (9+1+1)/3 = 11/3; actual 3,3 vs forecast 4,4 -> sqrt(3/11)
+    # weights over the last 2 days in units (no price): A 3, B 4
+    bottom = (3 * 1 + 4 * np.sqrt(1.5)) / 7
+    total = np.sqrt(3 / 11)
+    overall, per_level = M.wrmsse_levels(y, f, ins, None, hierarchy, levels, window=2)
+    assert per_level["total"] == pytest.approx(total)
+    assert per_level["item_id"] == pytest.approx(bottom)
+    assert overall == pytest.approx((total + bottom) / 2)
+    # with prices the bottom level is weighted by dollars: A 2 x 3 = 6, B 1 x 4 = 4
+    price = np.array([[2, 2, 2, 2], [1, 1, 1, 1]], float)
+    _, per_level = M.wrmsse_levels(y, f, ins, price, hierarchy, levels, window=2)
+    assert per_level["item_id"] == pytest.approx((6 * 1 + 4 * np.sqrt(1.5)) / 10)
+
+
+def test_hierarchical_wrmsse_aggregates_start_at_their_first_sale():
+    # B starts on day 3 (NaN before): the total's scale must use days 1-4 of A + B summed, and
+    # the store level (one store) must equal the total
+    ins = np.array([[1, 2, 1, 2], [np.nan, np.nan, 3, 1]], float)
+    y = np.array([[2, 2], [1, 1]], float)
+    f = np.array([[2, 2], [1, 1]], float) + 1
+    hierarchy = {"item_id": np.array(["A", "B"], object), "store_id": np.array(["S", "S"], object)}
+    _, per_level = M.wrmsse_levels(y, f, ins, None, hierarchy, ((), ("store_id",)), window=2)
+    # total history 1,2,4,3 -> scale (1+4+1)/3 = 2; error 2 every day -> sqrt(4/2)
+    assert per_level["total"] == pytest.approx(np.sqrt(2))
+    assert per_level["store_id"] == pytest.approx(per_level["total"])
