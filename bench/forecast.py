@@ -11,7 +11,9 @@ levels, each weighted by last-28-day dollar sales; `wrmsse_bottom` and `wrmsse_l
 item x store level and every level apart), else the bottom level (units where no price),
 MASE (one-step naive scale), pinball = mean scaled pinball over p10/p50/p90 (scaled like
 M5's SPL, unweighted over series; for peers whose p50 is not produced the point forecast
-stands in), 80 % coverage of [p10, p90], fit and predict seconds, and peak_mb = the
+stands in), 80 % coverage of [p10, p90] (closed: a zero-sales day inside [0, p90] is a hit) and pit80, its
+count-data version (non-randomised PIT, Czado et al. 2009, which a calibrated forecast brings to
+0.80 however many zeros; peers without a full quantile grid get none), fit and predict seconds, and peak_mb = the
 largest rise of the process's resident memory above its level when the model started.
 Seconds are for comparing models within one run (ratios), not absolute claims.
 Peers come from requirements-bench.txt (statsforecast, mlforecast + LightGBM).
@@ -101,7 +103,7 @@ def _peer_result(name, panel, fcs, origins, horizon, fit_s, pred_s, has_interval
         ov, _ = score(panel, fc, o, horizon)
         if not has_interval:
             ov["pinball"] = ov["coverage_80"] = None
-        ov["pinball_grid"] = ov["coverage_98"] = None
+        ov["pinball_grid"] = ov["coverage_98"] = ov["coverage_80_pit"] = None
         per_origin.append(ov)
     res = BacktestResult(name, list(origins), fcs, per_origin, {}, fit_s, pred_s)
     res.overall = {k: (None if per_origin[0][k] is None else float(np.nanmean([p[k] for p in per_origin])))
@@ -399,7 +401,7 @@ def main(argv=None):
     rows = []
     print()
     print(f"{'model':32s} {'wrmsse':>7s} {'/snaive':>7s} {'bottom':>7s} {'/snaive':>7s} {'mase':>7s} {'pinball':>7s} "
-          f"{'cov80':>6s} {'bias':>7s} {'fit_s':>7s} {'pred_s':>7s} {'peakMB':>7s}")
+          f"{'cov80':>6s} {'pit80':>6s} {'bias':>7s} {'fit_s':>7s} {'pred_s':>7s} {'peakMB':>7s}")
     for k, r in results.items():
         o = r.overall
         ratio = o["wrmsse"] / sn.overall["wrmsse"] if sn and o.get("wrmsse") else None
@@ -407,7 +409,7 @@ def main(argv=None):
         rows.append(k)
         print(f"{k:32s} {fmt(o['wrmsse']):>7s} {fmt(ratio):>7s} {fmt(o.get('wrmsse_bottom')):>7s} {fmt(ratio_b):>7s} "
               f"{fmt(o['mase']):>7s} {fmt(o.get('pinball')):>7s} "
-              f"{fmt(o.get('coverage_80')):>6s} {fmt(o.get('bias')):>7s} {r.fit_seconds:7.1f} {r.predict_seconds:7.2f} "
+              f"{fmt(o.get('coverage_80')):>6s} {fmt(o.get('coverage_80_pit')):>6s} {fmt(o.get('bias')):>7s} {r.fit_seconds:7.1f} {r.predict_seconds:7.2f} "
               f"{fmt(o.get('peak_mb'), 0):>7s}")
     print(f"{'selected_by_class (last origin)':32s} {fmt(sel.overall['wrmsse']):>7s}   choice: {choice}")
     print("\nexperiments:", json.dumps(experiments, indent=1, default=float))
@@ -423,6 +425,7 @@ def main(argv=None):
                          "predict_seconds": clean(r.predict_seconds), "peak_mb": clean(o.get("peak_mb")),
                          "bias": clean(o.get("bias")), "pinball_grid": clean(o.get("pinball_grid")),
                          "coverage_98": clean(o.get("coverage_98")),
+                         "coverage_80_pit": clean(o.get("coverage_80_pit")),
                          "wrmsse_per_origin": [clean(p.get("wrmsse")) for p in r.per_origin],
                          "wrmsse_bottom": clean(o.get("wrmsse_bottom")),
                          "wrmsse_levels": {lk[len("wrmsse_level_"):]: clean(v) for lk, v in o.items()

@@ -54,6 +54,7 @@ def score(panel, fc: Forecast, origin: int, horizon: int) -> tuple[dict, dict]:
         "pinball": M.scaled_pinball(y, q3, Q3, ins),
         "pinball_grid": M.scaled_pinball(y, fc.quantiles, QUANTILES, ins),
         "coverage_80": M.coverage(y, fc.q(0.1), fc.q(0.9)),
+        "coverage_80_pit": M.pit_coverage(y, fc.quantiles, QUANTILES),
         "coverage_98": M.coverage(y, fc.q(0.01), fc.q(0.99)),
         "bias": M.bias(y, fc.mean),
     }

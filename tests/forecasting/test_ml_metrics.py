@@ -128,3 +128,44 @@ def test_hierarchical_wrmsse_aggregates_start_at_their_first_sale():
     # total history 1,2,4,3 -> scale (1+4+1)/3 = 2; error 2 every day -> sqrt(4/2)
     assert per_level["total"] == pytest.approx(np.sqrt(2))
     assert per_level["store_id"] == pytest.approx(per_level["total"])
+
+
+def _poisson_grid(lam, levels):
+    """Exact quantiles of Poisson(lam) at ``levels`` (smallest k with P(Y <= k) >= level)."""
+    from math import exp, factorial
+
+    cdf = np.cumsum([exp(-lam) * lam**k / factorial(k) for k in range(60)])
+    return np.array([int(np.searchsorted(cdf, lv)) for lv in levels], float)
+
+
+def test_pit_coverage_of_a_calibrated_count_forecast_is_near_80():
+    from forecasting.ml.base import QUANTILES
+
+    rng = np.random.default_rng(0)
+    lam = np.where(rng.random(4000) < 0.5, 0.4, 3.0)
+    y = rng.poisson(lam)[:, None].astype(float)
+    q = np.stack([_poisson_grid(v, QUANTILES) for v in lam])[:, None, :]
+    closed = M.coverage(y, q[..., QUANTILES.index(0.1)], q[..., QUANTILES.index(0.9)])
+    pit = M.pit_coverage(y, q, QUANTILES)
+    assert closed > 0.88          # ties at zero count as hits: the closed interval over-covers
+    assert 0.76 < pit < 0.84      # the count-data coverage of the same, calibrated, forecast
+    # a forecast half as wide as it should be covers less; twice as wide, more
+    med = q[..., QUANTILES.index(0.5)][..., None]
+    assert M.pit_coverage(y, np.clip(med + 0.5 * (q - med), 0, None), QUANTILES) < pit - 0.05
+    assert M.pit_coverage(y, med + 2.0 * (q - med), QUANTILES) > pit + 0.05
+
+
+def test_interval_calibration_widens_a_narrow_forecast_and_keeps_a_calibrated_one():
+    from forecasting.ml.base import QUANTILES
+    from forecasting.ml.train import _scale_around_median, calibrate_interval
+
+    rng = np.random.default_rng(1)
+    lam = rng.uniform(0.2, 6.0, 5000)
+    y = rng.poisson(lam)[:, None].astype(float)
+    q = np.stack([_poisson_grid(v, QUANTILES) for v in lam])[:, None, :]
+    k_ok = calibrate_interval(q, y)
+    assert 0.8 < k_ok < 1.25
+    narrow = _scale_around_median(q, 0.5)
+    k = calibrate_interval(narrow, y)
+    assert k > 1.5
+    assert abs(M.pit_coverage(y, _scale_around_median(narrow, k), QUANTILES) - 0.8) < 0.02  # integer quantiles: coverage moves in small steps
