@@ -38,7 +38,7 @@ def _accuracy_by_model(ForecastRun) -> list[dict]:
         rows.append({
             "model": run.model_name, "run": run.pk, "as_of": run.as_of, "wrmsse": value, "naive": naive,
             "ratio": value / naive if isinstance(value, (int, float)) and isinstance(naive, (int, float)) and naive else None,
-            "coverage_80": m.get("coverage_80"), "mase": m.get("mase"), "bias": m.get("bias"),
+            "coverage_80": m.get("coverage_80"), "coverage_80_pit": m.get("coverage_80_pit"), "mase": m.get("mase"), "bias": m.get("bias"),
         })
     return rows
 

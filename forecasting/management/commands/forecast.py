@@ -59,4 +59,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"run {run.pk} succeeded: {run.n_series} series x {run.horizon} days, device {run.device or 'cpu'}; "
             f"holdout WRMSSE {m.get('wrmsse')} (seasonal naive {m.get('seasonal_naive_wrmsse')}), "
-            f"80% coverage {m.get('coverage_80')}"))
+            f"80% coverage {m.get('coverage_80')} (count-data {m.get('coverage_80_pit')})"))
