@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
+from django.utils import timezone
 from rest_framework import serializers
 
 from inventory import services
@@ -102,18 +103,26 @@ class StockLevelSerializer(serializers.ModelSerializer):
 STOCK_LEVEL_LIST_COLUMNS = ("id", "product_id", "product__sku", "product__name", "warehouse__code", "on_hand",
                             "reserved", "available_units", "on_order", "reorder_point", "backorders_allowed",
                             "updated_at")
-_updated_at = serializers.DateTimeField()
 
 
-def stock_level_row(row: dict) -> dict:
-    reorder_point = row["reorder_point"]
-    return {
+def _iso_datetime(value, tz) -> str | None:
+    """What DRF's DateTimeField writes (ISO 8601 in the current time zone, UTC as "Z"), without
+    its per-value lookups of settings and the active time zone."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def stock_level_rows(rows) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    return [{
         "id": row["id"], "product": row["product_id"], "sku": row["product__sku"], "product_name": row["product__name"],
         "warehouse": row["warehouse__code"], "on_hand": row["on_hand"], "reserved": row["reserved"],
         "available": row["available_units"], "on_order": row["on_order"],
-        "reorder_point": None if reorder_point is None else float(reorder_point),
-        "backorders_allowed": row["backorders_allowed"], "updated_at": _updated_at.to_representation(row["updated_at"]),
-    }
+        "reorder_point": None if row["reorder_point"] is None else float(row["reorder_point"]),
+        "backorders_allowed": row["backorders_allowed"], "updated_at": _iso_datetime(row["updated_at"], tz),
+    } for row in rows]
 
 
 class StockMovementSerializer(serializers.ModelSerializer):

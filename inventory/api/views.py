@@ -31,6 +31,7 @@ from inventory_site.api_errors import Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import filters, serializers
+from .fast_lists import WindowCountPagination, with_window_total
 from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
 
@@ -203,6 +204,7 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["on_hand", "reserved", "available_units", "on_order", "updated_at", "id"]
     ordering = ["warehouse__code", "product__sku"]
     lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
+    pagination_class = WindowCountPagination  # the page and its total in one query
 
     def get_queryset(self):
         return stock_levels_queryset()
@@ -214,9 +216,9 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         # is the serializer's to the byte (a test compares them); the serializer still describes
         # the response in the OpenAPI schema and serves the detail view.
         queryset = self.filter_queryset(self.get_queryset()).values(*serializers.STOCK_LEVEL_LIST_COLUMNS)
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(with_window_total(queryset))
         rows = page if page is not None else queryset
-        data = [serializers.stock_level_row(row) for row in rows]
+        data = serializers.stock_level_rows(rows)
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 

@@ -65,10 +65,10 @@ def test_stock_list_rows_equal_the_serializer(viewer_client):
 
 @pytest.mark.parametrize("size", [5, 50])
 def test_stock_list_costs_constant_queries(viewer_client, size, django_assert_num_queries):
-    """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + count + page)."""
+    """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + page)."""
     _stock(size)
-    # the token with its user (one join), the count, the page: reads never ask for the user's roles
-    with django_assert_num_queries(3):
+    # the token with its user (one join), the page with its total: reads never ask for the user's roles
+    with django_assert_num_queries(2):
         response = viewer_client.get(f"/api/v1/stock-levels/?page_size={size}")
     assert len(response.json()["results"]) == size
 
@@ -180,3 +180,23 @@ def test_movement_list_filters(viewer_client):
     services.receive(make_product(), warehouse, 1)
     rows = viewer_client.get("/api/v1/stock-movements/?product=L-1&kind=sale").json()["results"]
     assert [(r["kind"], r["quantity"]) for r in rows] == [("sale", -2)]
+
+
+def test_stock_list_pages_count_and_refuse_past_the_end(viewer_client):
+    """The total comes from the page query (a window count); it must still be the filtered total,
+    pages must link up, and a page past the end must be a 404 (it falls back to COUNT)."""
+    _stock(7, make_warehouse(code="PA"))
+    _stock(3, make_warehouse(code="PB"))
+    first = viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page_size=3").json()
+    assert first["count"] == 7 and len(first["results"]) == 3 and first["previous"] is None and "page=2" in first["next"]
+    last = viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page_size=3&page=3").json()
+    assert last["count"] == 7 and len(last["results"]) == 1 and last["next"] is None
+    assert viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page_size=3&page=last").json()["results"] == last["results"]
+    assert viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page_size=3&page=4").status_code == 404
+    assert viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page=0").status_code == 404
+    assert viewer_client.get("/api/v1/stock-levels/?warehouse=PA&page=x").status_code == 404
+    assert viewer_client.get("/api/v1/stock-levels/?page_size=500").json()["count"] == 10
+    empty = viewer_client.get("/api/v1/stock-levels/?warehouse=NONE").json()
+    assert empty["count"] == 0 and empty["results"] == []
+    ordered = viewer_client.get("/api/v1/stock-levels/?ordering=-on_hand&page_size=2").json()
+    assert ordered["count"] == 10
