@@ -1,6 +1,6 @@
 """REST API under load: gunicorn + PostgreSQL, an async loopback client, bounded in time.
 
-    python -m bench.api [--quick] [--workers 3] [--duration 10] [--json var/bench/api.json]
+    python -m bench.api [--quick] [--workers N] [--duration 10] [--json var/bench/api.json]
 
 What it does, in order:
 1. Prepares its own PostgreSQL database (`stockcast_bench_api`, created and migrated if missing) and
@@ -363,8 +363,7 @@ def run_bulk(base: str, headers: dict, seeded: dict, repeats: int) -> list[dict]
 def print_table(result: dict) -> None:
     base = {c["clients"]: c["req_per_s"] for c in result["load"]["healthz"]}
     print(f"\nstockcast API on gunicorn ({result['workers']} {result['worker_class']} workers"
-          f"{', ' + str(result['threads']) + ' threads each' if result['worker_class'] == 'gthread' else ''}) + PostgreSQL"
-          f"{' (server-side binding)' if result['server_side_binding'] else ''}, "
+          f"{', ' + str(result['threads']) + ' threads each' if result['worker_class'] == 'gthread' else ''}) + PostgreSQL, "
           f"{result['duration_s']} s per cell, {platform.machine()} x {os.cpu_count()} cores, load average "
           f"{result['machine']['load_average_before'][0]} before / {result['machine']['load_average_after'][0]} after\n")
     print(f"{'endpoint':<16}{'clients':>8}{'req/s':>10}{'x healthz':>11}{'p50 ms':>9}{'p99 ms':>9}"
@@ -413,7 +412,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 s per cell, one repeat of each bulk case")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per load cell (full run)")
-    ap.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    # one sync worker per core measured best here (2: ~1.2x the req/s of 3 or 4): the server shares
+    # the cores with PostgreSQL and the load generator, and a request spends most of its time on CPU
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: one per core)")
     ap.add_argument("--worker-class", choices=["sync", "gthread"], default="sync",
                     help="gunicorn worker class (gthread keeps client connections alive)")
     ap.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
@@ -485,7 +486,6 @@ def main(argv=None) -> int:
 
     result = {"bench": "api", "quick": args.quick, "workers": args.workers, "duration_s": duration,
               "worker_class": args.worker_class, "threads": args.threads,
-              "server_side_binding": os.environ.get("DATABASE_SERVER_SIDE_BINDING", "0") in ("1", "true", "yes"),
               "load_generator": generator,
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                           # other work on the machine competes with the server: keep it with the numbers

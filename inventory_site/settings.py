@@ -99,11 +99,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
-if IS_POSTGRES and env_bool("DATABASE_SERVER_SIDE_BINDING", False):
-    # psycopg sends parameters separately and prepares a statement the fifth time it sees it on
-    # a connection: PostgreSQL stops re-planning the hot reads. Needs persistent connections
-    # (DATABASE_CONN_MAX_AGE) and no transaction-pooling proxy in between.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
