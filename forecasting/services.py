@@ -7,6 +7,8 @@ from their description, category and price.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 import traceback
 from datetime import date, timedelta
@@ -24,7 +26,9 @@ from forecasting.ml.baselines import MovingAverage, Naive, SBA, SeasonalNaive, T
 from forecasting.ml.classify import classify
 from forecasting.ml.data import DataError, Panel, panel_from_long
 from forecasting.ml.explain import COMPONENTS, explain
-from forecasting.ml.train import GlobalForecaster, TrainConfig
+
+if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
+    from forecasting.ml.train import GlobalForecaster, TrainConfig
 
 from .models import Forecast, ForecastRun, ModelVersion
 
@@ -173,6 +177,8 @@ def latest_model_version(name: str | None = None) -> ModelVersion | None:
 
 
 def _train_config(options: dict) -> TrainConfig:
+    from forecasting.ml.train import TrainConfig
+
     fields = TrainConfig().to_dict()
     overrides = {k: v for k, v in (options.get("train") or {}).items() if k in fields}
     return TrainConfig(**overrides)
@@ -181,6 +187,7 @@ def _train_config(options: dict) -> TrainConfig:
 def train(run: ForecastRun) -> ModelVersion | None:
     """Backtest on the last horizon, then fit (or fine-tune the latest version) on all data
     and store a ModelVersion.  Baseline runs store no version but still get metrics."""
+    from forecasting.ml.train import GlobalForecaster  # torch: imported where a model is trained or loaded
     opts = run.options or {}
     H = run.horizon
     keys = series_keys()
@@ -267,6 +274,7 @@ def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
 # ----------------------------------------------------------------------------- predicting
 
 def load_model(run: ForecastRun):
+    from forecasting.ml.train import GlobalForecaster
     if run.model_name in BASELINES:
         return BASELINES[run.model_name]()
     if run.model_version_id is None:
@@ -291,6 +299,8 @@ def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> in
     fc = model.predict(panel, panel.n_obs, H)
     classes = classify(panel.y[:, :panel.n_obs])
     expl = None
+    from forecasting.ml.train import GlobalForecaster
+
     if isinstance(model, GlobalForecaster) and (run.options or {}).get("explain", True):
         expl = explain(model, panel, panel.n_obs)[list(COMPONENTS)].to_numpy(np.float64).round(4)
     n, h = fc.mean.shape
