@@ -160,3 +160,27 @@ def test_training_step_on_cuda(panel):
     m = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 120)
     assert next(m.net.parameters()).is_cuda and m.report.device.startswith("cuda")
     assert np.isfinite(m.predict(panel, 120, H).mean).all()
+
+
+def test_one_huge_order_does_not_dominate_training():
+    """A wholesale order of 5,000 units among series selling ~4 a day: with the default robust
+    loss for the mean, training losses stay on the scale of ordinary days and the forecasts of
+    the ordinary series stay near their level; with plain squared error the spike dominates."""
+    torch.set_num_threads(1)
+    panel = make_panel(n=16, t=200, seed=3, start_late=False)
+    panel.y[2, 120] = 5000.0
+    panel.y[5, 150] = 5000.0
+    losses = {}
+    for delta in (TrainConfig().mean_huber_delta, None):
+        tc = TrainConfig(seed=0, max_epochs=6, batches_per_epoch=8, pretrain_epochs=0, batch_size=128, device="cpu",
+                         mean_huber_delta=delta)
+        model = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 190)
+        losses[delta] = max(h["loss"] for h in model.report.history if h["stage"] == "train")
+        if delta:
+            fc = model.predict(panel.truncate(190), 190, H)
+            ordinary = [i for i in range(16) if i not in (2, 5)]
+            level = np.nanmean(panel.y[ordinary, 160:190], axis=1)
+            ratio = fc.mean[ordinary].mean(axis=1) / level
+            assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+    assert TrainConfig().mean_huber_delta, "the robust mean loss is the default"
+    assert losses[TrainConfig().mean_huber_delta] < losses[None] / 5, losses
