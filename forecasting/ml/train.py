@@ -3,7 +3,8 @@
 ``GlobalForecaster`` follows the :class:`~forecasting.ml.base.Forecaster` interface.  One
 fit = optional self-supervised pretraining (masked-window reconstruction of the context on
 every series) followed by forecasting training with pinball loss over the quantile grid
-plus squared error for the mean, early-stopped on the last ``horizon`` days before the
+plus squared error for the mean (linear beyond ``mean_huber_delta`` scale units, so that a
+one-off wholesale order cannot dominate), early-stopped on the last ``horizon`` days before the
 training end.  Everything is seeded; the device is cuda when present (with bf16 autocast)
 and the CPU otherwise.
 """
