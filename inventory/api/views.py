@@ -31,7 +31,7 @@ from inventory_site.api_errors import Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import filters, serializers
-from .fast_lists import WindowCountPagination, with_window_total
+from .window_pagination import WindowCountPagination, with_window_total
 from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
 
