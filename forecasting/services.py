@@ -274,9 +274,10 @@ def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
 # ----------------------------------------------------------------------------- predicting
 
 def load_model(run: ForecastRun):
-    from forecasting.ml.train import GlobalForecaster
     if run.model_name in BASELINES:
         return BASELINES[run.model_name]()
+    from forecasting.ml.train import GlobalForecaster
+
     if run.model_version_id is None:
         raise ForecastError(f"run {run.pk} has no trained model version")
     return GlobalForecaster.from_bytes(bytes(run.model_version.weights))

@@ -322,7 +322,6 @@ def load_m5(path: str | os.PathLike | None = None) -> Panel:
     # M5's hierarchy, for its twelve-level WRMSSE (metrics.wrmsse_levels)
     panel.extra["hierarchy"] = {k: sales[k].to_numpy(dtype=object)
                                 for k in ("item_id", "dept_id", "cat_id", "store_id", "state_id")}
-    panel.extra.update(item_id=sales["item_id"].to_numpy(dtype=object), store_id=sales["store_id"].to_numpy(dtype=object))
     return panel
 
 

@@ -54,22 +54,19 @@ def rmsse(y: np.ndarray, f: np.ndarray, insample: np.ndarray) -> np.ndarray:
         return np.where(scale > 0, np.sqrt(err / scale), np.nan)
 
 
-def dollar_sales(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
-    """Dollar sales of each series over the last ``window`` days of its history (units where
-    the price is unknown: NaN, or no price at all)."""
+def m5_weights(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
+    """Weight of each series: dollar sales over the last ``window`` days of its history.
+
+    Where price is unknown (NaN, or no price at all) units count instead of dollars, so a
+    data set without prices is weighted by volume.  Weights sum to 1.
+    """
     ys = np.nan_to_num(np.asarray(insample, np.float64)[:, -window:])
     if price is None:
-        return ys.sum(axis=1)
-    p = np.asarray(price, np.float64)[:, -window:]
-    p = np.where(np.isnan(p), 1.0, p) if np.isnan(p).all() else np.where(np.isnan(p), 0.0, p)
-    return (ys * p).sum(axis=1)
-
-
-def m5_weights(insample: np.ndarray, price: np.ndarray | None, window: int = 28) -> np.ndarray:
-    """Weight of each series: its share of dollar sales over the last ``window`` days (units
-    where price is unknown, so a data set without prices is weighted by volume).  Weights sum to 1.
-    """
-    w = dollar_sales(insample, price, window)
+        p = np.ones_like(ys)
+    else:
+        p = np.asarray(price, np.float64)[:, -window:]
+        p = np.where(np.isnan(p), 1.0, p) if np.isnan(p).all() else np.where(np.isnan(p), 0.0, p)
+    w = (ys * p).sum(axis=1)
     if w.sum() <= 0:
         w = np.ones(len(w))
     return w / w.sum()
@@ -120,9 +117,7 @@ def wrmsse_levels(y: np.ndarray, f: np.ndarray, insample: np.ndarray, price: np.
     y0 = np.nan_to_num(np.asarray(y, np.float64))
     f0 = np.nan_to_num(np.asarray(f, np.float64))
     ins0 = np.nan_to_num(np.asarray(insample, np.float64))
-    bottom = dollar_sales(insample, price, window)
-    if bottom.sum() <= 0:
-        bottom = np.ones(len(bottom))
+    bottom = m5_weights(insample, price, window)  # an aggregate's weight is the sum of its members'
     n = len(y0)
     per_level, scores = {}, []
     for keys in levels:
