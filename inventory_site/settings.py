@@ -99,6 +99,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# The hottest reads PREPARE their statement once per connection (inventory/api/compiled_query.py);
+# turn off behind a pooler in transaction mode (PgBouncer), where sessions are shared.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,7 +189,7 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (_BROKER_FROM_ENV or
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "inventory.api.token_auth.CompiledTokenAuthentication",  # DRF's, with the lookup compiled once
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["inventory_site.roles.PlannerWriteOrReadOnly"],

@@ -10,8 +10,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 NON_FILTER_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
 
 
+def filters_nothing(request) -> bool:
+    """True when the request has only paging, ordering or format parameters."""
+    return NON_FILTER_PARAMS.issuperset(request.query_params.keys())
+
+
 class QueryParamFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
-        if NON_FILTER_PARAMS.issuperset(request.query_params.keys()):
+        if filters_nothing(request):
             return queryset
         return super().filter_queryset(request, queryset, view)

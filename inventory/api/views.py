@@ -12,7 +12,9 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from inventory import selectors, services
@@ -30,7 +32,9 @@ from inventory.models import (
 from inventory_site.api_errors import Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
-from . import filters, serializers
+from . import compiled_query, filters, serializers
+from .fast_json import FastJSONRenderer
+from .filter_backend import filters_nothing
 from .window_pagination import WindowCountPagination, with_window_total
 from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
@@ -205,6 +209,7 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["warehouse__code", "product__sku"]
     lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
     pagination_class = WindowCountPagination  # the page and its total in one query
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
         return stock_levels_queryset()
@@ -215,11 +220,38 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         # instance and a ModelSerializer per row, which cost most of the request's time. The output
         # is the serializer's to the byte (a test compares them); the serializer still describes
         # the response in the OpenAPI schema and serves the detail view.
-        queryset = self.filter_queryset(self.get_queryset()).values(*serializers.STOCK_LEVEL_LIST_COLUMNS)
-        page = self.paginate_queryset(with_window_total(queryset))
+        compiled = self._compiled_page_query(request)
+        if compiled is not None:
+            page = self.paginate_queryset(compiled_query.CompiledRows(compiled, self._list_queryset))
+            return self.get_paginated_response(serializers.stock_level_rows(page))
+        queryset = self._list_queryset()
+        page = self.paginate_queryset(queryset)
         rows = page if page is not None else queryset
         data = serializers.stock_level_rows(rows)
         return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _list_queryset(self):
+        queryset = self.filter_queryset(self.get_queryset()).values(*serializers.STOCK_LEVEL_LIST_COLUMNS)
+        return with_window_total(queryset)
+
+    def _compiled_page_query(self, request):
+        """An unfiltered list's SQL depends only on its ordering (a handful of allowed values): it is
+        compiled once per ordering and process, and a request only looks it up, without building
+        a queryset. Filtered lists, and databases other than PostgreSQL, go through the ORM."""
+        if self.paginator is None or not filters_nothing(request) or not compiled_query.supported():
+            return None
+        ordering = tuple(OrderingFilter().get_ordering(request, self.get_queryset(), self) or ())
+        compiled = _compiled_stock_pages.get(ordering)
+        if compiled is None:
+            queryset = self._list_queryset()
+            if tuple(str(term) for term in queryset.query.order_by) != ordering:
+                return None  # the backends ordered differently than expected: do not cache a guess
+            compiled = _compiled_stock_pages[ordering] = compiled_query.CompiledPageQuery(queryset)
+        return compiled
+
+
+# compiled statements of the unfiltered stock list, by ordering, for this process
+_compiled_stock_pages: dict[tuple, compiled_query.CompiledPageQuery] = {}
 
 
 MOVEMENT_EXAMPLES = [

@@ -74,6 +74,22 @@ def test_bad_token_is_401(world, anon_client):
     assert response.status_code == 401 and response.json()["error"]["code"] == "authentication_failed"
 
 
+def test_token_lookup_gives_the_stored_user_and_refuses_an_inactive_one(planner, planner_client, django_user_model):
+    """The compiled token lookup returns the user as the ORM reads it (every column) and keeps
+    DRF's rule for inactive users."""
+    from inventory.api.token_auth import CompiledTokenAuthentication
+
+    key = Token.objects.get(user=planner).key
+    user, token = CompiledTokenAuthentication().authenticate_credentials(key)
+    stored = django_user_model.objects.get(pk=planner.pk)
+    columns = [field.attname for field in django_user_model._meta.concrete_fields]
+    assert [getattr(user, c) for c in columns] == [getattr(stored, c) for c in columns]
+    assert token.key == key and token.user == stored
+    django_user_model.objects.filter(pk=planner.pk).update(is_active=False)
+    response = planner_client.get("/api/v1/products/")
+    assert response.status_code == 401 and "inactive" in response.json()["error"]["message"].lower()
+
+
 def test_revoked_token_stops_working(planner, planner_client):
     assert planner_client.get("/api/v1/products/").status_code == 200
     Token.objects.filter(user=planner).delete()  # what "revoke" in the admin does

@@ -63,6 +63,72 @@ def test_stock_list_rows_equal_the_serializer(viewer_client):
     assert [r["reorder_point"] for r in listed] == [12.5, None, None]
 
 
+def _varied_stock():
+    """Two warehouses, distinct on-hand figures, open orders and a reorder point."""
+    from tests.api.test_replenishment import suggest
+
+    supplier = make_supplier()
+    for code in ("WB", "WA"):
+        warehouse = make_warehouse(code=code)
+        for n in range(4):
+            product = make_product(sku=f"{code}-{n}", name=f"Item {n} \u00e9")
+            services.receive(product, warehouse, 10 * n + (3 if code == "WB" else 1))
+            if n == 2:
+                order = services.create_purchase_order(supplier=supplier, warehouse=warehouse,
+                                                       lines=[services.OrderLineRequest(product, 5)])
+                services.approve_purchase_order(order)
+            if n == 1:
+                suggest(product, warehouse, target=7.5)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("ordering", [None, "-on_hand", "on_order,-id", "updated_at"])
+def test_unfiltered_stock_pages_come_from_the_compiled_statement_and_equal_the_serializer(viewer_client, ordering):
+    """PostgreSQL: an unfiltered list runs the SQL compiled once per ordering (and PREPAREd);
+    every page, whatever the ordering, holds what the serializer gives for the ORM's queryset."""
+    from inventory.api import views
+    from inventory.api.serializers import StockLevelSerializer
+
+    _varied_stock()
+    query = f"&ordering={ordering}" if ordering else ""
+    pages, url = [], f"/api/v1/stock-levels/?page_size=3{query}"
+    while url:
+        body = viewer_client.get(url).json()
+        assert body["count"] == 8
+        pages.extend(body["results"])
+        url = body["next"]
+    order = ordering.split(",") if ordering else ["warehouse__code", "product__sku"]
+    expected = StockLevelSerializer(views.stock_levels_queryset().order_by(*order), many=True).data
+    assert pages == [dict(row) for row in expected]
+    assert any(key == tuple(order) for key in views._compiled_stock_pages)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'stockcast_page_%%'")
+        assert cursor.fetchone()[0] >= 1
+    past_the_end = viewer_client.get(f"/api/v1/stock-levels/?page_size=3&page=4{query}")
+    assert past_the_end.status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_compiled_stock_page_is_prepared_again_on_a_new_connection(viewer_client):
+    """A reconnect (CONN_MAX_AGE, a database restart) loses the session's prepared statements;
+    the next request prepares it again instead of failing."""
+    _varied_stock()
+    first = viewer_client.get("/api/v1/stock-levels/").json()
+    connection.close()
+    second = viewer_client.get("/api/v1/stock-levels/")
+    assert second.status_code == 200 and second.json() == first
+
+
+def test_compiled_page_query_refuses_sliced_or_unordered_querysets():
+    from inventory.api.compiled_query import CompiledPageQuery
+
+    with pytest.raises(ValueError, match="before slicing"):
+        CompiledPageQuery(StockLevel.objects.order_by("id").values("id")[:5])
+    with pytest.raises(ValueError, match="unordered"):
+        CompiledPageQuery(StockLevel.objects.order_by().values("id"))
+
+
 @pytest.mark.parametrize("size", [5, 50])
 def test_stock_list_costs_constant_queries(viewer_client, size, django_assert_num_queries):
     """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + page)."""
