@@ -82,7 +82,8 @@ class CompiledPageQuery:
         params = (*self.params, limit, offset)
         with connection.cursor() as cursor:
             cursor.cursor.adapters.register_loader("timestamptz", _IsoTimestamptzLoader)
-            if getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            # a connection opened for one request (CONN_MAX_AGE = 0) would prepare and run once
+            if getattr(settings, "DATABASE_PREPARED_STATEMENTS", True) and connection.settings_dict.get("CONN_MAX_AGE"):
                 prepared = connection.__dict__.setdefault("stockcast_prepared", set())
                 if self.name not in prepared:
                     cursor.execute(self.prepare_sql)

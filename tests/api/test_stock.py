@@ -120,6 +120,23 @@ def test_compiled_stock_page_is_prepared_again_on_a_new_connection(viewer_client
     assert second.status_code == 200 and second.json() == first
 
 
+@pytest.mark.postgres
+def test_compiled_stock_page_without_prepared_statements(viewer_client, settings):
+    """DATABASE_PREPARED_STATEMENTS=0 (PgBouncer in transaction mode): the same rows, nothing
+    prepared on the server."""
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    _varied_stock()
+    body = viewer_client.get("/api/v1/stock-levels/?ordering=-on_hand").json()
+    assert [row["on_hand"] for row in body["results"]] == sorted((row["on_hand"] for row in body["results"]), reverse=True)
+    assert body["count"] == 8
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+    connection.stockcast_prepared = set()  # DEALLOCATE ALL dropped what this connection had
+
+
 def test_compiled_page_query_refuses_sliced_or_unordered_querysets():
     from inventory.api.compiled_query import CompiledPageQuery
 
@@ -133,6 +150,7 @@ def test_compiled_page_query_refuses_sliced_or_unordered_querysets():
 def test_stock_list_costs_constant_queries(viewer_client, size, django_assert_num_queries):
     """No N+1: a page of 5 and a page of 50 cost the same number of queries (auth + page)."""
     _stock(size)
+    viewer_client.get("/api/v1/stock-levels/?page_size=1")  # PostgreSQL: the connection PREPAREs the page once
     # the token with its user (one join), the page with its total: reads never ask for the user's roles
     with django_assert_num_queries(2):
         response = viewer_client.get(f"/api/v1/stock-levels/?page_size={size}")
