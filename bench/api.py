@@ -372,7 +372,11 @@ def print_table(result: dict) -> None:
     print(f"\nstockcast API on gunicorn ({result['workers']} {result['worker_class']} workers"
           f"{', ' + str(result['threads']) + ' threads each' if result['worker_class'] == 'gthread' else ''}) + PostgreSQL, "
           f"{result['duration_s']} s per cell, {platform.machine()} x {os.cpu_count()} cores, load average "
-          f"{result['machine']['load_average_before'][0]} before / {result['machine']['load_average_after'][0]} after\n")
+          f"{result['machine']['load_average_before'][0]} before / {result['machine']['load_average_after'][0]} after, "
+          f"load from {result['load_generator']}\n")
+    if result["load_generator"] != "wrk":
+        print("NOTE: wrk is not installed (apt-get install wrk): the Python client takes a core of its own, "
+              "so these figures are lower than the server gives.\n")
     print(f"{'endpoint':<16}{'clients':>8}{'req/s':>10}{'x healthz':>11}{'p50 ms':>9}{'p99 ms':>9}"
           f"{'errors':>8}{'queries':>9}")
     queries = result["queries_per_request"]
