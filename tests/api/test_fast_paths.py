@@ -54,3 +54,24 @@ def test_iso_timestamptz_loader_reads_the_same_instants_as_the_connection_loader
     assert in_utc == expected and [v.isoformat() for v in in_utc] == [v.isoformat() for v in expected]
     assert in_kolkata == expected  # aware datetimes compare as instants
     assert [value.microsecond for value in in_utc] == [0, 120000, 999999, 1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_iso_timestamptz_loader_hands_what_it_cannot_parse_to_the_connection_loader():
+    """'infinity' is no ISO date: the ISO loader passes it to the connection's loader, which
+    refuses it with the same error as without the ISO loader."""
+    from django.db import DataError
+
+    from inventory.api.compiled_query import _IsoTimestamptzLoader
+
+    errors = []
+    for fast in (False, True):
+        with connection.cursor() as cursor:
+            if fast:
+                cursor.cursor.adapters.register_loader("timestamptz", _IsoTimestamptzLoader)
+            cursor.execute("SELECT 'infinity'::timestamptz")
+            with pytest.raises(DataError) as raised:
+                cursor.fetchall()
+            errors.append(str(raised.value))
+    assert errors[0] == errors[1] and "infinity" in errors[0]
