@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 import os
 import sys
 import threading
@@ -324,6 +325,9 @@ def main(argv=None):
         "global_tide_nopretrain": GlobalForecaster(horizon, arch="tide", pretrain=False, use_text=use_text, train=tc),
         "global_lstm": GlobalForecaster(horizon, arch="lstm", pretrain=True, use_text=use_text, train=tc),
     }
+    # stock-out runs unobserved (forecasting/ml/availability.py; off by default: it depends on the catalogue)
+    ablations["global_tide_stockout_masking"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text,
+                                                                 train=replace(tc, mask_stockouts=True))
     if use_text:
         ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=False, train=tc,
                                                            name="global_tide_notext")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, asdict, field
 import numpy as np
 import torch
 
+from .availability import mask_unavailable
 from .base import QUANTILES, Forecaster, finalize
 from .data import DataError, Panel
 from .features import STATIC_FEATURES, STEP_FEATURES, PanelWindows, Windows
@@ -45,6 +46,10 @@ class TrainConfig:
     # the mean's squared error turns linear beyond this many scale units: one wholesale order of
     # 80,000 units (Online Retail II has two) otherwise outweighs every other window of an epoch
     mean_huber_delta: float | None = 10.0
+    # long zero runs that the series' own rate makes improbable are stock-outs, not demand
+    # (forecasting/ml/availability.py): they leave the loss and the context. Off by default: it
+    # wins on a grocery catalogue and loses on seasonal gifts (numbers in that module)
+    mask_stockouts: bool = False
     calibrate: bool = True         # scale intervals around p50 to hit target_coverage on the validation window
     target_coverage: float = 0.8
     volume_power: float = 0.5      # 0 = every window equally likely; 1 = proportional to dollar volume
@@ -148,6 +153,13 @@ class GlobalForecaster(Forecaster):
             return 0
         return 52 if panel.freq == "W" else 364
 
+    def _available(self, panel: Panel) -> Panel:
+        """The panel with stock-out runs unobserved (when ``mask_stockouts``)."""
+        if not self.tc.mask_stockouts:
+            return panel
+        return Panel(panel.ids, panel.dates, panel.freq, mask_unavailable(panel.y), panel.price, panel.promo,
+                     panel.event, panel.snap, panel.category, panel.description, n_obs=panel.n_obs, extra=panel.extra)
+
     def _origins(self, panel: Panel, end: int, lo_margin: int):
         """All (series, origin) pairs whose target lies inside ``[.., end)``."""
         start = panel.start_index()
@@ -191,7 +203,8 @@ class GlobalForecaster(Forecaster):
             _load_grown(net, init_from.net.state_dict())
         net.to(dev)
         item, cat, text = self._static_inputs(panel)
-        pw = PanelWindows(panel.truncate(end), self.context, H, lo=0, hi=end, season_lag=self._season_lag(panel))
+        pw = PanelWindows(self._available(panel.truncate(end)), self.context, H, lo=0, hi=end,
+                          season_lag=self._season_lag(panel))
 
         # validation: the last H days before `end`, one window per series that has them observed
         val_end = end - H
@@ -342,6 +355,8 @@ class GlobalForecaster(Forecaster):
                 raise DataError(f"panel has no covariates for days {origin}..{origin + self.horizon - 1}; "
                                 f"call panel.extend(horizon) first")
         dev = next(self.net.parameters()).device
+        if self.tc.mask_stockouts:  # judged on the history up to the origin only
+            panel = self._available(panel.truncate(origin))
         item, cat, text = self._static_inputs(panel)
         lag = self.net.cfg.season_lag
         pw = PanelWindows(panel, self.context, self.horizon, lo=origin - max(self.context, lag), hi=origin + self.horizon,
@@ -397,7 +412,8 @@ class GlobalForecaster(Forecaster):
         if not isinstance(art, dict) or art.get("format") != ARTIFACT_FORMAT:
             raise DataError(f"not a {ARTIFACT_FORMAT} artifact")
         mc = ModelConfig(**art["model_config"])
-        tc = TrainConfig(**art["train_config"])
+        # versions saved before stock-out masking existed were trained and predict without it
+        tc = TrainConfig(**{"mask_stockouts": False, **art["train_config"]})
         self = cls(horizon=mc.horizon, context=mc.context, arch=mc.arch, pretrain=art["pretrain"],
                    use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"], yearly=mc.season_lag > 0)
         net = GlobalNet(mc)

@@ -206,3 +206,33 @@ def test_one_huge_order_does_not_dominate_training():
             assert 0.7 < np.median(ratio) < 1.3 and np.all((ratio > 0.4) & (ratio < 2.5)), ratio
     assert TrainConfig().mean_huber_delta, "the robust mean loss is the default"
     assert losses[TrainConfig().mean_huber_delta] < losses[None] / 5, losses
+
+
+def test_a_stock_out_run_is_unobserved_for_the_model_not_zero_demand():
+    """The last 30 days of a steady seller are zeros:
+    a stock-out. With masking the model treats them as unobserved, exactly as if the days were
+    missing; without it, as 30 days of zero demand, which moves the forecast."""
+    torch.set_num_threads(1)
+    panel = make_panel(n=6, t=420, seed=5, start_late=False)
+    panel.y[3] = np.random.default_rng(1).poisson(8, panel.n_days).astype(np.float32)
+    panel.y[3, 390:420] = 0.0
+    missing = panel.truncate(panel.n_obs)
+    missing.y = panel.y.copy()
+    missing.y[3, 390:420] = np.nan
+    for mask in (True, False):
+        tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, pretrain_epochs=0, batch_size=64, device="cpu",
+                         mask_stockouts=mask)
+        model = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 390)
+        as_zeros, as_missing = model.predict(panel, 420, H).mean[3], model.predict(missing, 420, H).mean[3]
+        if mask:
+            np.testing.assert_array_equal(as_zeros, as_missing)
+        else:
+            assert not np.allclose(as_zeros, as_missing)
+
+
+def test_stockout_masking_is_saved_with_the_version_and_old_versions_load_without_it(fitted):
+    art = fitted.to_artifact()
+    art["train_config"] = {**art["train_config"], "mask_stockouts": True}
+    assert GlobalForecaster.from_artifact(art).tc.mask_stockouts is True
+    art["train_config"] = {k: v for k, v in art["train_config"].items() if k != "mask_stockouts"}
+    assert GlobalForecaster.from_artifact(art).tc.mask_stockouts is False

@@ -1,0 +1,55 @@
+"""Periods when a product was not on the shelf, read from its sales alone.
+
+Sales are demand only while the product can be bought. A run of zero-sales days far longer than
+the product's own rate makes likely (a product selling 10 a day has no 14 quiet days by chance:
+e^-140) is a stock-out or a delisting, not a fortnight without customers. Training on those zeros
+teaches the model that demand vanishes, and a context ending in such a run forecasts zero for a
+product that sells again as soon as it is back. Such runs are marked unobserved (NaN): they drop
+out of the training loss and of the context, and a product whose recent history is all
+unavailable is forecast like a new one (from its item, category, description and price), which
+is the demand the replenishment side needs when it decides to restock it.
+
+The test is per series on the history it is given, so a forecast made at an origin never uses
+days after it: a run is judged by its length up to the origin and the rate before it.
+
+Off by default (TrainConfig.mask_stockouts): it depends on the catalogue. On the M5 grocery slice
+it is the largest gain found (three-origin WRMSSE 0.747 -> 0.722 and 0.753 -> 0.716 over two
+seeds, ahead of LightGBM's 0.727); on Online Retail's seasonal gifts, whose long silences are
+out-of-season weeks, it costs 0.670 -> 0.703; on pasta it changes nothing (0.670 vs 0.671).
+Requiring sales in the same weeks a year before kept Online Retail at 0.688 and lost the M5 gain.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MIN_RUN = 14          # periods: shorter quiet spells are left as zeros whatever the rate
+MAX_CHANCE = 1e-3     # a run whose Poisson probability at the series' rate is below this is unavailability
+
+
+def unavailable_runs(y: np.ndarray, min_run: int = MIN_RUN, max_chance: float = MAX_CHANCE) -> np.ndarray:
+    """Boolean ``[series, period]``: True inside zero runs too long to be chance.
+
+    A run of k zeros at a mean rate r has probability e^(-r k) under Poisson demand; runs with
+    k >= max(min_run, ln(1/max_chance) / r) are flagged. NaN periods (before a series starts,
+    the future) are neither zeros nor part of a run.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    flagged = np.zeros(y.shape, dtype=bool)
+    observed = ~np.isnan(y)
+    rate = np.where(observed, y, 0.0).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)
+    threshold = np.log(1.0 / max_chance)
+    for i in np.flatnonzero(rate > 0):
+        k_min = max(min_run, int(np.ceil(threshold / rate[i])))
+        zero = np.concatenate([[False], y[i] == 0, [False]])
+        edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+        for start, end in zip(edges[0::2], edges[1::2]):
+            if end - start >= k_min:
+                flagged[i, start:end] = True
+    return flagged
+
+
+def mask_unavailable(y: np.ndarray, **kwargs) -> np.ndarray:
+    """A copy of ``y`` with unavailable periods set to NaN."""
+    out = np.array(y, dtype=np.float32, copy=True)
+    out[unavailable_runs(y, **kwargs)] = np.nan
+    return out
