@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 import os
 import sys
 import threading
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd

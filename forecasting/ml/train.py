@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import io
 import time
-from dataclasses import dataclass, asdict, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -157,8 +157,7 @@ class GlobalForecaster(Forecaster):
         """The panel with stock-out runs unobserved (when ``mask_stockouts``)."""
         if not self.tc.mask_stockouts:
             return panel
-        return Panel(panel.ids, panel.dates, panel.freq, mask_unavailable(panel.y), panel.price, panel.promo,
-                     panel.event, panel.snap, panel.category, panel.description, n_obs=panel.n_obs, extra=panel.extra)
+        return replace(panel, y=mask_unavailable(panel.y))
 
     def _origins(self, panel: Panel, end: int, lo_margin: int):
         """All (series, origin) pairs whose target lies inside ``[.., end)``."""
