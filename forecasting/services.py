@@ -7,11 +7,10 @@ from their description, category and price.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
 import traceback
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -290,6 +289,8 @@ def shard_keys(keys: list, shard: int, n_shards: int) -> list:
 def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> int:
     """Forecast one shard of the series and write its rows.  Idempotent: a retried shard
     first deletes what an earlier attempt of it wrote."""
+    from forecasting.ml.train import GlobalForecaster  # torch: imported where a model is used
+
     keys = shard_keys(series_keys(), shard, n_shards)
     if not keys:
         _shard_done(run)
@@ -300,8 +301,6 @@ def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> in
     fc = model.predict(panel, panel.n_obs, H)
     classes = classify(panel.y[:, :panel.n_obs])
     expl = None
-    from forecasting.ml.train import GlobalForecaster
-
     if isinstance(model, GlobalForecaster) and (run.options or {}).get("explain", True):
         expl = explain(model, panel, panel.n_obs)[list(COMPONENTS)].to_numpy(np.float64).round(4)
     n, h = fc.mean.shape
