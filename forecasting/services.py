@@ -66,7 +66,9 @@ def uid(product_id: int, warehouse_id: int) -> str:
 
 def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel:
     """Panel over the history up to ``as_of`` plus ``horizon`` future days with planned
-    promotions and prices.  Days without a SalesDay row inside a series' span are zero sales."""
+    promotions and prices.  Days without a SalesDay row inside a series' span are zero sales;
+    days recorded out of stock (``SalesDay.in_stock`` False) are unobserved: their sales were
+    capped by an empty shelf, so they say nothing about demand."""
     from inventory.models import Product, Promotion, SalesDay
     from inventory.import_models import CalendarEvent
 
@@ -76,8 +78,8 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     wids = sorted({k[1] for k in keys})
     keyset = {uid(*k) for k in keys}
     rows = list(SalesDay.objects.filter(product_id__in=pids, warehouse_id__in=wids, date__lte=as_of)
-                .values_list("product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion"))
-    df = pd.DataFrame(rows, columns=["p", "w", "ds", "y", "price", "on_promotion"])
+                .values_list("product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion", "in_stock"))
+    df = pd.DataFrame(rows, columns=["p", "w", "ds", "y", "price", "on_promotion", "in_stock"])
     df["unique_id"] = [uid(p, w) for p, w in zip(df["p"], df["w"])] if len(df) else pd.Series(dtype=str)
     df = df[df["unique_id"].isin(keyset)]
     products = {p.id: p for p in Product.objects.filter(id__in=pids).select_related("category")}
@@ -89,11 +91,12 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     start = df["ds"].min() if len(df) else as_of - timedelta(days=1)
     # a row per key on the last day anchors the grid at as_of (and gives unsold keys a row)
     anchor = pd.DataFrame({"unique_id": [uid(*k) for k in keys], "ds": as_of, "y": np.nan})
-    long = pd.concat([df[["unique_id", "ds", "y", "price", "on_promotion"]], anchor], ignore_index=True)
+    long = pd.concat([df[["unique_id", "ds", "y", "price", "on_promotion", "in_stock"]], anchor], ignore_index=True)
     long = long.drop_duplicates(["unique_id", "ds"], keep="first")
     long["ds"] = pd.to_datetime(long["ds"])
     long["price"] = pd.to_numeric(long["price"], errors="coerce")
     long["on_promotion"] = long["on_promotion"].astype(float)
+    long["in_stock"] = long["in_stock"].map({True: 1.0, False: 0.0}).astype(float)  # None: not recorded
     long = long.sort_values(["unique_id", "ds"])
     panel = _panel_with_unsold(long, statics, pd.Timestamp(start))
     # price: the day's average price where sold, else the product's list price

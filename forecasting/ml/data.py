@@ -1,8 +1,9 @@
 """The long frame and the dense panel the models work on.
 
 Public shape (Nixtla style) is a long frame: ``unique_id, ds, y`` plus known covariates
-(``price``, ``on_promotion``, ``event``, ``snap``) per row, and a statics frame
-(``unique_id, category, description``).  Models work on a :class:`Panel`: the same data
+(``price``, ``on_promotion``, ``event``, ``snap``) per row, optionally ``in_stock`` (False on
+a day the shelf was empty: that day's sales are not demand, so ``y`` becomes unobserved), and
+a statics frame (``unique_id, category, description``).  Models work on a :class:`Panel`: the same data
 as dense ``[series, day]`` arrays, because gathering training windows from arrays is
 orders of magnitude faster than grouping a frame.
 
@@ -20,6 +21,7 @@ import pandas as pd
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 KNOWN_COVARIATES = ("price", "on_promotion", "event", "snap")
+AVAILABILITY = "in_stock"   # 1 = could be bought all period, 0 = out of stock, NaN = not recorded
 STATIC_COLUMNS = ("unique_id", "category", "description")
 
 
@@ -70,6 +72,30 @@ def validate_long(df: pd.DataFrame, *, allow_empty: bool = False) -> pd.DataFram
             if col == "price" and (out[col] < 0).any():
                 row = int(np.flatnonzero((out[col] < 0).to_numpy())[0])
                 raise DataError(f"column 'price' row {row}: negative price {out[col].iloc[row]}")
+    if AVAILABILITY in out.columns:
+        out[AVAILABILITY] = _availability_flags(out[AVAILABILITY])
+    return out
+
+
+_TRUE = {"1", "true", "t", "yes", "y"}
+_FALSE = {"0", "false", "f", "no", "n"}
+
+
+def _availability_flags(col: pd.Series) -> pd.Series:
+    """1.0 / 0.0 / NaN (not recorded) from booleans, 0/1 numbers or yes/no text."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        out = pd.to_numeric(col, errors="coerce").astype("float32")
+        bad = out.notna() & ~out.isin([0.0, 1.0])
+    else:
+        text = col.astype("string").str.strip().str.lower()
+        out = pd.Series(np.where(text.isin(_TRUE).fillna(False), 1.0,
+                                 np.where(text.isin(_FALSE).fillna(False), 0.0, np.nan)), index=col.index, dtype="float32")
+        bad = (text.notna() & text.ne("") & out.isna()).fillna(False)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = col.iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise DataError(f"column '{AVAILABILITY}' row {row}: {value!r} is not yes/no, true/false or 1/0")
     return out
 
 
@@ -210,6 +236,8 @@ def panel_from_long(df: pd.DataFrame, statics: pd.DataFrame | None = None, freq:
         for c in KNOWN_COVARIATES:
             if c in df.columns:
                 agg[c] = "mean" if c == "price" else "max"
+        if AVAILABILITY in df.columns:
+            agg[AVAILABILITY] = "min"  # a week with an empty-shelf day sold less than its demand
         df = df.groupby(["unique_id", "ds"], as_index=False).agg(agg)
     step = "7D" if freq == "W" else "D"
     dates = pd.date_range(df["ds"].min(), df["ds"].max(), freq=step)
@@ -233,6 +261,10 @@ def panel_from_long(df: pd.DataFrame, statics: pd.DataFrame | None = None, freq:
     first = np.where(obs.any(1), obs.argmax(1), t)
     inside = np.arange(t)[None, :] >= first[:, None]
     y = np.where(inside & np.isnan(y), 0.0, y).astype(np.float32)
+    # out-of-stock periods: sales were capped by the shelf, not by customers; they leave the
+    # training loss and the context exactly like days before a series starts
+    stockout = grid(AVAILABILITY, np.nan) == 0
+    y[stockout] = np.nan
     price = grid("price", np.nan)
     promo = np.nan_to_num(grid("on_promotion", 0.0))
     event = np.nan_to_num(grid("event", 0.0))
@@ -250,7 +282,10 @@ def panel_from_long(df: pd.DataFrame, statics: pd.DataFrame | None = None, freq:
             category = st["category"].fillna("unknown").astype(str).to_numpy(dtype=object)
         if "description" in st:
             description = st["description"].fillna("").astype(str).to_numpy(dtype=object)
-    return Panel(ids, dates, freq, y, price, promo, event, snap, category, description, n_obs=t)
+    panel = Panel(ids, dates, freq, y, price, promo, event, snap, category, description, n_obs=t)
+    if AVAILABILITY in df.columns:
+        panel.extra["stockout_periods"] = int(stockout.sum())
+    return panel
 
 
 def long_from_panel(panel: Panel) -> pd.DataFrame:
@@ -413,11 +448,11 @@ def _ffill_rows(a: np.ndarray) -> np.ndarray:
 
 def load_long_csv(path: str | os.PathLike) -> Panel:
     """Any long CSV with ``unique_id, ds, y`` (optionally price, on_promotion, event, snap,
-    category, description; static columns are taken from the first row per series)."""
+    in_stock, category, description; static columns are taken from the first row per series)."""
     df = pd.read_csv(path)
     statics = None
     st_cols = [c for c in ("category", "description") if c in df.columns]
     if st_cols:
         statics = df[["unique_id", *st_cols]].drop_duplicates("unique_id")
-    cols = [c for c in (*LONG_COLUMNS, *KNOWN_COVARIATES) if c in df.columns]
+    cols = [c for c in (*LONG_COLUMNS, *KNOWN_COVARIATES, AVAILABILITY) if c in df.columns]
     return panel_from_long(df[cols], statics)

@@ -108,3 +108,26 @@ def test_generic_long_csv(tmp_path):
                  ).to_csv(tmp_path / "s.csv", index=False)
     p = load_long_csv(tmp_path / "s.csv")
     assert list(p.category) == ["c1", "c2"] and p.promo[0, 1] == 1
+
+
+def test_out_of_stock_days_are_unobserved_not_zero_demand(tmp_path):
+    """A day recorded out of stock sold what the shelf held, not what customers wanted: it
+    leaves the demand history (NaN) whatever it sold; unrecorded days keep their sales."""
+    pd.DataFrame({"unique_id": ["a"] * 5, "ds": pd.date_range("2024-01-01", periods=5).astype(str),
+                  "y": [3, 1, 0, 2, 4], "in_stock": ["yes", "no", "", "true", "0"]}).to_csv(tmp_path / "s.csv", index=False)
+    p = load_long_csv(tmp_path / "s.csv")
+    np.testing.assert_array_equal(np.isnan(p.y[0]), [False, True, False, False, True])
+    assert p.y[0, 0] == 3 and p.y[0, 2] == 0 and p.extra["stockout_periods"] == 2
+    # weekly: a week with one empty-shelf day is not a full week of demand
+    days = pd.date_range("2024-01-01", periods=14)
+    weekly = panel_from_long(pd.DataFrame({"unique_id": "a", "ds": days, "y": 1.0,
+                                           "in_stock": [True] * 7 + [True, False] + [True] * 5}), freq="W")
+    assert weekly.y[0, 0] == 7 and np.isnan(weekly.y[0, 1])
+
+
+@pytest.mark.parametrize("value", ["maybe", 2])
+def test_a_bad_in_stock_value_names_the_row(value):
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=3), "y": 1.0,
+                       "in_stock": [1, value, 1] if value == 2 else ["yes", value, "no"]})
+    with pytest.raises(DataError, match=r"'in_stock' row 1: .* is not yes/no"):
+        panel_from_long(df)
