@@ -209,6 +209,14 @@ def run_ours(model, panel, origins, horizon) -> BacktestResult:
     return res
 
 
+def run_ours_fitted(model, panel, origins, horizon) -> BacktestResult:
+    """Backtest of a model fitted elsewhere (a member of the main model): its training time and
+    memory are part of that model's, so only prediction is timed here (fit_s 0, no peak)."""
+    res = backtest(panel, model, horizon, origins, fit=False)
+    res.overall["peak_mb"] = None
+    return res
+
+
 def promo_day_errors(panel: Panel, results: dict[str, BacktestResult], horizon: int) -> dict:
     """MAE and relative bias on promotion days vs other days of the backtest windows."""
     out = {}
@@ -320,16 +328,22 @@ def main(argv=None):
     results["global_tide"] = run_ours(main_model, panel, origins, horizon)
     main_cpu = time.process_time() - cpu0
     print(f"  global_tide                  wrmsse {fmt(results['global_tide'].overall['wrmsse'])} "
-          f"({main_model.report.epochs} epochs, {main_model.report.seconds:.0f}s)", flush=True)
+          f"({main_model.report.epochs} epochs, {main_model.report.seconds:.0f}s; stock-out masking: "
+          f"{main_model.tc.mask_stockouts})", flush=True)
+    # the default (mask_stockouts="both") is the mean of two networks, trained without and with
+    # stock-out masking: each is scored alone too (no extra training: the same weights). The
+    # ablations are single unmasked networks, to be read against global_tide_unmasked
+    for key, member in zip(("global_tide_unmasked", "global_tide_stockout_masking"), main_model.members or []):
+        member.name = key
+        results[key] = run_ours_fitted(member, panel, origins, horizon)
+        print(f"  {key:28s} wrmsse {fmt(results[key].overall['wrmsse'])}", flush=True)
+    single = replace(tc, mask_stockouts=False)
     ablations = {
-        "global_tide_nopretrain": GlobalForecaster(horizon, arch="tide", pretrain=False, use_text=use_text, train=tc),
-        "global_lstm": GlobalForecaster(horizon, arch="lstm", pretrain=True, use_text=use_text, train=tc),
+        "global_tide_nopretrain": GlobalForecaster(horizon, arch="tide", pretrain=False, use_text=use_text, train=single),
+        "global_lstm": GlobalForecaster(horizon, arch="lstm", pretrain=True, use_text=use_text, train=single),
     }
-    # stock-out runs unobserved (forecasting/ml/availability.py; off by default: it depends on the catalogue)
-    ablations["global_tide_stockout_masking"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text,
-                                                                 train=replace(tc, mask_stockouts=True))
     if use_text:
-        ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=False, train=tc,
+        ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=False, train=single,
                                                            name="global_tide_notext")
     for key, m in ablations.items():
         m.name = key
@@ -341,7 +355,8 @@ def main(argv=None):
     ens.overall["peak_mb"] = max(results[k].overall.get("peak_mb") or 0 for k in members)
     print(f"  ensemble_global              wrmsse {fmt(ens.overall['wrmsse'])}  (mean of {members})", flush=True)
 
-    experiments: dict = {"interval_scale_global_tide": main_model.interval_scale}
+    experiments: dict = {"interval_scale_global_tide": main_model.interval_scale,
+                         "global_tide_members": main_model.report.members}
     # adaptation: a version trained one horizon earlier, fine-tuned on the newer data,
     # against the main model trained from scratch on the same data
     prev = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text, train=tc, name="previous_version")

@@ -29,6 +29,7 @@ from forecasting.ml.explain import COMPONENTS, explain
 if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
     from forecasting.ml.train import GlobalForecaster, TrainConfig
 
+from .ledger_availability import ledger_stockout_days
 from .models import Forecast, ForecastRun, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,8 @@ def uid(product_id: int, warehouse_id: int) -> str:
 def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel:
     """Panel over the history up to ``as_of`` plus ``horizon`` future days with planned
     promotions and prices.  Days without a SalesDay row inside a series' span are zero sales;
-    days recorded out of stock (``SalesDay.in_stock`` False) are unobserved: their sales were
-    capped by an empty shelf, so they say nothing about demand."""
+    days out of stock (``SalesDay.in_stock`` False, or empty all day in the stock ledger) are
+    unobserved: their sales were capped by an empty shelf, so they say nothing about demand."""
     from inventory.models import Product, Promotion, SalesDay
     from inventory.import_models import CalendarEvent
 
@@ -97,6 +98,7 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     long["price"] = pd.to_numeric(long["price"], errors="coerce")
     long["on_promotion"] = long["on_promotion"].astype(float)
     long["in_stock"] = long["in_stock"].map({True: 1.0, False: 0.0}).astype(float)  # None: not recorded
+    long = _with_ledger_stockouts(long, keys, start, as_of)
     long = long.sort_values(["unique_id", "ds"])
     panel = _panel_with_unsold(long, statics, pd.Timestamp(start))
     # price: the day's average price where sold, else the product's list price
@@ -141,6 +143,20 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
                     ext.price[r, d0:d1 + 1] = float(p.price) * (1 - float(pr.discount_pct) / 100)
     ext.extra["keys"] = _keys_of(ext)
     return ext
+
+
+def _with_ledger_stockouts(long: pd.DataFrame, keys, start: date, as_of: date) -> pd.DataFrame:
+    """Days the stock ledger shows empty all day are out of stock where the sales import recorded
+    no flag and nothing sold (a sale that day means the ledger missed stock: the sales win)."""
+    empty = ledger_stockout_days(keys, start, as_of)
+    if empty.empty:
+        return long
+    empty = pd.DataFrame({"unique_id": [uid(p, w) for p, w in zip(empty["product_id"], empty["warehouse_id"])],
+                          "ds": pd.to_datetime(empty["date"]), "ledger_empty": True})
+    long = long.merge(empty, on=["unique_id", "ds"], how="outer")  # an empty day may have no sales row
+    unrecorded = long["in_stock"].isna() & long["ledger_empty"].eq(True) & ~(long["y"] > 0)
+    long.loc[unrecorded, "in_stock"] = 0.0
+    return long.drop(columns="ledger_empty")
 
 
 def _panel_with_unsold(long: pd.DataFrame, statics: pd.DataFrame, start: pd.Timestamp) -> Panel:
@@ -225,6 +241,9 @@ def train(run: ForecastRun) -> ModelVersion | None:
     if hist.n_obs >= 3 * H + 2:
         metrics = _holdout_metrics(hist, holdout, H, fit=True)
         metrics["holdout_model"] = "fine-tuned" if start_from is not None else "from scratch"
+        # how the holdout model treated stock-out runs (each network's validation errors for "both")
+        metrics["stockout_masking"] = {"setting": str(holdout.tc.mask_stockouts).lower(),
+                                       "members": holdout.report.members}
         # the version we keep adapts the previous version when there is one (its parent)
         base = prev_model if prev_model is not None else holdout
     else:

@@ -27,3 +27,42 @@ def test_days_recorded_out_of_stock_are_unobserved_in_the_panel():
     assert np.isnan(y[10:15]).all()               # out of stock: not demand
     assert y[20] == 0 and y[9] == 5 and y[15] == 5  # not recorded / in stock: sales are demand
     assert np.isnan(panel.y[row, panel.n_obs:]).all()
+
+
+def _on(movement, day, hour=12):
+    """Backdate a ledger line (the ledger is append-only for the app; tests replay history)."""
+    from django.utils import timezone
+    from inventory.models import StockMovement
+
+    at = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour))
+    StockMovement.objects.filter(pk=movement.pk).update(created_at=at)
+
+
+def test_days_the_ledger_shows_empty_all_day_are_unobserved_unless_something_sold():
+    from forecasting.ledger_availability import ledger_stockout_days
+    from inventory import services
+
+    product = Product.objects.create(sku="AV-2", name="y", price=3)
+    wh = Warehouse.objects.create(code="AVL", name="l")
+    start = date(2024, 3, 1)
+    day = {i: start + timedelta(days=i) for i in range(40)}
+    # sales history: 4 a day, nothing on days 12-17 and from day 25 on, except 4 sold on day 26
+    SalesDay.objects.bulk_create(
+        SalesDay(product=product, warehouse=wh, date=day[i], units=0 if 12 <= i < 18 or (i >= 25 and i != 26) else 4)
+        for i in range(40))
+    # ledger: 40 received on day 2, sold out on day 11 (part of day 11 had stock), restocked on day 15
+    # at 09:00; empty again from day 25 on, though day 26 records a sale (the ledger missed stock)
+    # and day 27's import says in stock
+    _on(services.receive(product, wh, 40), day[2])
+    _on(services.sell(product, wh, 40), day[11])
+    _on(services.receive(product, wh, 50), day[15], hour=9)
+    _on(services.sell(product, wh, 50), day[24], hour=18)
+    SalesDay.objects.filter(product=product, warehouse=wh, date=day[27]).update(in_stock=True)
+    empty = set(ledger_stockout_days([(product.pk, wh.pk)], day[0], day[39])["date"])
+    assert empty == {day[i] for i in (12, 13, 14)} | {day[i] for i in range(25, 40)}
+    panel = build_panel([(product.pk, wh.pk)], day[39], 7)
+    y = panel.y[0, :panel.n_obs]
+    unobserved = {i for i in range(40) if np.isnan(y[i])}
+    # 12-14 empty; 15 restocked that morning (a real zero); 26 sold and 27 recorded in stock: the sales win
+    assert unobserved == {12, 13, 14} | (set(range(25, 40)) - {26, 27})
+    assert y[16] == 0 and y[26] == 4 and y[27] == 0 and y[11] == 4

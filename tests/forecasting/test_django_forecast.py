@@ -70,7 +70,12 @@ def test_run_succeeds_becomes_current_and_writes_every_row(catalogue):
     assert r.n_series == 7 and Forecast.objects.filter(run=r).count() == 7 * H
     assert r.as_of == END
     assert r.metrics["wrmsse"] is not None and "seasonal_naive_wrmsse" in r.metrics
+    # the default is the mean of an unmasked and a stock-out-masked network; both are reported
+    masking = r.metrics["stockout_masking"]
+    assert masking["setting"] == "both" and [m["mask_stockouts"] for m in masking["members"]] == [False, True]
+    assert all(m["validation"]["wrmsse"] > 0 for m in masking["members"])
     v = r.model_version
+    assert v.config["train"]["mask_stockouts"] == "both"
     assert v is not None and v.size_bytes > 1000 and v.data_end == END and v.parent is None
     assert selectors.latest_model_version() == v
     rows = list(selectors.current_forecasts(product=catalogue["products"][0], warehouse=catalogue["warehouses"][0]))

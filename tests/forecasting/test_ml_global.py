@@ -236,3 +236,39 @@ def test_stockout_masking_is_saved_with_the_version_and_old_versions_load_withou
     assert GlobalForecaster.from_artifact(art).tc.mask_stockouts is True
     art["train_config"] = {k: v for k, v in art["train_config"].items() if k != "mask_stockouts"}
     assert GlobalForecaster.from_artifact(art).tc.mask_stockouts is False
+
+
+def test_both_trains_an_unmasked_and_a_masked_network_and_forecasts_their_mean(panel):
+    """mask_stockouts="both" (the default): two networks with the same seed, each exactly what
+    training with that setting alone gives; the forecast is their mean (quantiles re-calibrated
+    once more); saving and loading keeps both; fine-tuning adapts each member from its namesake."""
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, pretrain_epochs=1, batch_size=64, device="cpu")
+    assert tc.mask_stockouts == "both"
+    pair = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
+    assert [m.tc.mask_stockouts for m in pair.members] == [False, True]
+    singles = [GlobalForecaster(H, context=21, use_text=False, hidden=32,
+                                train=TrainConfig(**{**tc.to_dict(), "mask_stockouts": mask})).fit(panel, 130)
+               for mask in (False, True)]
+    fc = pair.predict(panel, 130, H)
+    alone = [m.predict(panel, 130, H) for m in singles]
+    np.testing.assert_allclose(fc.mean, (alone[0].mean + alone[1].mean) / 2, rtol=1e-6, atol=1e-6)
+    assert np.all(np.diff(fc.quantiles, axis=-1) >= 0)
+    reports = pair.report.members
+    assert [r["mask_stockouts"] for r in reports] == [False, True]
+    assert reports[1]["validation"] == singles[1].validation_error(panel, 130)
+    back = GlobalForecaster.from_bytes(pair.to_bytes())
+    assert len(back.members) == 2 and back.report.members == reports and back.interval_scale == pair.interval_scale
+    np.testing.assert_array_equal(back.predict(panel, 130, H).quantiles, fc.quantiles)
+    successor = GlobalForecaster(H, train=tc, init_from=back).fit(panel, 137)
+    assert [m.tc.mask_stockouts for m in successor.members] == [False, True]
+    assert all(m.parent is not None for m in successor.members)
+    moved = successor.members[1].net.state_dict()["dense.weight"] - back.members[1].net.state_dict()["dense.weight"]
+    assert 0 < float(moved.abs().max()) < 1.0   # adapted from the masked member, not trained afresh
+
+
+def test_an_unknown_masking_setting_is_refused_by_name(panel):
+    tc = TrainConfig(seed=0, max_epochs=1, batches_per_epoch=1, pretrain_epochs=0, batch_size=16, device="cpu",
+                     mask_stockouts="sometimes")
+    with pytest.raises(DataError, match="mask_stockouts must be true, false or 'both', got 'sometimes'"):
+        GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)

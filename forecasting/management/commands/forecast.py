@@ -22,16 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-explain", action="store_true", help="skip the per-forecast explanations")
         parser.add_argument("--max-epochs", type=int, help="cap training epochs (quick runs)")
         parser.add_argument("--queue", action="store_true", help="dispatch to Celery workers and return at once")
-        parser.add_argument("--mask-stockouts", action="store_true",
-                            help="treat long zero-sales runs as stock-outs, not demand (helps grocery-like "
-                                 "catalogues, hurts seasonal ones: see forecasting/ml/availability.py)")
+        parser.add_argument("--mask-stockouts", choices=["both", "on", "off"], default="both",
+                            help="treat long zero-sales runs as stock-outs, not demand: it helps grocery-like "
+                                 "catalogues and hurts seasonal ones (forecasting/ml/availability.py); 'both' "
+                                 "(default) averages a network trained each way")
 
     def handle(self, *args, **opts):
         options = {"finetune": not opts["scratch"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
         if opts["max_epochs"]:
             options["train"] = {"max_epochs": opts["max_epochs"], "pretrain_epochs": min(2, opts["max_epochs"])}
-        if opts["mask_stockouts"]:
-            options.setdefault("train", {})["mask_stockouts"] = True
+        if opts["mask_stockouts"] != "both":
+            options.setdefault("train", {})["mask_stockouts"] = opts["mask_stockouts"] == "on"
         if opts["queue"]:
             run_id = tasks.run_forecast.delay(opts["model"], opts["horizon"], opts["shards"], options)
             self.stdout.write(f"queued: {run_id}")
