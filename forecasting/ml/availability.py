@@ -41,20 +41,28 @@ def unavailable_runs(y: np.ndarray, min_run: int = MIN_RUN, max_chance: float = 
     A run of k zeros at a mean rate r has probability e^(-r k) under Poisson demand; runs with
     k >= max(min_run, ln(1/max_chance) / r) are flagged. NaN periods (before a series starts,
     the future) are neither zeros nor part of a run.
+
+    Vectorised over the whole panel (a forecast of M5's 30,490 series x 1,913 days runs this at
+    every prediction): the rows are laid end to end with a separator between them, every zero run
+    is found by its edges, and the flagged runs are painted back with a difference array.
     """
-    y = np.asarray(y, dtype=np.float64)
-    flagged = np.zeros(y.shape, dtype=bool)
+    y = np.asarray(y)
+    n, t = y.shape
     observed = ~np.isnan(y)
-    rate = np.where(observed, y, 0.0).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)
-    threshold = np.log(1.0 / max_chance)
-    for i in np.flatnonzero(rate > 0):
-        k_min = max(min_run, int(np.ceil(threshold / rate[i])))
-        zero = np.concatenate([[False], y[i] == 0, [False]])
-        edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
-        for start, end in zip(edges[0::2], edges[1::2]):
-            if end - start >= k_min:
-                flagged[i, start:end] = True
-    return flagged
+    rate = np.nansum(y, axis=1, dtype=np.float64) / np.maximum(observed.sum(axis=1), 1)
+    k_min = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    selling = rate > 0
+    k_min[selling] = np.maximum(min_run, np.ceil(np.log(1.0 / max_chance) / rate[selling])).astype(np.int64)
+    zero = np.zeros((n, t + 1), dtype=np.int8)   # the extra column separates the rows
+    zero[:, :t] = y == 0                          # NaN compares unequal: not a zero
+    edges = np.diff(zero.reshape(-1), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_enough = (ends - starts) >= k_min[starts // (t + 1)]
+    paint = np.zeros(n * (t + 1) + 1, dtype=np.int8)
+    paint[starts[long_enough]] = 1
+    paint[ends[long_enough]] = -1
+    flagged = np.cumsum(paint[:-1], dtype=np.int8).reshape(n, t + 1)[:, :t]
+    return flagged.astype(bool)
 
 
 def mask_unavailable(y: np.ndarray, **kwargs) -> np.ndarray:

@@ -40,3 +40,43 @@ def test_a_run_is_judged_on_the_history_it_is_given():
     upto[0, 70:] = np.nan
     assert unavailable_runs(y)[0, 60:80].all()
     assert not unavailable_runs(upto)[0].any()
+
+
+def _runs_one_by_one(y, min_run, max_chance):
+    """The definition, series by series and run by run (the vectorised code must agree)."""
+    flags = np.zeros(y.shape, bool)
+    for i, row in enumerate(y):
+        seen = row[~np.isnan(row)]
+        rate = seen.sum() / max(len(seen), 1)
+        if rate <= 0:
+            continue
+        k_min = max(min_run, int(np.ceil(np.log(1 / max_chance) / rate)))
+        j = 0
+        while j < len(row):
+            if row[j] == 0:
+                k = j
+                while k < len(row) and row[k] == 0:
+                    k += 1
+                if k - j >= k_min:
+                    flags[i, j:k] = True
+                j = k
+            else:
+                j += 1
+    return flags
+
+
+def test_the_whole_panel_at_once_agrees_with_the_definition_run_by_run():
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        n, t = int(rng.integers(1, 30)), int(rng.integers(1, 250))
+        y = rng.poisson(rng.gamma(0.5, 2, size=(n, 1)), size=(n, t)).astype(np.float32)
+        for i in range(n):   # stock-outs, late starts, an unobserved future; runs touching row ends
+            if rng.random() < 0.6:
+                a = int(rng.integers(0, t))
+                y[i, a:a + int(rng.integers(1, 90))] = 0
+            if rng.random() < 0.3:
+                y[i, :int(rng.integers(0, t))] = np.nan
+            if rng.random() < 0.3:
+                y[i, int(rng.integers(0, t)):] = np.nan
+        min_run, max_chance = int(rng.integers(1, 20)), float(10 ** -rng.uniform(1, 5))
+        np.testing.assert_array_equal(unavailable_runs(y, min_run, max_chance), _runs_one_by_one(y, min_run, max_chance))
