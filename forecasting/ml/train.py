@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .availability import mask_unavailable
 from .base import QUANTILES, Forecaster, finalize
@@ -45,6 +46,10 @@ class TrainConfig:
     cold_dropout: float = 0.1      # share of windows trained as cold start (no history, no item id)
     item_dropout: float = 0.1      # share of windows with the item id hidden (lean on text/category)
     mse_weight: float = 0.5
+    # the weights validated and kept are an exponential moving average over training steps
+    # (0.995: about the last 200 steps); 0 = the last step's. On M5 (seed 0) it took the pair
+    # from 0.733 to 0.722 WRMSSE; the benchmark has the rest
+    ema_decay: float = 0.995
     # the mean's squared error turns linear beyond this many scale units: one wholesale order of
     # 80,000 units (Online Retail II has two) otherwise outweighs every other window of an epoch
     mean_huber_delta: float | None = 10.0
@@ -334,6 +339,9 @@ class GlobalForecaster(Forecaster):
         # ---- stage 2: forecasting, early-stopped on the validation window
         best, best_state, bad = float("inf"), copy.deepcopy(net.state_dict()), 0
         max_epochs = tc.max_epochs if init_from is None else max(3, tc.max_epochs // 3)
+        # validated and kept: an exponential moving average of the weights over the last few hundred
+        # steps, not the last step's (less noise from the last batches; see ema_decay)
+        ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(tc.ema_decay)) if tc.ema_decay else None
         for ep in range(max_epochs):
             net.train()
             tot = 0.0
@@ -348,14 +356,18 @@ class GlobalForecaster(Forecaster):
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
+                if ema is not None:
+                    ema.update_parameters(net)
                 tot += float(loss.detach())
             net.eval()
+            eval_net = ema.module if ema is not None else net
+            eval_net.eval()
             with torch.no_grad():
-                val = float(self._loss(net, val_b, val_w, levels, dev))
+                val = float(self._loss(eval_net, val_b, val_w, levels, dev))
             report.history.append({"stage": "train", "epoch": ep, "loss": tot / tc.batches_per_epoch, "val": val})
             report.epochs += 1
             if val < best - 1e-5:
-                best, best_state, bad = val, copy.deepcopy(net.state_dict()), 0
+                best, best_state, bad = val, copy.deepcopy(eval_net.state_dict()), 0
             else:
                 bad += 1
                 for g in opt.param_groups:  # halve the step on a plateau before giving up

@@ -272,3 +272,21 @@ def test_an_unknown_masking_setting_is_refused_by_name(panel):
                      mask_stockouts="sometimes")
     with pytest.raises(DataError, match="mask_stockouts must be true, false or 'both', got 'sometimes'"):
         GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
+
+
+def test_the_kept_weights_are_a_moving_average_unless_turned_off(panel):
+    """ema_decay: the weights validated and kept are an exponential moving average over the
+    training steps. Turned off, the last step's weights are kept: a different model; each is
+    reproducible, and the setting travels with the saved version."""
+    torch.set_num_threads(1)
+
+    def fit(decay):
+        tc = TrainConfig(seed=3, max_epochs=2, batches_per_epoch=6, pretrain_epochs=0, batch_size=64, device="cpu",
+                         mask_stockouts=False, ema_decay=decay, lr=5e-3)
+        return GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
+
+    averaged, last = fit(0.9), fit(0.0)
+    a, b = (m.net.state_dict()["dense.weight"] for m in (averaged, last))
+    assert not torch.allclose(a, b)
+    torch.testing.assert_close(fit(0.9).net.state_dict()["dense.weight"], a, rtol=0, atol=0)
+    assert averaged.to_artifact()["train_config"]["ema_decay"] == 0.9
