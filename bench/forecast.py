@@ -345,6 +345,9 @@ def main(argv=None):
     if use_text:
         ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=False, train=single,
                                                            name="global_tide_notext")
+    # the pair as the default trains it, but keeping the last step's weights instead of their average
+    ablations["global_tide_no_weight_average"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text,
+                                                                  train=replace(tc, ema_decay=0.0))
     for key, m in ablations.items():
         m.name = key
         results[key] = run_ours(m, panel, origins, horizon)
