@@ -15,7 +15,7 @@ dates in the project's TIME_ZONE, like SalesDay.date.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from django.utils import timezone
@@ -58,4 +58,4 @@ def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date
 
 def _start_of(day: date):
     """The first instant of a local day, as an aware datetime."""
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    return timezone.make_aware(datetime.combine(day, time.min))
