@@ -208,7 +208,8 @@ class GlobalForecaster(Forecaster):
         members = []
         for mask in (False, True):
             m = copy.copy(self)
-            m.tc = replace(self.tc, mask_stockouts=mask)
+            # the time budget is the pair's: each network gets half
+            m.tc = replace(self.tc, mask_stockouts=mask, max_seconds=self.tc.max_seconds / 2)
             m.members, m.init_from = None, None
             m.item_vocab, m.cat_vocab = dict(self.item_vocab), dict(self.cat_vocab)
             parent = init_from

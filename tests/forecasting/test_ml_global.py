@@ -247,6 +247,7 @@ def test_both_trains_an_unmasked_and_a_masked_network_and_forecasts_their_mean(p
     assert tc.mask_stockouts == "both"
     pair = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
     assert [m.tc.mask_stockouts for m in pair.members] == [False, True]
+    assert all(m.tc.max_seconds == tc.max_seconds / 2 for m in pair.members)  # the time budget is the pair's
     singles = [GlobalForecaster(H, context=21, use_text=False, hidden=32,
                                 train=TrainConfig(**{**tc.to_dict(), "mask_stockouts": mask})).fit(panel, 130)
                for mask in (False, True)]
