@@ -29,13 +29,18 @@ def test_days_recorded_out_of_stock_are_unobserved_in_the_panel():
     assert np.isnan(panel.y[row, panel.n_obs:]).all()
 
 
-def _on(movement, day, hour=12):
-    """Backdate a ledger line (the ledger is append-only for the app; tests replay history)."""
+def _on(day, hour, record):
+    """Replay a ledger line as of a past moment: the ledger stamps lines with the clock and
+    refuses any later change (PostgreSQL's append-only trigger), so the clock is set instead."""
+    from unittest import mock
+
     from django.utils import timezone
-    from inventory.models import StockMovement
 
     at = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour))
-    StockMovement.objects.filter(pk=movement.pk).update(created_at=at)
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        movement = record()
+    assert movement.created_at == at
+    return movement
 
 
 def test_days_the_ledger_shows_empty_all_day_are_unobserved_unless_something_sold():
@@ -53,10 +58,10 @@ def test_days_the_ledger_shows_empty_all_day_are_unobserved_unless_something_sol
     # ledger: 40 received on day 2, sold out on day 11 (part of day 11 had stock), restocked on day 15
     # at 09:00; empty again from day 25 on, though day 26 records a sale (the ledger missed stock)
     # and day 27's import says in stock
-    _on(services.receive(product, wh, 40), day[2])
-    _on(services.sell(product, wh, 40), day[11])
-    _on(services.receive(product, wh, 50), day[15], hour=9)
-    _on(services.sell(product, wh, 50), day[24], hour=18)
+    _on(day[2], 12, lambda: services.receive(product, wh, 40))
+    _on(day[11], 12, lambda: services.sell(product, wh, 40))
+    _on(day[15], 9, lambda: services.receive(product, wh, 50))
+    _on(day[24], 18, lambda: services.sell(product, wh, 50))
     SalesDay.objects.filter(product=product, warehouse=wh, date=day[27]).update(in_stock=True)
     empty = set(ledger_stockout_days([(product.pk, wh.pk)], day[0], day[39])["date"])
     assert empty == {day[i] for i in (12, 13, 14)} | {day[i] for i in range(25, 40)}
