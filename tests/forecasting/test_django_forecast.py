@@ -142,3 +142,16 @@ def test_empty_database_gives_a_clear_error():
         services.create_run("global_tide", H)
     with pytest.raises(services.ForecastError, match="unknown model"):
         services.create_run("prophet", H)
+
+
+def test_the_command_passes_the_catalogue_settings_to_training(catalogue):
+    """--mask-stockouts off --weight-average off (the settings for a seasonal weekly catalogue)
+    reach the training config and are saved with the version."""
+    call_command("forecast", "--model", "global_tide", "--horizon", str(H), "--shards", "2", "--max-epochs", "1",
+                 "--no-text", "--no-explain", "--mask-stockouts", "off", "--weight-average", "off")
+    r = ForecastRun.objects.get()
+    assert r.status == "succeeded", r.error
+    assert r.options["train"]["mask_stockouts"] is False and r.options["train"]["ema_decay"] == 0.0
+    saved = r.model_version.config["train"]
+    assert saved["mask_stockouts"] is False and saved["ema_decay"] == 0.0
+    assert r.metrics["stockout_masking"] == {"setting": "false", "members": None}

@@ -26,6 +26,10 @@ class Command(BaseCommand):
                             help="treat long zero-sales runs as stock-outs, not demand: it helps grocery-like "
                                  "catalogues and hurts seasonal ones (forecasting/ml/availability.py); 'both' "
                                  "(default) averages a network trained each way")
+        parser.add_argument("--weight-average", choices=["on", "off"], default="on",
+                            help="keep a moving average of the weights rather than the last step's: it helps "
+                                 "daily retail like M5 and hurts seasonal weekly catalogues like Online Retail "
+                                 "(numbers in forecasting/ml/train.py, TrainConfig.ema_decay)")
 
     def handle(self, *args, **opts):
         options = {"finetune": not opts["scratch"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
@@ -33,6 +37,8 @@ class Command(BaseCommand):
             options["train"] = {"max_epochs": opts["max_epochs"], "pretrain_epochs": min(2, opts["max_epochs"])}
         if opts["mask_stockouts"] != "both":
             options.setdefault("train", {})["mask_stockouts"] = opts["mask_stockouts"] == "on"
+        if opts["weight_average"] == "off":
+            options.setdefault("train", {})["ema_decay"] = 0.0
         if opts["queue"]:
             run_id = tasks.run_forecast.delay(opts["model"], opts["horizon"], opts["shards"], options)
             self.stdout.write(f"queued: {run_id}")
