@@ -23,7 +23,7 @@ because the window before the backtest has a different level than the windows af
 sales in the same weeks a year before kept Online Retail at 0.688 and lost the M5 gain.
 So the default (TrainConfig.mask_stockouts="both") trains one network each way and forecasts
 their mean, which is the hedge between the two readings: M5 0.733 / 0.728, Online Retail
-0.681 / 0.659 (numbers for the mean of the single networks above; the benchmark has the rest).
+0.681 / 0.659 (the mean of the single networks above, before weight averaging; bench.forecast has the rest).
 Days known to be out of stock (recorded in_stock false, or empty all day in the stock ledger)
 are unobserved whatever this setting: that is forecasting.ml.data and forecasting.services.
 """
