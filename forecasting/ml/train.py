@@ -222,10 +222,13 @@ class GlobalForecaster(Forecaster):
         self.net, self.item_vocab, self.cat_vocab = first.net, first.item_vocab, first.cat_vocab
         self.context, self.arch, self.use_text, self.hidden = first.context, first.arch, first.use_text, first.hidden
         self.parent, self.data_window, self.yearly = first.parent, first.data_window, first.yearly
+        # each member's forecast over the validation window, made once: for its own report and
+        # for the pair's calibration (the pair's quantiles are their mean)
+        origin = end - self.horizon
+        on_validation = [m.predict(panel.truncate(origin), origin, self.horizon) for m in members]
         self.interval_scale = 1.0
-        if self.tc.calibrate and end - self.horizon >= 2:
-            origin = end - self.horizon
-            q = self.predict(panel.truncate(origin), origin, self.horizon).quantiles
+        if self.tc.calibrate and origin >= 2:
+            q = np.mean([fc.quantiles for fc in on_validation], axis=0)
             self.interval_scale = calibrate_interval(q, panel.y[:, origin:end], self.tc.target_coverage)
         self.report = FitReport(
             epochs=sum(m.report.epochs for m in members), pretrain_epochs=sum(m.report.pretrain_epochs for m in members),
@@ -233,8 +236,8 @@ class GlobalForecaster(Forecaster):
             history=[{**h, "member": i} for i, m in enumerate(members) for h in m.report.history],
             seconds=time.perf_counter() - t0, device=first.report.device,
             members=[{"mask_stockouts": m.tc.mask_stockouts, "epochs": m.report.epochs,
-                      "interval_scale": m.interval_scale, "validation": m.validation_error(panel, end)}
-                     for m in members])
+                      "interval_scale": m.interval_scale, "validation": _validation_scores(panel, end, fc)}
+                     for m, fc in zip(members, on_validation)])
         return self
 
     def validation_error(self, panel: Panel, end: int) -> dict:
@@ -245,14 +248,7 @@ class GlobalForecaster(Forecaster):
         the totals what it hides in the noise of single series. Also the series level alone
         and the scaled pinball of p10/p50/p90."""
         origin = end - self.horizon
-        fc = self.predict(panel.truncate(origin), origin, self.horizon)
-        truth, ins, price = panel.y[:, origin:end], panel.y[:, :origin], panel.price[:, :origin]
-        levels = {"series": panel.ids, "category": panel.category}
-        overall, per_level = wrmsse_levels(truth, fc.mean, ins, price, levels, levels=((), ("category",), ("series",)))
-        q3 = fc.quantiles[..., [QUANTILES.index(q) for q in (0.1, 0.5, 0.9)]]
-        return {"wrmsse": round(overall, 5), "wrmsse_series": round(per_level["series"], 5),
-                "wrmsse_total": round(per_level["total"], 5),
-                "pinball": round(float(scaled_pinball(truth, q3, (0.1, 0.5, 0.9), ins)), 5)}
+        return _validation_scores(panel, end, self.predict(panel.truncate(origin), origin, self.horizon))
 
     def _fit_one(self, panel: Panel, end: int | None, init_from: "GlobalForecaster | None"):
         t0 = time.perf_counter()
@@ -536,6 +532,18 @@ class GlobalForecaster(Forecaster):
 
 
 _MED = QUANTILES.index(0.5)
+
+
+def _validation_scores(panel: Panel, end: int, fc) -> dict:
+    """GlobalForecaster.validation_error's figures for a forecast ``fc`` of the days before ``end``."""
+    origin = end - fc.mean.shape[1]
+    truth, ins, price = panel.y[:, origin:end], panel.y[:, :origin], panel.price[:, :origin]
+    levels = {"series": panel.ids, "category": panel.category}
+    overall, per_level = wrmsse_levels(truth, fc.mean, ins, price, levels, levels=((), ("category",), ("series",)))
+    q3 = fc.quantiles[..., [QUANTILES.index(q) for q in (0.1, 0.5, 0.9)]]
+    return {"wrmsse": round(overall, 5), "wrmsse_series": round(per_level["series"], 5),
+            "wrmsse_total": round(per_level["total"], 5),
+            "pinball": round(float(scaled_pinball(truth, q3, (0.1, 0.5, 0.9), ins)), 5)}
 
 
 def _scale_around_median(q: np.ndarray, k: float) -> np.ndarray:
