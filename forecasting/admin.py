@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from inventory_site.admin_kit import PipelineWrittenAdmin
+
 from .models import Forecast, ForecastRun, ModelVersion
 
 
 @admin.register(ForecastRun)
-class ForecastRunAdmin(admin.ModelAdmin):
+class ForecastRunAdmin(PipelineWrittenAdmin):
     list_display = ("id", "model_name", "status", "is_current", "horizon", "as_of", "n_series", "shards_done",
                     "n_shards", "device", "started_at", "finished_at")
     list_filter = ("status", "is_current", "model_name")
@@ -12,7 +14,7 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(PipelineWrittenAdmin):
     list_display = ("id", "name", "arch", "data_start", "data_end", "n_series", "device", "seconds", "size_bytes",
                     "parent", "created_at")
     list_filter = ("name", "device")
@@ -21,7 +23,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Forecast)
-class ForecastAdmin(admin.ModelAdmin):
+class ForecastAdmin(PipelineWrittenAdmin):
     list_display = ("run", "product", "warehouse", "date", "mean", "p10", "p50", "p90", "demand_class")
     list_filter = ("demand_class", "run__is_current")
     list_select_related = ("product", "warehouse")

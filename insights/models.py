@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from inventory_site.outbound import validate_outbound_url
+
 
 class AlertKind(models.TextChoices):
     STOCKOUT_RISK = "stockout_risk", "Stock-out risk"
@@ -147,7 +149,8 @@ class WebhookEndpoint(models.Model):
     """Receives alert events as JSON, signed with HMAC-SHA256 of the body under ``secret``."""
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_outbound_url],
+                          help_text="https only; the host must resolve to a public address (outbound policy).")
     secret = models.CharField(max_length=200, help_text="Shared secret for the X-Stockcast-Signature header.")
     active = models.BooleanField(default=True)
     min_severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)

@@ -13,18 +13,19 @@ with ``X-Stockcast-Timestamp`` (reject old timestamps to stop replays) and may d
 from __future__ import annotations
 
 import hashlib
+import http.client
 import hmac
 import json
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection
 from django.utils import timezone
+
+from inventory_site import outbound
 
 from .models import Alert, EmailRecipient, WebhookDelivery, WebhookEndpoint
 
@@ -125,17 +126,23 @@ def attempt_delivery(delivery_id: int) -> tuple[bool, bool]:
         return True, False  # idempotent: a redelivered task does not post twice
     body = json.dumps(d.payload, sort_keys=True, separators=(",", ":"), default=str).encode()
     ts = str(int(time.time()))
-    req = urllib.request.Request(d.endpoint.url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json", "User-Agent": "stockcast-alerts/1",
         "X-Stockcast-Event": d.event, "X-Stockcast-Delivery": str(d.pk), "X-Stockcast-Timestamp": ts,
-        "X-Stockcast-Signature": sign(d.endpoint.secret, ts, body)})
+        "X-Stockcast-Signature": sign(d.endpoint.secret, ts, body)}
     status, error = None, ""
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        # The outbound policy again at connect time: the URL was checked when saved, but DNS may
+        # answer differently now, and rows written before the policy existed were never checked.
+        status = outbound.post(d.endpoint.url, body, headers, TIMEOUT_S)
+        if not 200 <= status < 300:
+            error = f"HTTP {status}" + (" (redirects are not followed)" if 300 <= status < 400 else "")
+    except outbound.OutboundRefused as exc:
+        WebhookDelivery.objects.filter(pk=d.pk).update(
+            attempts=d.attempts + 1, last_status=None, last_error=f"Refused by the outbound policy: {exc}"[:2000],
+            failed=True)
+        return False, False
+    except (TimeoutError, OSError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"
     ok = status is not None and 200 <= status < 300
     retryable = not ok and (status is None or status >= 500 or status in RETRYABLE_4XX)

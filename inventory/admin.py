@@ -2,6 +2,8 @@
 from django.contrib import admin, messages
 from django.db.models import F, Sum
 
+from inventory_site.admin_kit import PipelineWrittenAdmin
+
 from . import services
 from .errors import StockError
 from .models import (
@@ -117,7 +119,7 @@ class StockMovementAdmin(admin.ModelAdmin):
 
 
 @admin.register(SalesDay)
-class SalesDayAdmin(admin.ModelAdmin):
+class SalesDayAdmin(PipelineWrittenAdmin):
     list_display = ("date", "product", "warehouse", "units", "returned_units", "revenue", "avg_price", "on_promotion", "in_stock")
     list_select_related = ("product", "warehouse")
     list_filter = ("warehouse", "on_promotion", "in_stock")

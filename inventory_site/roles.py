@@ -15,6 +15,14 @@ ROLE_NAMES = (VIEWER, PLANNER, ADMIN)
 DOMAIN_APPS = ("inventory", "forecasting", "replenishment", "insights")
 # What a planner may add or change; everything else is read-only to them.
 PLANNER_WRITABLE_ACTIONS = ("add", "change")
+# Models a planner may read but not write in the admin. Webhooks: a URL the server posts to is an
+# outbound door, so only administrators open one. The rest are written by the pipeline (imports,
+# forecast runs, the ledger's services), never typed: a hand edit would bypass their rules.
+PLANNER_READ_ONLY_MODELS = frozenset({
+    "insights.webhookendpoint", "insights.webhookdelivery",
+    "inventory.salesday", "inventory.stocklevel", "inventory.stockmovement",
+    "forecasting.forecastrun", "forecasting.modelversion", "forecasting.forecast",
+})
 
 
 def user_roles(user) -> set[str]:
@@ -51,9 +59,10 @@ class PlannerWriteOrReadOnly(BasePermission):
 
 def sync_role_groups(sender=None, **kwargs) -> None:
     """post_migrate: create the groups and give them the model permissions of their role."""
-    perms = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+    perms = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related("content_type")
     view = [p for p in perms if p.codename.startswith("view_")]
-    write = [p for p in perms if p.codename.split("_", 1)[0] in PLANNER_WRITABLE_ACTIONS]
+    write = [p for p in perms if p.codename.split("_", 1)[0] in PLANNER_WRITABLE_ACTIONS
+             and f"{p.content_type.app_label}.{p.content_type.model}" not in PLANNER_READ_ONLY_MODELS]
     Group.objects.get_or_create(name=VIEWER)[0].permissions.set(view)
     Group.objects.get_or_create(name=PLANNER)[0].permissions.set(view + write)
     Group.objects.get_or_create(name=ADMIN)[0].permissions.set(list(perms))

@@ -247,3 +247,9 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "stockcast@localhost")
+
+# --- Outbound requests (alert webhooks; inventory_site/outbound.py) --------------------------
+# https only unless OUTBOUND_ALLOW_HTTP; loopback, private, link-local and metadata addresses are
+# refused unless inside OUTBOUND_ALLOWED_NETWORKS (CIDRs, for a receiver inside the network).
+OUTBOUND_ALLOW_HTTP = env_bool("OUTBOUND_ALLOW_HTTP", False)
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])

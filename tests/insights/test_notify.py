@@ -16,6 +16,13 @@ pytestmark = pytest.mark.django_db
 SECRET = "s3cret-shared-with-the-receiver"
 
 
+@pytest.fixture(autouse=True)
+def receiver_on_loopback_allowed(settings):
+    """These receivers listen on 127.0.0.1, which the outbound policy refuses unless an operator allows it."""
+    settings.OUTBOUND_ALLOW_HTTP = True
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
 class Receiver:
     """A webhook receiver on 127.0.0.1 that answers the statuses it is told to, in order."""
 
