@@ -29,6 +29,8 @@ from forecasting.ml.explain import COMPONENTS, explain
 if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
     from forecasting.ml.train import GlobalForecaster, TrainConfig
 
+from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
+
 from .ledger_availability import ledger_stockout_days
 from .models import Forecast, ForecastRun, ModelVersion
 
@@ -43,6 +45,10 @@ WRITE_BATCH = 2000
 
 class ForecastError(RuntimeError):
     pass
+
+
+class RunInProgress(ForecastError):
+    """Another run of the catalogue is queued or running."""
 
 
 # ----------------------------------------------------------------------------- the panel
@@ -194,11 +200,51 @@ def latest_model_version(name: str | None = None) -> ModelVersion | None:
     return qs.order_by("-created_at", "-id").first()
 
 
+# What a forecast run's ``options["train"]`` may set, and within which bounds: a run is started by
+# a planner through the API, and an unbounded batch size, epoch count or time budget would let one
+# request hold a worker (or its GPU memory) for as long as it likes.
+TRAIN_OPTION_BOUNDS = {
+    "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
+    "max_epochs": (1, 200), "batches_per_epoch": (1, 1000), "patience": (1, 50), "pretrain_epochs": (0, 50),
+    "mask_ratio": (0.0, 0.9), "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
+    "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
+    "max_seconds": (1.0, 6 * 3600.0),
+}
+TRAIN_OPTION_CHOICES = {"device": {None, "cpu", "cuda"}, "mask_stockouts": {True, False, "both"},
+                        "calibrate": {True, False}}
+
+
+def validate_train_options(train: dict) -> dict:
+    """The training overrides of a run, checked; ForecastError names the first bad one."""
+    if not isinstance(train, dict):
+        raise ForecastError("options.train must be an object of training settings")
+    for name, value in train.items():
+        if name in TRAIN_OPTION_CHOICES:
+            if value not in TRAIN_OPTION_CHOICES[name] or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                           and name != "device"):
+                raise ForecastError(f"options.train.{name}: one of {sorted(map(str, TRAIN_OPTION_CHOICES[name]))}, "
+                                    f"got {value!r}")
+        elif name == "mean_huber_delta":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 < value <= 1e6):
+                raise ForecastError(f"options.train.mean_huber_delta: null or a number in (0, 1e6], got {value!r}")
+        elif name in TRAIN_OPTION_BOUNDS:
+            lo, hi = TRAIN_OPTION_BOUNDS[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise ForecastError(f"options.train.{name}: a number from {lo:g} to {hi:g}, got {value!r}")
+        else:
+            raise ForecastError(f"options.train.{name}: not a training setting (known: "
+                                f"{', '.join(sorted([*TRAIN_OPTION_BOUNDS, *TRAIN_OPTION_CHOICES, 'mean_huber_delta']))})")
+    return train
+
+
 def _train_config(options: dict) -> TrainConfig:
     from forecasting.ml.train import TrainConfig
 
-    fields = TrainConfig().to_dict()
-    overrides = {k: v for k, v in (options.get("train") or {}).items() if k in fields}
+    overrides = validate_train_options(options.get("train") or {})
+    for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience", "pretrain_epochs"):
+        if name in overrides:
+            overrides[name] = int(overrides[name])
     return TrainConfig(**overrides)
 
 
@@ -206,6 +252,10 @@ def train(run: ForecastRun) -> ModelVersion | None:
     """Backtest on the last horizon, then fit (or fine-tune the latest version) on all data
     and store a ModelVersion.  Baseline runs store no version but still get metrics."""
     from forecasting.ml.train import GlobalForecaster  # torch: imported where a model is trained or loaded
+    run.refresh_from_db()
+    if run.model_version_id is not None:
+        # A redelivered task (its worker died after the version was stored): the work is done.
+        return run.model_version
     opts = run.options or {}
     H = run.horizon
     keys = series_keys()
@@ -255,16 +305,22 @@ def train(run: ForecastRun) -> ModelVersion | None:
     model.metrics = metrics
     blob = model.to_bytes()
     art = model.to_artifact()
-    version = ModelVersion.objects.create(
-        name=run.model_name, arch=arch, weights=blob, size_bytes=len(blob),
-        config={"model": art["model_config"], "train": art["train_config"], "pretrain": art["pretrain"],
-                "interval_scale": art["interval_scale"]},
-        features=art["features"], data_start=pd.Timestamp(art["data_window"]["start"]).date(),
-        data_end=pd.Timestamp(art["data_window"]["end"]).date(), n_series=art["data_window"]["n_series"],
-        metrics=metrics, device=art["device"], seconds=art["seconds"],
-        parent=previous if prev_model is not None else None,
-    )
-    ForecastRun.objects.filter(pk=run.pk).update(model_version=version, metrics=metrics, device=art["device"])
+    with transaction.atomic():
+        # The version and the run's link to it are one write, and a second delivery of this task
+        # that got here too (two workers trained at once) keeps the first version only.
+        locked = ForecastRun.objects.select_for_update().get(pk=run.pk)
+        if locked.model_version_id is not None:
+            return locked.model_version
+        version = ModelVersion.objects.create(
+            name=run.model_name, arch=arch, weights=blob, size_bytes=len(blob),
+            config={"model": art["model_config"], "train": art["train_config"], "pretrain": art["pretrain"],
+                    "interval_scale": art["interval_scale"]},
+            features=art["features"], data_start=pd.Timestamp(art["data_window"]["start"]).date(),
+            data_end=pd.Timestamp(art["data_window"]["end"]).date(), n_series=art["data_window"]["n_series"],
+            metrics=metrics, device=art["device"], seconds=art["seconds"],
+            parent=previous if prev_model is not None else None,
+        )
+        ForecastRun.objects.filter(pk=run.pk).update(model_version=version, metrics=metrics, device=art["device"])
     return version
 
 
@@ -345,7 +401,12 @@ def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> in
 
 
 def _shard_done(run: ForecastRun) -> None:
-    ForecastRun.objects.filter(pk=run.pk).update(shards_done=F("shards_done") + 1)
+    """Count the shards that have written their rows (a redelivered shard rewrites its own, so it
+    counts once). The run's row lock orders concurrent shards: each counts after the one before
+    committed. Every shard has at least one series (n_shards <= series), so rows mean done."""
+    ForecastRun.objects.select_for_update().filter(pk=run.pk).first()
+    done = Forecast.objects.filter(run_id=run.pk).values("shard").distinct().count()
+    ForecastRun.objects.filter(pk=run.pk).update(shards_done=done)
 
 
 def finalize(run: ForecastRun) -> ForecastRun:
@@ -375,13 +436,19 @@ def mark_failed(run_id: int, error: BaseException | str) -> None:
         Forecast.objects.filter(run_id=run_id, run__status=ForecastRun.Status.FAILED).delete()
 
 
-def mark_stale_runs(max_hours: float = 12.0) -> int:
-    """Runs still queued/running after ``max_hours`` were killed (worker lost): mark them failed."""
-    limit = timezone.now() - timedelta(hours=max_hours)
-    stale = list(ForecastRun.objects.filter(status__in=[ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING],
-                                            created_at__lt=limit).values_list("pk", flat=True))
-    for pk in stale:
-        mark_failed(pk, f"no progress for {max_hours} h: the run was killed or its worker lost")
+def mark_stale_runs(max_hours: float = 12.0, stale_after_s: float = STALE_AFTER_S) -> int:
+    """Fail the runs whose worker is gone: running with no heartbeat for ``stale_after_s`` (minutes),
+    or still queued after ``max_hours`` (no worker ever took it)."""
+    now = timezone.now()
+    stale = []
+    for run in ForecastRun.objects.filter(status=ForecastRun.Status.RUNNING):
+        seen = last_sign_of_life(run)
+        if seen is None or seen < now - timedelta(seconds=stale_after_s):
+            stale.append((run.pk, f"no sign of life for {stale_after_s / 60:g} minutes: its worker was lost"))
+    stale += [(pk, f"still queued after {max_hours:g} h: no worker took it") for pk in ForecastRun.objects.filter(
+        status=ForecastRun.Status.QUEUED, created_at__lt=now - timedelta(hours=max_hours)).values_list("pk", flat=True)]
+    for pk, why in stale:
+        mark_failed(pk, why)
     return len(stale)
 
 
@@ -394,7 +461,14 @@ def create_run(model_name: str = "global_tide", horizon: int = 28, shards: int =
     as_of = as_of or history_end()
     if as_of is None:
         raise ForecastError("no sales history in the database (SalesDay is empty): nothing to learn from")
+    validate_train_options((options or {}).get("train") or {})
     keys = series_keys()
+    # One run of the catalogue at a time: a second would train the same data again beside it.
+    mark_stale_runs()
+    active = ForecastRun.objects.filter(status__in=[ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING]).first()
+    if active is not None:
+        raise RunInProgress(f"forecast run {active.pk} is still {active.status}: wait for it to finish "
+                            "(a run whose worker died is failed within minutes)")
     return ForecastRun.objects.create(model_name=model_name, horizon=horizon, as_of=as_of,
                                       n_shards=max(1, min(shards, len(keys) or 1)), n_series=len(keys),
                                       options=options or {})

@@ -5,13 +5,16 @@
 tasks (one per shard, any worker) -> ``finalize_run``, which makes the run current only if
 every shard wrote every row.  Any failure marks the run failed with its error and leaves
 the previous current run untouched.  A worker killed mid-run leaves the run 'running'
-(still not current); ``mark_stale_runs`` (nightly, before the forecast) marks it failed.
+(still not current); ``mark_stale_runs`` (every five minutes, by beat) marks it failed once
+its heartbeat has stopped for five minutes.
 """
 from __future__ import annotations
 
 import logging
 
 from celery import chain, chord, group, shared_task
+
+from inventory_site.heartbeat import Heartbeat
 
 from . import services
 from .models import ForecastRun
@@ -31,17 +34,21 @@ def _guard(run_id: int, fn, *args):
 @shared_task(name="forecasting.tasks.train_model", acks_late=True)
 def train_model(run_id: int) -> int | None:
     run = ForecastRun.objects.get(pk=run_id)
+    if run.status in (ForecastRun.Status.FAILED, ForecastRun.Status.SUCCEEDED):
+        return run.model_version_id  # redelivered after the run ended: nothing left to do
     services.start(run)
-    version = _guard(run_id, services.train, run)
+    with Heartbeat(ForecastRun, run_id):
+        version = _guard(run_id, services.train, run)
     return version.pk if version else None
 
 
 @shared_task(name="forecasting.tasks.predict_shard", acks_late=True)
 def predict_shard(run_id: int, shard: int, n_shards: int) -> int:
     run = ForecastRun.objects.select_related("model_version").get(pk=run_id)
-    if run.status == ForecastRun.Status.FAILED:
+    if run.status in (ForecastRun.Status.FAILED, ForecastRun.Status.SUCCEEDED):
         return 0
-    return _guard(run_id, services.predict_shard, run, shard, n_shards)
+    with Heartbeat(ForecastRun, run_id):
+        return _guard(run_id, services.predict_shard, run, shard, n_shards)
 
 
 @shared_task(name="forecasting.tasks.finalize_run", acks_late=True)
@@ -63,6 +70,7 @@ def fail_run(*args, run_id: int | None = None, **kwargs) -> None:
 
 @shared_task(name="forecasting.tasks.mark_stale_runs")
 def mark_stale_runs(max_hours: float = 12.0) -> int:
+    """Beat, every few minutes: runs whose worker stopped beating are failed."""
     return services.mark_stale_runs(max_hours)
 
 

@@ -109,8 +109,9 @@ class StockLevel(models.Model):
 
     product = models.ForeignKey(Product, related_name="stock_levels", on_delete=models.PROTECT)
     warehouse = models.ForeignKey(Warehouse, related_name="stock_levels", on_delete=models.PROTECT)
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
+    # 64-bit: a balance is a sum of movements, and sums grow past 2^31 where single movements do not.
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
     # Denormalised from Warehouse.allow_backorders so that the database can refuse negative stock.
     backorders_allowed = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,8 +155,8 @@ class StockMovement(models.Model):
     product = models.ForeignKey(Product, related_name="movements", on_delete=models.PROTECT)
     warehouse = models.ForeignKey(Warehouse, related_name="movements", on_delete=models.PROTECT)
     kind = models.CharField(max_length=16, choices=MovementKind.choices)
-    quantity = models.IntegerField(help_text="Signed: positive adds stock, negative removes it.")
-    balance_after = models.IntegerField(help_text="Stock on hand right after this movement.")
+    quantity = models.BigIntegerField(help_text="Signed: positive adds stock, negative removes it.")
+    balance_after = models.BigIntegerField(help_text="Stock on hand right after this movement.")
     reference = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     purchase_order_line = models.ForeignKey(
@@ -199,9 +200,10 @@ class SalesDay(models.Model):
     product = models.ForeignKey(Product, related_name="sales_days", on_delete=models.CASCADE)
     warehouse = models.ForeignKey(Warehouse, related_name="sales_days", on_delete=models.CASCADE)
     date = models.DateField()
-    units = models.IntegerField(default=0, help_text="Units sold (demand served), never negative.")
-    returned_units = models.IntegerField(default=0, help_text="Units returned by customers that day.")
-    revenue = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    # 64-bit and 20 digits: a day's figures are sums of the rows of a file.
+    units = models.BigIntegerField(default=0, help_text="Units sold (demand served), never negative.")
+    returned_units = models.BigIntegerField(default=0, help_text="Units returned by customers that day.")
+    revenue = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal("0"))
     avg_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     on_promotion = models.BooleanField(default=False)
     in_stock = models.BooleanField(null=True, blank=True, help_text="False: shelf empty, sales understate demand.")

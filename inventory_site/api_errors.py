@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -129,6 +130,20 @@ def api_exception_handler(exc, context):
             ),
             status=status.HTTP_409_CONFLICT,
         )
+    # Backstops: validation should have caught these first; if a value still reaches the database
+    # out of range, or a write still meets a unique key, the client gets the standard body, not a 500.
+    if isinstance(exc, DataError):
+        set_rollback()
+        return Response(error_body("value_out_of_range", "A value is outside the range the database can store; "
+                                   "nothing was written."), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        set_rollback()
+        return Response(error_body("conflict", "The request conflicts with data already stored (a unique key or "
+                                   "a rule of the database); nothing was written."), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RecursionError):
+        set_rollback()
+        return Response(error_body("too_deep", "The request is nested too deeply to read."),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

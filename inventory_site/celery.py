@@ -10,7 +10,9 @@ from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inventory_site.settings")
 
-app = Celery("inventory_site")
+# Every task is delivery-capped (inventory_site/celery_tasks.py): late acknowledgement must not
+# turn a task that kills its worker into one that kills every worker in turn.
+app = Celery("inventory_site", task_cls="inventory_site.celery_tasks:DeliveryCappedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_serializer="json",
@@ -35,6 +37,9 @@ app.conf.beat_schedule = {
     },
     # Stock-out, overstock, anomaly, drift and stale-data checks between the nightly runs.
     "insights-hourly-checks": {"task": "insights.tasks.run_checks", "schedule": crontab(minute=17)},
+    # Work whose worker died (no heartbeat for five minutes) is failed, and old uploads deleted.
+    "forecasting-stale-runs": {"task": "forecasting.tasks.mark_stale_runs", "schedule": crontab(minute="*/5")},
+    "inventory-sweep-imports": {"task": "inventory.sweep_imports", "schedule": crontab(minute="*/5")},
 }
 app.autodiscover_tasks()
 

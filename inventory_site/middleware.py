@@ -4,7 +4,10 @@ Django's LoginRequiredMiddleware redirects anonymous users to the login page. Th
 left to Django REST framework, which authenticates tokens itself and answers 401 instead of a
 redirect; every API view still requires authentication through DEFAULT_PERMISSION_CLASSES.
 """
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 
 
 class LoginRequiredByDefaultMiddleware(LoginRequiredMiddleware):
@@ -31,10 +34,15 @@ class RejectNulCharactersMiddleware:
         # File uploads stream to disk and are validated by the importer; reading them here
         # would pull a 200 MB file into memory.
         is_upload = request.content_type.startswith("multipart/")
-        body = request.body if request.method in ("POST", "PUT", "PATCH") and not is_upload else b""
-        if "%00" in query or "\x00" in query or b"\x00" in body or b"\\u0000" in body or b"%00" in body:
-            from django.http import JsonResponse
-
+        try:
+            body = request.body if request.method in ("POST", "PUT", "PATCH") and not is_upload else b""
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return JsonResponse({"error": {"code": "payload_too_large", "message": f"The request body is larger "
+                                           f"than {limit} bytes.", "fields": {"max_bytes": limit}}}, status=413)
+        path = request.path
+        if ("\x00" in path or "%00" in path or "%00" in query or "\x00" in query or b"\x00" in body
+                or b"\\u0000" in body or b"%00" in body):
             return JsonResponse(
                 {"error": {"code": "invalid_characters", "message": "The request contains a NUL character, "
                            "which no field accepts.", "fields": {}}},

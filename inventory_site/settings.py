@@ -159,7 +159,22 @@ STORAGES = {
 }
 # Sales files can be large; uploads above this go to a temporary file, never to memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies read into memory: above the bulk sales endpoint's documented 4 MB (it refuses
+# more itself, with its own message), so Django's own limit never answers it first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4_000_000 + 64 * 1024
 STOCKCAST_MAX_UPLOAD_BYTES = env_int("STOCKCAST_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Uploaded sales files are deleted this long after their import finished ("run again" needs them).
+STOCKCAST_UPLOAD_RETENTION_HOURS = env_int("STOCKCAST_UPLOAD_RETENTION_HOURS", 24)
+# Bounds of every import, whatever its path (inventory/ingest/limits.py has the defaults and why);
+# unset variables keep the defaults.
+STOCKCAST_IMPORT_LIMITS = {
+    "max_bytes": env_int("STOCKCAST_IMPORT_MAX_BYTES", 0) or None,
+    "max_rows": env_int("STOCKCAST_IMPORT_MAX_ROWS", 0) or None,
+    "max_line_bytes": env_int("STOCKCAST_IMPORT_MAX_LINE_BYTES", 0) or None,
+    "max_seconds": env_int("STOCKCAST_IMPORT_MAX_SECONDS", 0) or None,
+    "max_ratio": env_int("STOCKCAST_IMPORT_MAX_RATIO", 0) or None,
+    "max_xlsx_bytes": env_int("STOCKCAST_IMPORT_MAX_XLSX_BYTES", 0) or None,
+}
 
 # --- Security (production values by default; DEBUG relaxes only what breaks plain HTTP) -------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -185,6 +200,14 @@ CELERY_BROKER_URL = _BROKER_FROM_ENV or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _BROKER_FROM_ENV)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (_BROKER_FROM_ENV or "cache+memory://")
+# Every task has a time limit (a soft one the task can clean up after, then a hard kill), and the
+# broker redelivers an unacknowledged task only after longer than the longest task may run, so a
+# task that is still working is never handed to a second worker (Redis's default is one hour).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3 * 3600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT + 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
+# A task whose worker died this many times (killed for memory, say) is not run again.
+CELERY_MAX_DELIVERIES = env_int("CELERY_MAX_DELIVERIES", 3)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -197,6 +220,15 @@ REST_FRAMEWORK = {
         "inventory.api.filter_backend.QueryParamFilterBackend",  # django-filter, skipped when nothing filters
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "inventory.api.parsers.BoundedJSONParser",  # DRF's, refusing bodies nested deeper than 32
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # How many proxies in front of the app append to X-Forwarded-For: the throttles identify a
+    # client by the address that many hops back. 0 (default): the socket's address, the header is
+    # ignored, so a client cannot pick a new identity per request by sending one.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

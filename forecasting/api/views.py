@@ -8,7 +8,6 @@ from django_filters import rest_framework as df
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -16,9 +15,10 @@ from rest_framework.views import APIView
 from forecasting import services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
 from inventory.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory.api.parsers import BoundedJSONParser
 from inventory.api.throttles import LiveForecastRateThrottle, WriteRateThrottle
 from inventory.models import Product, Warehouse
-from inventory_site.api_errors import ServiceUnavailable, Unprocessable
+from inventory_site.api_errors import Conflict, ServiceUnavailable, Unprocessable
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import live, serializers
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class _Base:
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     pagination_class = StandardPagination
     throttle_classes = [WriteRateThrottle]
     permission_classes = [PlannerWriteOrReadOnly]
@@ -94,7 +94,9 @@ class ForecastRunViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin
         summary="Start a forecast run (trains or reuses a model, predicts every series)", tags=["forecasting"],
         request=serializers.ForecastRunCreateSerializer,
         responses={202: serializers.ForecastRunStartedSerializer,
-                   422: error_response("Nothing to forecast (no sales history yet)."),
+                   409: error_response("Another forecast run is queued or running."),
+                   422: error_response("Nothing to forecast (no sales history yet), or a training option "
+                                       "out of its bounds."),
                    503: error_response("The task broker is down: nothing was started.")},
         examples=[OpenApiExample("Nightly-style run", request_only=True,
                                  value={"model": "global_tide", "horizon": 28, "shards": 4})],
@@ -109,6 +111,8 @@ class ForecastRunViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin
         try:
             run = services.create_run(data.validated_data["model"], data.validated_data["horizon"],
                                       data.validated_data["shards"], data.validated_data["options"])
+        except services.RunInProgress as error:
+            raise Conflict(str(error), code="run_in_progress") from None
         except services.ForecastError as error:
             raise Unprocessable(str(error), code="cannot_forecast") from None
         try:

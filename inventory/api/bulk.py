@@ -65,12 +65,14 @@ class SalesRowSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     warehouse = serializers.CharField(max_length=32, help_text="Warehouse code.")
     date = serializers.DateField()
-    units = serializers.IntegerField(min_value=0, help_text="Units sold that day (returns go in returned_units).")
-    price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False, allow_null=True,
+    units = serializers.IntegerField(min_value=0, max_value=1_000_000_000,
+                                     help_text="Units sold that day (returns go in returned_units).")
+    price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, max_value=99_999_999,
+                                     required=False, allow_null=True,
                                      help_text="Unit price; revenue = units x price.")
     on_promotion = serializers.BooleanField(required=False)
     in_stock = serializers.BooleanField(required=False, allow_null=True)
-    returned_units = serializers.IntegerField(min_value=0, required=False)
+    returned_units = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
     name = serializers.CharField(required=False, max_length=300, help_text="Product name for a new SKU.")
     category = serializers.CharField(required=False, max_length=100, help_text="Category code for a new SKU.")
 

@@ -13,7 +13,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
@@ -35,6 +34,7 @@ from inventory_site.roles import PlannerWriteOrReadOnly
 from . import compiled_query, filters, serializers
 from .fast_json import FastJSONRenderer
 from .filter_backend import filters_nothing
+from .parsers import BoundedJSONParser
 from .window_pagination import WindowCountPagination, with_window_total
 from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
@@ -42,7 +42,7 @@ from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, Write
 class ApiViewMixin:
     """Pagination, throttles, JSON bodies and the schema class every v1 view shares."""
 
-    parser_classes = [JSONParser]  # one body format: anything else is a clear 415
+    parser_classes = [BoundedJSONParser]  # one body format: anything else is a clear 415
     pagination_class = StandardPagination
     throttle_classes = [WriteRateThrottle]
     schema = StockcastAutoSchema()

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DataError, transaction
 
 from inventory.models import Warehouse
 from inventory.signals import sales_imported
@@ -27,6 +28,7 @@ from inventory.signals import sales_imported
 from .base import ImportOptions
 from .catalogue import Catalogue
 from .generic import GenericAdapter
+from .limits import ReadLimits
 from .m5 import M5Adapter
 from .online_retail import OnlineRetailAdapter
 from .report import ImportRefused, Report
@@ -75,6 +77,8 @@ def import_files(
     if format not in ADAPTERS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     options = options or ImportOptions()
+    if options.limits is None:
+        options.limits = configured_limits()
     if not options.auto_create_warehouses:
         options.known_warehouses = frozenset(Warehouse.objects.values_list("code", flat=True))
     report, catalogue = Report(), Catalogue()
@@ -83,7 +87,7 @@ def import_files(
     started = time.perf_counter()
     writer = SalesWriter(conflict=options.conflict)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _out_of_range_is_refused():
             writer.open()
             for facts in adapter.facts():
                 if report.ok:
@@ -111,6 +115,29 @@ def import_files(
         # if an outer transaction of the caller rolls everything back.
         transaction.on_commit(lambda: sales_imported.send(sender=import_files, summary=summary))
     return summary
+
+
+class ValueOutOfRange(ValueError):
+    """A day's total of the file does not fit the database (every row did on its own)."""
+
+
+class _out_of_range_is_refused:
+    """Rows are bounded one by one (parse.MAX_UNITS, MAX_PRICE); a sum of many rows of one day can
+    still overflow a column. The database says so with a DataError: refuse the file, naming it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and issubclass(kind, DataError):
+            raise ValueOutOfRange(f"a day's total in these files is too large for the database ({exc}). "
+                                  "Nothing was imported.") from exc
+        return False
+
+
+def configured_limits() -> ReadLimits:
+    """The import bounds of settings.STOCKCAST_IMPORT_LIMITS (from STOCKCAST_IMPORT_MAX_* variables)."""
+    return ReadLimits.from_mapping(getattr(settings, "STOCKCAST_IMPORT_LIMITS", {}))
 
 
 def _write_events(events: list[tuple]) -> int:

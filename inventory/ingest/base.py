@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
+from .limits import ReadBudget, ReadLimits
 from .readers import CHUNK_ROWS, Table
 from .report import Report
 from .writer import FACT_COLUMNS
@@ -36,6 +37,7 @@ class ImportOptions:
     default_warehouse: str | None = None  # generic/wide/m5: warehouse when the file has none
     country_map: dict[str, str] | None = None  # online_retail: country -> warehouse code ("*" = default)
     known_warehouses: frozenset[str] = frozenset()  # filled by the pipeline when auto-create is off
+    limits: ReadLimits | None = None  # None: the pipeline sets the configured ones (settings)
 
 
 class Adapter:
@@ -49,6 +51,7 @@ class Adapter:
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no such file")
         self.options = options
+        self.budget = ReadBudget(options.limits)  # one for all the files of the import
         self.report = report
         self.catalogue = catalogue
         self.rows_read = 0
@@ -59,7 +62,7 @@ class Adapter:
         raise NotImplementedError
 
     def table(self, path: Path, sheet: str | None = None) -> Table:
-        return Table(path, sheet=sheet, chunk_rows=self.options.chunk_rows)
+        return Table(path, sheet=sheet, chunk_rows=self.options.chunk_rows, budget=self.budget)
 
     def require_columns(self, table: Table, required: Sequence[str]) -> list[str]:
         """Report each missing required column (line 1) and return the names that are missing."""

@@ -67,7 +67,7 @@ class GenericAdapter(Adapter):
         returned = self._count(raw, "returned_units", col, source, required=False) if present("returned_units") else None
         price = None
         if present("price"):
-            price = parse.numbers(raw["price"], report, source, col["price"], required=False)
+            price = parse.prices(raw["price"], report, source, col["price"], required=False)
             negative = price < 0
             if negative.any():
                 report.add_many(source, raw.index[negative], col["price"], raw["price"][negative].values, "negative price")

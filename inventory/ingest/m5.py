@@ -84,7 +84,7 @@ class M5Adapter(Adapter):
             raw = chunk.frame
             self.rows_read += len(raw)
             week = parse.whole_numbers(raw["wm_yr_wk"], self.report, chunk.source, "wm_yr_wk")
-            price = parse.numbers(raw["sell_price"], self.report, chunk.source, "sell_price")
+            price = parse.prices(raw["sell_price"], self.report, chunk.source, "sell_price")
             negative = price < 0
             self.report.add_many(chunk.source, raw.index[negative], "sell_price", raw["sell_price"][negative].values, "negative price")
             key = list(zip(raw["store_id"].str.strip(), raw["item_id"].str.strip()))

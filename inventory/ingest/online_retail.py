@@ -74,7 +74,7 @@ class OnlineRetailAdapter(Adapter):
         self.tables = []
         for path in self.paths:
             if path.name.lower().endswith((".xlsx", ".xlsm")):
-                self.tables += [self.table(path, sheet) for sheet in sheet_names(path)]
+                self.tables += [self.table(path, sheet) for sheet in sheet_names(path, self.budget)]
             else:
                 self.tables.append(self.table(path))
         self.duplicate_lines = 0
@@ -131,7 +131,7 @@ class OnlineRetailAdapter(Adapter):
         )
         quantity = parse.whole_numbers(raw["Quantity"], report, source, "Quantity")
         when = parse.timestamps(raw["InvoiceDate"], report, source, "InvoiceDate", self.options.date_format)
-        price = parse.numbers(raw["Price"], report, source, "Price")
+        price = parse.prices(raw["Price"], report, source, "Price")
         country = parse.per_unique(raw["Country"], lambda u: u.str.strip().replace("", "Unspecified"))
         warehouse = parse.per_unique(country, lambda u: u.map(self.country_map).fillna(self.country_map["*"]))
         bad_wh = self.check_warehouses(warehouse, source, "Country")

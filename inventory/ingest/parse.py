@@ -67,27 +67,47 @@ def dates(raw: pd.Series, report: Report, source: str, column: str, fmt: str | N
     return timestamps(raw, report, source, column, fmt).dt.normalize()
 
 
+# The largest count one row may carry, and the largest price (SalesDay.avg_price and Product.price
+# hold 12 digits with 4 decimals). A day's sum of rows is 64-bit in the database.
+MAX_UNITS = 1_000_000_000
+MAX_PRICE = 99_999_999
+
+
 def _to_number(u: pd.Series) -> pd.Series:
     cleaned = u.str.strip().str.replace(",", "", regex=False)
     value = pd.to_numeric(cleaned, errors="coerce").astype(float)
     return value.where(np.isfinite(value))
 
 
-def numbers(raw: pd.Series, report: Report, source: str, column: str, required: bool = True) -> pd.Series:
-    """Decimal numbers; a thousands separator ',' is accepted (1,234.5)."""
+def numbers(raw: pd.Series, report: Report, source: str, column: str, required: bool = True,
+            max_value: float | None = None) -> pd.Series:
+    """Decimal numbers; a thousands separator ',' is accepted (1,234.5). Beyond ±max_value: reported."""
     value = per_unique(raw, _to_number).astype(float)
     empty = per_unique(raw, lambda u: u.str.strip().eq("")).astype(bool)
     if required:
         _report_bad(report, source, column, raw, empty, "required number is empty")
     _report_bad(report, source, column, raw, value.isna() & ~empty, "not a number")
+    if max_value is not None:
+        too_big = value.notna() & (value.abs() > max_value)
+        _report_bad(report, source, column, raw, too_big, f"larger than {max_value:,} (the most this column may hold)")
+        value = value.where(~too_big)
     return value
 
 
-def whole_numbers(raw: pd.Series, report: Report, source: str, column: str, required: bool = True) -> pd.Series:
+def prices(raw: pd.Series, report: Report, source: str, column: str, required: bool = True) -> pd.Series:
+    return numbers(raw, report, source, column, required, max_value=MAX_PRICE)
+
+
+def whole_numbers(raw: pd.Series, report: Report, source: str, column: str, required: bool = True,
+                  max_value: int | None = None) -> pd.Series:
+    max_value = MAX_UNITS if max_value is None else max_value
     value = numbers(raw, report, source, column, required)
     fractional = value.notna() & (value != np.floor(value.fillna(0)))
     _report_bad(report, source, column, raw, fractional, "not a whole number of units")
-    return value.where(~fractional)
+    too_big = value.notna() & (value.abs() > max_value)
+    _report_bad(report, source, column, raw, too_big & ~fractional,
+                f"more than {max_value:,} units in one row (the most a row may hold)")
+    return value.where(~fractional & ~too_big)
 
 
 def flags(raw: pd.Series, report: Report, source: str, column: str) -> pd.Series:

@@ -4,6 +4,9 @@ Every value arrives as a string ("" for empty) so that the adapters validate one
 file type, and report the value exactly as the user typed it. A file is never read whole: CSV and
 Parquet are streamed by pandas/pyarrow, workbooks by openpyxl's read-only mode (row by row).
 
+Every read is bounded (limits.py): decompressed bytes, rows, line length and time for all the
+files of one import together, and the size of a workbook's parts before openpyxl opens it.
+
 Line numbers: the header is line 1 and the n-th data row is line n + 1, which is what a text
 editor shows for CSV and the row number a spreadsheet shows for XLSX. (A CSV field with an
 embedded newline would make the editor's count drift from ours; none of the supported data sets
@@ -11,12 +14,21 @@ has one.)
 """
 from __future__ import annotations
 
+import bz2
 import datetime as dt
+import gzip
+import io
+import lzma
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
+from openpyxl import load_workbook
+
+from .limits import RATIO_FLOOR_BYTES, BoundedStream, ImportLimitExceeded, ReadBudget
 
 CHUNK_ROWS = 100_000
 
@@ -41,8 +53,10 @@ def kind_of(path: Path) -> str:
 class Table:
     """One table of a file: a CSV, a Parquet file or one sheet of a workbook."""
 
-    def __init__(self, path: Path | str, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS):
+    def __init__(self, path: Path | str, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS,
+                 budget: ReadBudget | None = None):
         self.path = Path(path)
+        self.budget = budget or ReadBudget()
         self.kind = kind_of(self.path)
         self.sheet = sheet
         self.chunk_rows = chunk_rows
@@ -57,11 +71,10 @@ class Table:
 
     def _read_header(self) -> list:
         if self.kind == "csv":
-            return list(pd.read_csv(self.path, nrows=0, sep=None if self.path.name.endswith(".tsv") else ",").columns)
+            with self._open_csv() as stream:
+                return list(pd.read_csv(stream, nrows=0, sep="\t" if self._is_tsv else ",").columns)
         if self.kind == "parquet":
-            import pyarrow.parquet as pq
-
-            return list(pq.ParquetFile(self.path).schema_arrow.names)
+            return list(self._parquet_file().schema_arrow.names)
         ws, wb = self._worksheet()
         try:
             first = next(ws.iter_rows(max_row=1, values_only=True), ())
@@ -72,28 +85,72 @@ class Table:
     def chunks(self, usecols: list[str] | None = None) -> Iterator[Chunk]:
         reader = {"csv": self._csv_chunks, "parquet": self._parquet_chunks, "xlsx": self._xlsx_chunks}[self.kind]
         for frame in reader(usecols):
+            self.budget.add_rows(len(frame), self.name)
+            self.budget.check_time(self.name)
             yield Chunk(frame, self.name)
 
     # --- CSV ------------------------------------------------------------------------------
+    @property
+    def _is_tsv(self) -> bool:
+        return self.path.name.lower().endswith(".tsv")
+
+    def _open_csv(self) -> io.BufferedReader:
+        """The file's decompressed bytes, through the budget."""
+        name = self.path.name.lower()
+        size = self.path.stat().st_size
+        if name.endswith(".zip"):
+            archive = zipfile.ZipFile(self.path)
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                archive.close()
+                raise ValueError(f"{self.path.name}: a zipped CSV must hold exactly one file, found {len(members)}")
+            raw, compressed = archive.open(members[0]), size
+        elif name.endswith(".gz"):
+            raw, compressed = gzip.open(self.path, "rb"), size
+        elif name.endswith(".bz2"):
+            raw, compressed = bz2.open(self.path, "rb"), size
+        elif name.endswith(".xz"):
+            raw, compressed = lzma.open(self.path, "rb"), size
+        else:
+            raw, compressed = open(self.path, "rb"), None
+        return io.BufferedReader(BoundedStream(raw, self.budget, self.name, compressed), buffer_size=64 * 1024)
+
     def _csv_chunks(self, usecols):
-        reader = pd.read_csv(
-            self.path, dtype=str, keep_default_na=False, na_filter=False, chunksize=self.chunk_rows,
-            sep="\t" if self.path.name.endswith(".tsv") else ",",
-            usecols=(lambda c: str(c).strip() in set(usecols)) if usecols else None,
-        )
-        line = 2
-        for frame in reader:
-            frame.columns = [str(c).strip() for c in frame.columns]
-            frame.index = pd.RangeIndex(line, line + len(frame))
-            line += len(frame)
-            yield frame
+        with self._open_csv() as stream:
+            reader = pd.read_csv(
+                stream, dtype=str, keep_default_na=False, na_filter=False, chunksize=self.chunk_rows,
+                sep="\t" if self._is_tsv else ",",
+                usecols=(lambda c: str(c).strip() in set(usecols)) if usecols else None,
+            )
+            line = 2
+            for frame in reader:
+                frame.columns = [str(c).strip() for c in frame.columns]
+                frame.index = pd.RangeIndex(line, line + len(frame))
+                line += len(frame)
+                yield frame
 
     # --- Parquet --------------------------------------------------------------------------
-    def _parquet_chunks(self, usecols):
-        import pyarrow.parquet as pq
+    def _parquet_file(self) -> pq.ParquetFile:
+        """The file, once its metadata says it fits the budget (rows, uncompressed bytes)."""
+        parquet = pq.ParquetFile(self.path)
+        meta = parquet.metadata
+        limits = self.budget.limits
+        if self.budget.rows + meta.num_rows > limits.max_rows:
+            raise ImportLimitExceeded(self.name, "max_rows", limits.max_rows,
+                                      f"the file declares {meta.num_rows} rows, more than the limit allows")
+        inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if self.budget.bytes + inflated > limits.max_bytes:
+            raise ImportLimitExceeded(self.name, "max_bytes", limits.max_bytes,
+                                      f"the file declares {inflated} bytes of data once decompressed")
+        return parquet
 
+    def _parquet_chunks(self, usecols):
+        parquet = self._parquet_file()
+        # The declared size counts once, when the data is read (the header read checks it too).
+        self.budget.add_bytes(sum(parquet.metadata.row_group(i).total_byte_size
+                                  for i in range(parquet.metadata.num_row_groups)), self.name)
         line = 2
-        for batch in pq.ParquetFile(self.path).iter_batches(batch_size=self.chunk_rows, columns=usecols):
+        for batch in parquet.iter_batches(batch_size=self.chunk_rows, columns=usecols):
             frame = batch.to_pandas()
             for col in frame.columns:
                 frame[col] = _as_text(frame[col])
@@ -104,8 +161,7 @@ class Table:
 
     # --- XLSX -----------------------------------------------------------------------------
     def _worksheet(self):
-        from openpyxl import load_workbook
-
+        check_workbook(self.path, self.budget)
         wb = load_workbook(self.path, read_only=True, data_only=True)
         if self.sheet is None:
             return wb.worksheets[0], wb
@@ -124,6 +180,8 @@ class Table:
             buffer, line = [], 1
             for row in rows:
                 line += 1
+                if line % 10_000 == 0:
+                    self.budget.check_time(self.name)
                 if row is None or all(v is None for v in row):
                     continue  # trailing empty rows that spreadsheets like to keep
                 buffer.append((line, [_cell_text(row[i]) if i < len(row) else "" for i in keep]))
@@ -136,9 +194,31 @@ class Table:
             wb.close()
 
 
-def sheet_names(path: Path | str) -> list[str]:
-    from openpyxl import load_workbook
+def check_workbook(path: Path, budget: ReadBudget) -> None:
+    """Refuse a workbook whose parts inflate beyond the bounds, before openpyxl reads any of them.
 
+    openpyxl's read-only mode streams the sheets but reads all shared strings into memory first,
+    so the uncompressed size of the zip's parts, not the file's size, is what a workbook costs.
+    """
+    limits = budget.limits
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{Path(path).name}: not a readable XLSX workbook ({exc})") from exc
+    inflated = sum(m.file_size for m in members)
+    compressed = sum(m.compress_size for m in members)
+    name = Path(path).name
+    if inflated > limits.max_xlsx_bytes:
+        raise ImportLimitExceeded(name, "max_xlsx_bytes", limits.max_xlsx_bytes,
+                                  f"the workbook's parts hold {inflated} bytes uncompressed")
+    if inflated > RATIO_FLOOR_BYTES and inflated > limits.max_ratio * max(compressed, 1):
+        raise ImportLimitExceeded(name, "max_ratio", limits.max_ratio,
+                                  f"the workbook inflates {inflated / max(compressed, 1):.0f} times its compressed size")
+
+
+def sheet_names(path: Path | str, budget: ReadBudget | None = None) -> list[str]:
+    check_workbook(Path(path), budget or ReadBudget())
     wb = load_workbook(path, read_only=True)
     try:
         return list(wb.sheetnames)

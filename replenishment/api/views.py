@@ -6,10 +6,10 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from inventory.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory.api.parsers import BoundedJSONParser
 from inventory.api.throttles import BulkRateThrottle, WriteRateThrottle
 from inventory.models import PurchaseOrder, PurchaseOrderLine
 from inventory_site.api_errors import Conflict, Unprocessable
@@ -59,7 +59,7 @@ def _check_pending(ids: list[int]) -> None:
     retrieve=extend_schema(summary="One suggestion with its explanation", tags=["replenishment"]),
 )
 class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = serializers.ReorderSuggestionSerializer
     filterset_class = SuggestionFilter
     pagination_class = StandardPagination
