@@ -437,14 +437,17 @@ def mark_failed(run_id: int, error: BaseException | str) -> None:
 
 
 def mark_stale_runs(max_hours: float = 12.0, stale_after_s: float = STALE_AFTER_S) -> int:
-    """Fail the runs whose worker is gone: running with no heartbeat for ``stale_after_s`` (minutes),
-    or still queued after ``max_hours`` (no worker ever took it)."""
+    """Fail the runs whose worker is gone: running with no sign of life (heartbeat) for
+    ``stale_after_s`` (five minutes) or ``max_hours``, whichever is shorter, or still queued after
+    ``max_hours`` (no worker ever took it)."""
     now = timezone.now()
+    quiet_s = min(stale_after_s, max_hours * 3600)
     stale = []
     for run in ForecastRun.objects.filter(status=ForecastRun.Status.RUNNING):
         seen = last_sign_of_life(run)
-        if seen is None or seen < now - timedelta(seconds=stale_after_s):
-            stale.append((run.pk, f"no sign of life for {stale_after_s / 60:g} minutes: its worker was lost"))
+        if seen is None or seen <= now - timedelta(seconds=quiet_s):
+            stale.append((run.pk, f"no sign of life for {quiet_s / 60:g} minutes: the run was killed or its "
+                                  "worker lost"))
     stale += [(pk, f"still queued after {max_hours:g} h: no worker took it") for pk in ForecastRun.objects.filter(
         status=ForecastRun.Status.QUEUED, created_at__lt=now - timedelta(hours=max_hours)).values_list("pk", flat=True)]
     for pk, why in stale:

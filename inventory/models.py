@@ -194,6 +194,35 @@ class StockMovement(models.Model):
         raise ValueError("The stock ledger is append-only: a movement cannot be deleted.")
 
 
+
+class IdempotencyRecord(models.Model):
+    """One Idempotency-Key of one user for one kind of request, with what it did.
+
+    Keys belong to the user who sent them and to the operation (a movement, a transfer, a receipt
+    of one order): another user's key, or the same key on another operation, is a new request.
+    The hash of the request body tells a retry (same body: the first result again) from a mistake
+    (another body: 409). The ledger lines it wrote carry ``ledger_key``, derived from this row, so
+    the ledger's own unique key can never collide between users or operations.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE)
+    operation = models.CharField(max_length=60, help_text="What the key was used for, e.g. 'receive:PO0000042'.")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body, canonical JSON.")
+    result = models.JSONField(default=dict, blank=True, help_text="Ids of what the request wrote.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "operation", "key"], name="idempotency_key_per_user_op")]
+
+    def __str__(self):
+        return f"{self.key} ({self.operation}, user {self.user_id})"
+
+    @property
+    def ledger_key(self) -> str:
+        return f"api:{self.pk}"
+
+
 class SalesDay(models.Model):
     """Daily demand history of one product in one warehouse (the forecasting input)."""
 

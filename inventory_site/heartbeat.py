@@ -10,6 +10,7 @@ work in-process, where the cache is the process's own).
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone as dt_timezone
 
 from django.core.cache import cache
 from django.db import connection
@@ -36,7 +37,7 @@ def last_sign_of_life(obj):
     times = [t for t in (getattr(obj, "heartbeat_at", None), getattr(obj, "started_at", None)) if t is not None]
     cached = cache.get(cache_key(type(obj), obj.pk))
     if cached:
-        times.append(timezone.datetime.fromtimestamp(cached, tz=timezone.utc))
+        times.append(datetime.fromtimestamp(cached, tz=dt_timezone.utc))
     return max(times) if times else None
 
 

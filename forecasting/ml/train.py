@@ -527,7 +527,10 @@ class GlobalForecaster(Forecaster):
 
     @classmethod
     def from_bytes(cls, blob: bytes, device: str | None = None) -> "GlobalForecaster":
-        art = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=False)
+        # weights_only: a stored artifact is data; unpickling arbitrary objects from a tampered database
+        # or backup would run code. The artifact holds plain containers, numbers, strings and bytes.
+        with torch.serialization.safe_globals([bytes]):  # the member networks' weights are nested bytes
+            art = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
         return cls.from_artifact(art, device)
 
 

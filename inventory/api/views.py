@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.db.models import FloatField, Prefetch, Value
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -17,6 +16,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from inventory.errors import InvalidQuantity, InvalidTransition
 from inventory.models import (
     Category,
     Product,
@@ -34,6 +34,7 @@ from inventory_site.roles import PlannerWriteOrReadOnly
 from . import compiled_query, filters, serializers
 from .fast_json import FastJSONRenderer
 from .filter_backend import filters_nothing
+from .idempotency import IDEMPOTENCY_HEADER, idempotent
 from .parsers import BoundedJSONParser
 from .window_pagination import WindowCountPagination, with_window_total
 from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
@@ -47,24 +48,6 @@ class ApiViewMixin:
     throttle_classes = [WriteRateThrottle]
     schema = StockcastAutoSchema()
     permission_classes = [PlannerWriteOrReadOnly]
-
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    name="Idempotency-Key", type=str, location=OpenApiParameter.HEADER, required=False,
-    description="Any unique string (≤ 200 characters), e.g. a UUID. Sending the same key again returns the "
-                "first result (200, header `Idempotent-Replayed: true`) and changes nothing; the same key with "
-                "a different request is refused with 409 `idempotency_conflict`.",
-)
-IDEMPOTENCY_KEY_MAX = 190  # model allows 200; transfers add ":out"/":in", receipts ":<line id>"
-
-
-def idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return None
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise ValidationError({"Idempotency-Key": f"at most {IDEMPOTENCY_KEY_MAX} characters, got {len(key)}."})
-    return key
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -300,16 +283,19 @@ class StockMovementViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = idempotency_key(request)
-        replay = bool(key) and StockMovement.objects.filter(idempotency_key=key).exists()
-        movement = services.record_movement(
-            product=data.validated_data["product"], warehouse=data.validated_data["warehouse"],
-            kind=data.validated_data["kind"], quantity=data.validated_data["quantity"],
-            reference=data.validated_data["reference"], note=data.validated_data["note"],
-            idempotency_key=key, user=request.user,
-        )
+        with idempotent(request, "movement") as attempt:
+            if attempt.replayed:
+                movement = StockMovement.objects.get(pk=attempt.result["movement"])
+            else:
+                movement = services.record_movement(
+                    product=data.validated_data["product"], warehouse=data.validated_data["warehouse"],
+                    kind=data.validated_data["kind"], quantity=data.validated_data["quantity"],
+                    reference=data.validated_data["reference"], note=data.validated_data["note"],
+                    idempotency_key=attempt.ledger_key, user=request.user,
+                )
+                attempt.result = {"movement": movement.pk}
         body = serializers.StockMovementSerializer(movement).data
-        if replay:
+        if attempt.replayed:
             return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -330,16 +316,20 @@ class StockMovementViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
     def transfer(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = idempotency_key(request)
-        replay = bool(key) and StockMovement.objects.filter(idempotency_key=f"{key}:out").exists()
-        result = services.transfer_stock(
-            product=data.validated_data["product"], source=data.validated_data["source"],
-            destination=data.validated_data["destination"], quantity=data.validated_data["quantity"],
-            reference=data.validated_data["reference"], note=data.validated_data["note"],
-            idempotency_key=key, user=request.user,
-        )
-        body = serializers.StockTransferResultSerializer({"out": result.out, "into": result.into}).data
-        if replay:
+        with idempotent(request, "transfer") as attempt:
+            if attempt.replayed:
+                out, into = (StockMovement.objects.get(pk=attempt.result[side]) for side in ("out", "into"))
+            else:
+                result = services.transfer_stock(
+                    product=data.validated_data["product"], source=data.validated_data["source"],
+                    destination=data.validated_data["destination"], quantity=data.validated_data["quantity"],
+                    reference=data.validated_data["reference"], note=data.validated_data["note"],
+                    idempotency_key=attempt.ledger_key, user=request.user,
+                )
+                out, into = result.out, result.into
+                attempt.result = {"out": out.pk, "into": into.pk}
+        body = serializers.StockTransferResultSerializer({"out": out, "into": into}).data
+        if attempt.replayed:
             return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -489,7 +479,6 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
         order = self.get_object()
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = idempotency_key(request)
         requested = data.validated_data.get("lines")
         quantities = None
         if requested is not None:
@@ -498,36 +487,27 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
                 if item["line"] in quantities:
                     raise ValidationError({"lines": [f"line {item['line']} appears twice (item {index + 1})."]})
                 quantities[item["line"]] = item["quantity"]
-        if key is None:
-            services.receive_purchase_order(order, quantities, user=request.user)
-        else:
-            _receive_idempotently(order, quantities, key, request.user)
+        with idempotent(request, f"receive:{order.pk}") as attempt:
+            if attempt.key is None:
+                services.receive_purchase_order(order, quantities, user=request.user)
+            elif not attempt.replayed:
+                movements = _receive_with_ledger_keys(order, quantities, attempt.ledger_key, request.user)
+                attempt.result = {"movements": [m.pk for m in movements]}
         return self._detail(order)
 
 
-def _receive_idempotently(order, quantities, key, user):
-    """Like services.receive_purchase_order, with one ledger key per line derived from the request key,
-    so that a retried delivery booking is recognised line by line and nothing is received twice."""
-    from django.db import transaction
-
-    from inventory.errors import InvalidQuantity, InvalidTransition
-
-    with transaction.atomic():
-        lines = list(order.lines.select_related("product").order_by("product_id"))
-        by_id = {line.pk: line for line in lines}
-        if quantities is None:
-            replayed = StockMovement.objects.filter(purchase_order_line__order=order,
-                                                    idempotency_key__startswith=f"{key}:").exists()
-            if replayed:
-                return
-            quantities = {line.pk: line.quantity_outstanding for line in lines if line.quantity_outstanding > 0}
-        unknown = set(quantities) - set(by_id)
-        if unknown:
-            raise InvalidQuantity(f"Lines {sorted(unknown)} do not belong to {order.number}.", lines=sorted(unknown))
-        if not quantities:
-            raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
-        for line in lines:
-            if quantities.get(line.pk):
-                services.receive_purchase_order_line(line, quantities[line.pk], user=user,
-                                                     idempotency_key=f"{key}:{line.pk}")
-
+def _receive_with_ledger_keys(order, quantities, key, user):
+    """services.receive_purchase_order with one ledger key per line, derived from the request's
+    idempotency record, so each ledger line of the receipt is traceable to the request."""
+    lines = list(order.lines.select_related("product").order_by("product_id"))
+    by_id = {line.pk: line for line in lines}
+    if quantities is None:
+        quantities = {line.pk: line.quantity_outstanding for line in lines if line.quantity_outstanding > 0}
+    unknown = set(quantities) - set(by_id)
+    if unknown:
+        raise InvalidQuantity(f"Lines {sorted(unknown)} do not belong to {order.number}.", lines=sorted(unknown))
+    if not quantities:
+        raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
+    return [services.receive_purchase_order_line(line, quantities[line.pk], user=user,
+                                                 idempotency_key=f"{key}:{line.pk}")
+            for line in lines if quantities.get(line.pk)]

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from .base import StandardPagination
 
 TOTAL_COLUMN = "_total_rows"
+# A page number beyond this is past the end of any list (and its OFFSET would overflow 64 bits).
+MAX_PAGE_NUMBER = 10**12
 
 
 def with_window_total(queryset):
@@ -30,6 +32,8 @@ class WindowCountPaginator(Paginator):
             raise PageNotAnInteger(_("That page number is not an integer"))
         if number < 1:
             raise EmptyPage(_("That page number is less than 1"))
+        if number > MAX_PAGE_NUMBER:
+            raise EmptyPage(_("That page contains no results"))
         if "count" not in self.__dict__:
             bottom = (number - 1) * self.per_page
             rows = list(self.object_list[bottom:bottom + self.per_page])

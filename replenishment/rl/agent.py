@@ -355,7 +355,7 @@ def save(net: PolicyNet, path, meta: dict | None = None):
 
 
 def load(path) -> PolicyNet:
-    ck = torch.load(path, map_location=device(), weights_only=False)
+    ck = torch.load(path, map_location=device(), weights_only=True)  # data only: a file never runs code
     net = PolicyNet(ck["n_actions"], ck["hidden"], ck["layers"]).to(device())
     net.load_state_dict(ck["state_dict"])
     net.eval()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inventory.models import Product, SalesDay, StockLevel, StockMovement
+from inventory.models import IdempotencyRecord, Product, SalesDay, StockLevel, StockMovement
 from tests.api.conftest import make_user
 from replenishment.models import ReorderSuggestion
 from tests.api.test_replenishment import suggest
@@ -33,7 +33,8 @@ def test_readme_curl_examples_run_against_a_live_server(live_server, django_user
     # What the examples claim happened, did.
     assert SalesDay.objects.filter(product__sku="DEMO-001").count() == 3
     assert SalesDay.objects.get(product__sku="DEMO-002").on_promotion is True
-    assert StockMovement.objects.filter(idempotency_key="delivery-2026-11-29-0042").count() == 1
+    record = IdempotencyRecord.objects.get(key="delivery-2026-11-29-0042", user__username="integration")
+    assert StockMovement.objects.filter(idempotency_key=record.ledger_key).count() == 1
     assert StockLevel.objects.get(product__sku="DEMO-001", warehouse__code="CA_1").on_hand == 48
     assert "forecast run: succeeded" in done.stdout
     assert {p.supplier.code for p in Product.objects.filter(sku__startswith="DEMO-")} == {"ACME-GIFTS"}
