@@ -67,4 +67,5 @@ class Heartbeat:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join(timeout=5)
+        cache.delete(cache_key(self.model, self.pk))  # the work is over: its row's status says the rest
         return False
