@@ -205,7 +205,7 @@ def latest_model_version(name: str | None = None) -> ModelVersion | None:
 # request hold a worker (or its GPU memory) for as long as it likes.
 TRAIN_OPTION_BOUNDS = {
     "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
-    "max_epochs": (1, 200), "batches_per_epoch": (1, 1000), "patience": (1, 50), "pretrain_epochs": (0, 50),
+    "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000), "pretrain_epochs": (0, 100),
     "mask_ratio": (0.0, 0.9), "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
     "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
     "max_seconds": (1.0, 6 * 3600.0),

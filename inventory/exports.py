@@ -3,9 +3,12 @@
 A cell starting with =, +, -, @, a tab or a carriage return is taken as a formula by Excel,
 LibreOffice and Google Sheets (CSV injection): a product name like `=HYPERLINK(...)` imported
 from a supplier feed would run when a planner opens the file. Such text cells get a leading
-apostrophe, which spreadsheets show as plain text. Numbers are written as numbers.
+apostrophe, which spreadsheets show as plain text. Numbers are written as numbers. The check is
+made on the NFKC form without leading spaces: some spreadsheets read a full-width ＝ or a space
+before = as the start of a formula too.
 """
 import csv
+import unicodedata
 from decimal import Decimal
 
 from django.http import HttpResponse
@@ -19,7 +22,8 @@ def spreadsheet_safe(value) -> str:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    seen = unicodedata.normalize("NFKC", text).lstrip(" \u3000")
+    return "'" + text if seen.startswith(_FORMULA_STARTS) or text.startswith(_FORMULA_STARTS) else text
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:

@@ -170,7 +170,9 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["product", "warehouse", "created_at"])]
+        indexes = [models.Index(fields=["product", "warehouse", "created_at"]),
+                   # the last line of a pair: the stock-level trigger (migration 0008) reads it
+                   models.Index(fields=["product", "warehouse", "id"], name="movement_pair_last")]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -5,11 +5,22 @@ database or the broker is unreachable. Workers are reported but only fail readin
 READYZ_REQUIRE_WORKER is set: pages and reads keep working without them, so a worker outage
 should not take every web instance out of the load balancer.
 """
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
+
+
+def _failed(check: str, exc: Exception) -> str:
+    """The probe's answer says which dependency failed, not how: exception names and messages go
+    to the log (they describe the inside: drivers, hosts, ports)."""
+    log.warning("readiness check %s failed: %s: %s", check, exc.__class__.__name__, exc)
+    return "error: unreachable"
 
 
 @login_not_required
@@ -24,7 +35,7 @@ def check_database() -> str:
             cursor.execute("SELECT 1")
         return "ok"
     except Exception as exc:  # any driver error means "not ready"
-        return f"error: {exc.__class__.__name__}"
+        return _failed("database", exc)
 
 
 def check_broker() -> str:
@@ -37,7 +48,7 @@ def check_broker() -> str:
         redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
         return "ok"
     except Exception as exc:
-        return f"error: {exc.__class__.__name__}"
+        return _failed("broker", exc)
 
 
 def check_workers() -> str:
@@ -48,7 +59,7 @@ def check_workers() -> str:
     try:
         replies = app.control.ping(timeout=1.0)
     except Exception as exc:
-        return f"error: {exc.__class__.__name__}"
+        return _failed("workers", exc)
     return f"ok: {len(replies)} answering" if replies else "error: no worker answered"
 
 

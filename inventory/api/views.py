@@ -226,6 +226,8 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         ordering = tuple(OrderingFilter().get_ordering(request, self.get_queryset(), self) or ())
         compiled = _compiled_stock_pages.get(ordering)
         if compiled is None:
+            if len(_compiled_stock_pages) >= MAX_COMPILED_ORDERINGS:
+                return None  # combinations of orderings are unbounded: past the cap, the ORM path
             queryset = self._list_queryset()
             if tuple(str(term) for term in queryset.query.order_by) != ordering:
                 return None  # the backends ordered differently than expected: do not cache a guess
@@ -233,7 +235,9 @@ class StockLevelViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return compiled
 
 
-# compiled statements of the unfiltered stock list, by ordering, for this process
+# compiled statements of the unfiltered stock list, by ordering, for this process; a client can
+# combine the allowed fields into endless orderings, so the cache holds at most this many
+MAX_COMPILED_ORDERINGS = 32
 _compiled_stock_pages: dict[tuple, compiled_query.CompiledPageQuery] = {}
 
 

@@ -1,7 +1,10 @@
 """/metrics: Prometheus text format, for the monitoring system only.
 
-Open to addresses in METRICS_ALLOWED_IPS (default: loopback), or to anyone presenting
-`Authorization: Bearer <METRICS_TOKEN>` when that variable is set; 403 for everyone else.
+Open to anyone presenting `Authorization: Bearer <METRICS_TOKEN>` when that variable is set, and
+to a direct connection from an address in METRICS_ALLOWED_IPS (default: loopback); 403 for
+everyone else. Behind a reverse proxy on the same host every request comes from loopback, so the
+address rule only holds for requests that carry no forwarding header and only when no proxy is
+declared (NUM_PROXIES = 0): a proxied scrape needs the token.
 """
 import hmac
 
@@ -19,6 +22,9 @@ def _allowed(request) -> bool:
         presented = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
         if presented and hmac.compare_digest(presented, token):
             return True
+    if settings.REST_FRAMEWORK.get("NUM_PROXIES") or any(
+            h in request.META for h in ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")):
+        return False  # came through a proxy: the socket's address is the proxy's, not the client's
     return request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
 
 

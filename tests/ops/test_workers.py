@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from forecasting import services as forecast_services
-from forecasting.models import Forecast, ForecastRun
+from forecasting.models import Forecast, ForecastRun, ModelVersion
 from forecasting.tasks import predict_shard, run_forecast
 from tests.workers import celery_worker, wait_for
 
@@ -69,3 +69,22 @@ def test_a_shard_delivered_twice_writes_its_rows_once(small_history, settings):
     predict_shard.apply(args=(run.pk, 0, 2))  # acks_late redelivery after a lost acknowledgement
     again = sorted(Forecast.objects.filter(run=run).values_list("product_id", "warehouse_id", "date", "p50"))
     assert again == first and len(first) == 8 * 14
+
+
+def test_training_redelivered_after_its_worker_died_writes_one_model_version(small_history, tmp_path):
+    """acks_late: the killed worker's train task goes to the next worker, which finishes the run
+    with exactly one ModelVersion (the visibility timeout is short here so the test need not wait
+    an hour; in production it is longer than the longest task)."""
+    short = {"CELERY_VISIBILITY_TIMEOUT": "5"}
+    options = {"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 20}}
+    with celery_worker(tmp_path / "victim.log", "victim", extra_env=short) as worker:
+        run_id = run_forecast.delay(model="global_tide", horizon=14, shards=2, options=options).get(timeout=60)
+        wait_for(lambda: "train_model" in (tmp_path / "victim.log").read_text(), 120, "training did not start")
+        os.kill(worker.pid, signal.SIGKILL)  # the machine dies mid-training
+        worker.wait()
+    assert ForecastRun.objects.get(pk=run_id).model_version_id is None
+    with celery_worker(tmp_path / "heir.log", "heir", extra_env=short):
+        run = wait_for(lambda: _finished(run_id), 300, "the redelivered run did not finish within 300 s")
+    assert run.status == ForecastRun.Status.SUCCEEDED, run.error
+    assert "forecasting.tasks.train_model[" in (tmp_path / "heir.log").read_text()
+    assert ModelVersion.objects.count() == 1 and run.model_version_id == ModelVersion.objects.get().pk
