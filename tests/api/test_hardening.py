@@ -6,7 +6,7 @@ from django.test import override_settings
 from rest_framework.settings import api_settings
 
 from inventory import services
-from inventory.models import IdempotencyRecord, SalesDay, StockLevel, StockMovement
+from inventory.models import IdempotencyRecord, SalesDay, StockLevel
 from inventory_site.roles import PLANNER
 from tests.api.conftest import client_for, make_user
 from tests.factories import make_product, make_warehouse
@@ -47,7 +47,8 @@ def test_same_key_other_body_is_409_naming_no_movement(planner_client):
 
 
 def test_derived_ledger_keys_cannot_collide_across_operations(planner_client):
-    product, a, b = make_product(sku="K-3"), make_warehouse(code="KA"), make_warehouse(code="KB")
+    product, a = make_product(sku="K-3"), make_warehouse(code="KA")
+    make_warehouse(code="KB")
     services.receive(product, a, 10)
     move = planner_client.post(MOVEMENTS, {"product": "K-3", "warehouse": "KA", "kind": "receipt", "quantity": 1},
                                format="json", HTTP_IDEMPOTENCY_KEY="T2:in")

@@ -66,7 +66,8 @@ def test_a_copy_made_by_run_again_keeps_the_shared_files():
     assert default_storage.exists(job.stored_paths[0])
 
 
-def test_a_running_import_without_heartbeat_is_failed_and_can_run_again(client, django_capture_on_commit_callbacks):
+def test_a_running_import_without_heartbeat_is_failed_and_can_run_again(client, django_capture_on_commit_callbacks,
+                                                                       eager_tasks):
     job = _job(GOOD, status="running", started_at=timezone.now() - timedelta(minutes=30),
                heartbeat_at=timezone.now() - timedelta(minutes=20))
     fresh = _job(GOOD, name="fresh.csv", status="running", started_at=timezone.now(), heartbeat_at=timezone.now())

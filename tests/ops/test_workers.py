@@ -9,6 +9,7 @@ import pytest
 from forecasting import services as forecast_services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
 from forecasting.tasks import predict_shard, run_forecast
+from inventory_site.celery import app
 from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -75,6 +76,7 @@ def test_training_redelivered_after_its_worker_died_writes_one_model_version(sma
     """acks_late: the killed worker's train task goes to the next worker, which finishes the run
     with exactly one ModelVersion (the visibility timeout is short here so the test need not wait
     an hour; in production it is longer than the longest task)."""
+    app.control.purge()  # tasks other tests left waiting in the queues must not land in this run
     short = {"CELERY_VISIBILITY_TIMEOUT": "5"}
     options = {"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 20}}
     with celery_worker(tmp_path / "victim.log", "victim", extra_env=short) as worker:
