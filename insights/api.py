@@ -35,10 +35,11 @@ def _invalid(exc: InsightsError) -> ApiError:
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="sku", read_only=True)
-    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null: alerts about a whole warehouse (stale data) or the whole catalogue (forecast drift)
+    product = serializers.SlugRelatedField(slug_field="sku", read_only=True, allow_null=True)
+    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Alert

@@ -17,6 +17,8 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis import checks as core_checks
 from schemathesis.generation import GenerationMode
 
+from insights import services as insights_services
+from insights.rules import Assessment
 from inventory import services
 from tests.api.conftest import client_for, make_user
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
@@ -34,6 +36,11 @@ def api_schema(django_user_model):
     product = make_product(sku="SP", category=category, supplier=supplier)
     services.receive(product, warehouse, 100)
     services.create_purchase_order(supplier=supplier, warehouse=warehouse, lines=[services.OrderLineRequest(product, 5)])
+    # alerts with and without a product (a warehouse's stale data), so their responses are checked too
+    insights_services.raise_or_update(Assessment("stockout_risk", product.pk, warehouse.pk, True, "critical",
+                                                 "will run out", {"probability": 0.8}))
+    insights_services.raise_or_update(Assessment("stale_data", None, warehouse.pk, True, "warning",
+                                                 "no sales for 3 days", {}))
     user = make_user(django_user_model, "fuzzer", ADMIN)
     token = client_for(user)._credentials["HTTP_AUTHORIZATION"]
     with override_settings(ALLOWED_HOSTS=["*"]):
