@@ -6,6 +6,7 @@ too. Checked for every response: no 5xx, a documented status code, a documented 
 and a body that matches its schema.
 """
 import os
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -17,10 +18,13 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis import checks as core_checks
 from schemathesis.generation import GenerationMode
 
+from forecasting import services as forecast_services
 from insights import services as insights_services
 from insights.rules import Assessment
 from inventory import services
+from inventory.models import SalesDay
 from tests.api.conftest import client_for, make_user
+from tests.api.test_replenishment import suggest
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
 from inventory_site.roles import ADMIN
 
@@ -41,6 +45,14 @@ def api_schema(django_user_model):
                                                  "will run out", {"probability": 0.8}))
     insights_services.raise_or_update(Assessment("stale_data", None, warehouse.pk, True, "warning",
                                                  "no sales for 3 days", {}))
+    # a finished baseline forecast run and a pending suggestion, so their endpoints answer with rows
+    SalesDay.objects.bulk_create(SalesDay(product=product, warehouse=warehouse, date=date(2026, 10, 1) + timedelta(d),
+                                          units=d % 5, avg_price="2.00") for d in range(60))
+    run = forecast_services.create_run("seasonal_naive", 14, 1, {})
+    forecast_services.train(run)
+    forecast_services.predict_shard(run, 0, 1)
+    forecast_services.finalize(run)
+    suggest(product, warehouse)
     user = make_user(django_user_model, "fuzzer", ADMIN)
     token = client_for(user)._credentials["HTTP_AUTHORIZATION"]
     with override_settings(ALLOWED_HOSTS=["*"]):
