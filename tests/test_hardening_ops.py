@@ -1,7 +1,13 @@
 """The lesser findings of the attack review (issue 18, finding 7): each one's regression test."""
+import io
+import os
+import pickle
+
 import pytest
+import torch
 from django.db import OperationalError
 
+from forecasting.ml.train import GlobalForecaster
 from inventory.exports import spreadsheet_safe
 from inventory.api import views
 from inventory_site import health
@@ -55,3 +61,22 @@ def test_the_stock_list_statement_cache_is_bounded(viewer_client, settings):
 @pytest.fixture
 def viewer_client(django_user_model):
     return client_for(make_user(django_user_model, "ops-viewer", "viewer"))
+
+
+class _Payload:
+    """What a tampered model row would hold: unpickling it runs a command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_tampered_model_artifact_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    buffer = io.BytesIO()
+    torch.save({"format": "x", "weights": _Payload(marker)}, buffer)
+    with pytest.raises(pickle.UnpicklingError):
+        GlobalForecaster.from_bytes(buffer.getvalue())
+    assert not marker.exists()

@@ -76,6 +76,12 @@ COMMON_ERRORS = {
     415: "Unsupported Content-Type.",
     429: "Rate limit reached; retry after `Retry-After` seconds.",
 }
+# Writes can also meet stored data (a unique key, a rule of the database) and carry a body.
+COMMON_WRITE_ERRORS = {
+    409: "Conflicts with data already stored (a unique key, an object still in use, a state that does not "
+         "allow it); nothing was written.",
+    413: "The request body is larger than the server reads (4 MB).",
+}
 
 
 class StockcastAutoSchema(AutoSchema):
@@ -83,7 +89,8 @@ class StockcastAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, description in COMMON_ERRORS.items():
+        common = COMMON_ERRORS | (COMMON_WRITE_ERRORS if self.method in ("POST", "PUT", "PATCH", "DELETE") else {})
+        for code, description in common.items():
             key = str(code)
             if key in responses:
                 continue
