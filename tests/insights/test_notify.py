@@ -1,7 +1,5 @@
 """Webhooks reach a real local HTTP receiver, correctly signed, and are retried with back-off on 500."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
@@ -10,6 +8,7 @@ from insights import notify, services, tasks
 from insights.models import EmailRecipient, WebhookDelivery, WebhookEndpoint
 from insights.rules import Assessment
 from tests.factories import make_product, make_warehouse
+from tests.insights.receivers import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -21,39 +20,6 @@ def receiver_on_loopback_allowed(settings):
     """These receivers listen on 127.0.0.1, which the outbound policy refuses unless an operator allows it."""
     settings.OUTBOUND_ALLOW_HTTP = True
     settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that answers the statuses it is told to, in order."""
-
-    def __init__(self, statuses):
-        self.statuses = list(statuses)
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((dict(self.headers), body))
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _alert():

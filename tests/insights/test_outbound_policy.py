@@ -1,7 +1,4 @@
 """Server-side request forgery: a webhook URL can never make the server reach its own network."""
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
@@ -11,41 +8,9 @@ from insights.models import WebhookDelivery, WebhookEndpoint
 from insights.rules import Assessment
 from inventory_site import outbound
 from tests.factories import make_product, make_warehouse
+from tests.insights.receivers import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-class Listener:
-    """A loopback HTTP server that records every request and answers with ``status`` (+ Location)."""
-
-    def __init__(self, status=200, location=None):
-        self.hits = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                outer.hits.append((self.path, dict(self.headers)))
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _alert():
@@ -88,11 +53,11 @@ def test_a_loopback_webhook_saved_before_the_policy_is_refused_at_connect_time(s
     """The stored row bypasses the save-time check (objects.create): the connect-time check still holds."""
     settings.INSIGHTS_NOTIFY_INLINE = True
     settings.OUTBOUND_ALLOW_HTTP = True
-    with Listener() as rx:
+    with Receiver() as rx:
         WebhookEndpoint.objects.create(name="internal", url=rx.url, secret="s")
         with django_capture_on_commit_callbacks(execute=True):
             _alert()
-        assert rx.hits == []
+        assert rx.requests == []
     delivery = WebhookDelivery.objects.get()
     assert delivery.failed and delivery.delivered_at is None and delivery.last_status is None
     assert "outbound policy" in delivery.last_error and "loopback" in delivery.last_error
@@ -102,12 +67,12 @@ def test_redirects_are_not_followed(settings, django_capture_on_commit_callbacks
     settings.INSIGHTS_NOTIFY_INLINE = True
     settings.OUTBOUND_ALLOW_HTTP = True
     settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    with Listener() as inner, Listener(status=302, location=inner.url) as redirecting:
+    with Receiver() as inner, Receiver([302], location=inner.url) as redirecting:
         WebhookEndpoint.objects.create(name="redirecting", url=redirecting.url, secret="s")
         with django_capture_on_commit_callbacks(execute=True):
             _alert()
-        assert len(redirecting.hits) == 1
-        assert inner.hits == []  # the signature headers never reach the redirect's target
+        assert len(redirecting.requests) == 1
+        assert inner.requests == []  # the signature headers never reach the redirect's target
     delivery = WebhookDelivery.objects.get()
     assert delivery.last_status == 302 and delivery.failed and "not followed" in delivery.last_error
 
