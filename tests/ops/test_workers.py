@@ -74,11 +74,12 @@ def test_a_shard_delivered_twice_writes_its_rows_once(small_history, settings):
 
 def test_training_redelivered_after_its_worker_died_writes_one_model_version(small_history, tmp_path):
     """acks_late: the killed worker's train task goes to the next worker, which finishes the run
-    with exactly one ModelVersion (the visibility timeout is short here so the test need not wait
-    an hour; in production it is longer than the longest task)."""
+    with exactly one ModelVersion. The visibility timeout is short here so the test need not wait
+    hours (in production it is longer than the longest task), but longer than any task of this
+    run takes on a busy machine: a task still running past it would be handed out a second time."""
     app.control.purge()  # tasks other tests left waiting in the queues must not land in this run
-    short = {"CELERY_VISIBILITY_TIMEOUT": "5"}
-    options = {"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 20}}
+    short = {"CELERY_VISIBILITY_TIMEOUT": "45"}
+    options = {"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 12}}
     with celery_worker(tmp_path / "victim.log", "victim", extra_env=short) as worker:
         run_id = run_forecast.delay(model="global_tide", horizon=14, shards=2, options=options).get(timeout=60)
         wait_for(lambda: "train_model" in (tmp_path / "victim.log").read_text(), 120, "training did not start")
