@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "forecasting",
     "replenishment",
     "insights",
+    "staff",  # the server-rendered pages of every app, on top: no app imports it
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/insights/", include("insights.api_urls")),
     path("api/", include("inventory_site.api_urls")),
-    path("", include("inventory.urls")),
+    path("", include("staff.urls")),
 ]

@@ -3,7 +3,8 @@ import pytest
 
 from inventory.models import PurchaseOrder, StockLevel
 from inventory.services import OrderLineRequest, create_purchase_order
-from inventory.ui import features, health
+from insights.models import Alert
+from staff import health
 
 from .conftest import log_in
 from .data import PASSWORD, add_forecast, build_shop
@@ -21,13 +22,9 @@ def _figure(page, name):
 
 
 def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
-    forecasting = features.model("forecasting", "Forecast") is not None
-    if forecasting:
-        add_forecast(shop)
-    alert_model = features.model("insights", "Alert")
-    if alert_model is not None:
-        alert_model.objects.create(kind="stockout_risk", severity="critical", product=shop["mug"],
-                                   warehouse=shop["south"], message="MUG-BLUE may run out in SOUTH before delivery.")
+    add_forecast(shop)
+    Alert.objects.create(kind="stockout_risk", severity="critical", product=shop["mug"],
+                               warehouse=shop["south"], message="MUG-BLUE may run out in SOUTH before delivery.")
     draft = create_purchase_order(supplier=shop["supplier"], warehouse=shop["north"],
                                   lines=[OrderLineRequest(shop["mug_red"], 5)])
     page.goto("/")  # every page needs a login
@@ -45,10 +42,8 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
     assert service.window.end == shop["end"]
     assert _figure(page, "at_risk") == str(len({r.level.product_id for r in rows if r.at_risk})) == "1"
     assert _figure(page, "overstock_value") == f"{sum(r.overstock_value for r in rows):,.0f}"
-    if alert_model is not None:
-        assert _figure(page, "open_alerts") == "1"
-    if forecasting:
-        assert _figure(page, "accuracy") == "0.710"
+    assert _figure(page, "open_alerts") == "1"
+    assert _figure(page, "accuracy") == "0.710"
     shoot(page, "dashboard")
     # Every figure is a link to the list behind it.
     page.locator("#fig-at-risk").click()
@@ -69,10 +64,9 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
                    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
     )
     assert painted > 5000, f"the demand chart looks empty ({painted} painted pixels)"
-    if forecasting:
-        legend = page.evaluate("() => Chart.getChart('demand-chart').data.datasets.map(d => d.label)")
-        assert "Forecast p50" in legend and "p10–p90 band" in legend
-        assert "Seasonality and calendar" in page.locator("#explanation").inner_text()
+    legend = page.evaluate("() => Chart.getChart('demand-chart').data.datasets.map(d => d.label)")
+    assert "Forecast p50" in legend and "p10–p90 band" in legend
+    assert "Seasonality and calendar" in page.locator("#explanation").inner_text()
     assert page.locator('#projection-chart[data-drawn="true"]').count() == 1
     shoot(page, "product")
 
@@ -84,10 +78,9 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
         page.goto(path)
         assert page.locator("h1").count() == 1
         shoot(page, f"viewer-{name}")
-    if alert_model is not None:
-        page.goto("/alerts/")
-        assert "MUG-BLUE may run out" in page.locator("#alert-table").inner_text()
-        assert page.get_by_role("button", name="Resolve").count() == 0
+    page.goto("/alerts/")
+    assert "MUG-BLUE may run out" in page.locator("#alert-table").inner_text()
+    assert page.get_by_role("button", name="Resolve").count() == 0
     page.get_by_role("link", name="Password").click()
     assert page.get_by_label("Old password").count() == 1
     shoot(page, "password-change")
@@ -111,23 +104,17 @@ def _suggest(shop, product, quantity):
 
 
 def test_planner_approves_two_suggestions_into_one_order_and_receives_it(page, shop, shoot):
-    if features.model("replenishment", "ReorderSuggestion") is not None:
-        _suggest(shop, shop["mug"], 200)
-        _suggest(shop, shop["teapot"], 10)
-        log_in(page, "planner", PASSWORD)
-        page.goto("/suggestions/")
-        shoot(page, "suggestions")
-        page.get_by_label("Select MUG-BLUE for NORTH").check()
-        page.get_by_label("Select TEAPOT for NORTH").check()
-        page.get_by_role("button", name="Approve selected into draft orders").click()
-        assert "Approved 2 suggestions into draft purchase order" in page.locator(".messages").inner_text()
-        order = PurchaseOrder.objects.get()
-        page.locator(".messages").get_by_role("link", name=order.number).click()
-    else:  # replenishment not installed: start from a draft order
-        order = create_purchase_order(supplier=shop["supplier"], warehouse=shop["north"],
-                                      lines=[OrderLineRequest(shop["mug"], 200), OrderLineRequest(shop["teapot"], 10)])
-        log_in(page, "planner", PASSWORD)
-        page.goto(f"/orders/{order.pk}/")
+    _suggest(shop, shop["mug"], 200)
+    _suggest(shop, shop["teapot"], 10)
+    log_in(page, "planner", PASSWORD)
+    page.goto("/suggestions/")
+    shoot(page, "suggestions")
+    page.get_by_label("Select MUG-BLUE for NORTH").check()
+    page.get_by_label("Select TEAPOT for NORTH").check()
+    page.get_by_role("button", name="Approve selected into draft orders").click()
+    assert "Approved 2 suggestions into draft purchase order" in page.locator(".messages").inner_text()
+    order = PurchaseOrder.objects.get()
+    page.locator(".messages").get_by_role("link", name=order.number).click()
     assert order.lines.count() == 2
     page.get_by_role("button", name="Approve").click()
     assert "approved" in page.locator(".messages").inner_text()
@@ -167,21 +154,15 @@ def test_planner_plans_a_promotion_and_reads_a_bad_import_report(page, shop, sho
     from inventory.models import Promotion
 
     log_in(page, "planner", PASSWORD)
-    alert_model = features.model("insights", "Alert")
-    if alert_model is not None:  # the inbox: acknowledge with a note
-        alert = alert_model.objects.create(kind="overstock", severity="warning", product=shop["teapot"],
-                                           warehouse=shop["north"], message="TEAPOT holds 2,700 days of cover.")
-        page.goto("/alerts/")
-        page.get_by_label("Note").fill("clearance next month")
-        page.get_by_role("button", name="Acknowledge").click()
-        assert "acknowledged" in page.locator(".messages").inner_text().lower()
-        alert.refresh_from_db()
-        assert alert.status == "acknowledged" and alert.note == "clearance next month"
-        shoot(page, "alerts-planner")
-    if features.module("insights.promotions.planner") is None:  # the planner says so, nothing more
-        page.goto("/promotions/plan/")
-        assert page.locator("#planner-unavailable").count() == 1
-        return _bad_import_file_shows_its_error_report(page, shop, shoot, tmp_path, logged_in=True)
+    alert = Alert.objects.create(kind="overstock", severity="warning", product=shop["teapot"],
+                                 warehouse=shop["north"], message="TEAPOT holds 2,700 days of cover.")
+    page.goto("/alerts/")
+    page.get_by_label("Note").fill("clearance next month")
+    page.get_by_role("button", name="Acknowledge").click()
+    assert "acknowledged" in page.locator(".messages").inner_text().lower()
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.note == "clearance next month"
+    shoot(page, "alerts-planner")
     page.goto("/products/MUG-BLUE/")
     page.get_by_role("link", name="Plan a promotion for this product").click()
     start = timezone.localdate() + timedelta(days=21)
@@ -208,8 +189,6 @@ def _bad_import_file_shows_its_error_report(page, shop, shoot, tmp_path, logged_
     bad = tmp_path / "bad_sales.csv"
     bad.write_text("sku,warehouse,date,units\nMUG-BLUE,NORTH,2024-07-01,3\nMUG-BLUE,NORTH,not-a-date,2\n"
                    "TEAPOT,NORTH,2024-07-01,-4\n")
-    if features.module("inventory.import_views") is None:
-        return  # the import pages are not installed
     if not logged_in:
         log_in(page, "planner", PASSWORD)
     page.goto("/")

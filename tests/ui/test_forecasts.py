@@ -102,7 +102,7 @@ def test_eager_work_runs_in_a_thread_so_the_caller_returns(monkeypatch, settings
     """Embedded default: starting long work returns at once; the task finishes in the background."""
     import threading
 
-    from inventory.ui import background
+    from staff import background
     from inventory_site.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
@@ -142,7 +142,7 @@ def test_unreachable_queue_is_reported_not_a_500(planner_client, db, monkeypatch
         def delay(self, **kwargs):
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr("inventory.ui.features.function", lambda module, name: DownTask())
+    monkeypatch.setattr("staff.runs.run_forecast", DownTask())
     response = planner_client.post(reverse("ui:run-start"), {"model": "naive", "horizon": 7}, follow=True)
     assert response.status_code == 200
     assert "The run was not started: the task queue cannot be reached" in response.content.decode()

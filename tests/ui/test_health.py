@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.ui import health
+from staff import health
 
 pytestmark = pytest.mark.django_db
 

@@ -132,14 +132,6 @@ def test_stock_errors_are_shown_and_nothing_changes(planner_client, shop):
     assert shop["mug"].stock_levels.get().on_hand == 40
 
 
-def test_promotion_planner_is_honest_without_its_service(planner_client, db, monkeypatch):
-    from inventory.ui import promotions
-
-    monkeypatch.setattr(promotions, "PLANNER_MODULE", "insights.promotions.no_such_module")
-    page = planner_client.get(reverse("ui:promotion-planner"), {"skus": "X"}).content.decode()
-    assert "not available yet" in page and 'id="whatif-result"' not in page
-
-
 def test_planner_sees_the_order_buttons(planner_client, shop):
     order = _draft(shop)
     detail = planner_client.get(reverse("ui:order", args=[order.pk])).content.decode()

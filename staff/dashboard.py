@@ -1,0 +1,40 @@
+"""The dashboard: the key figures of stock, service, risk, alerts and forecasts, each a link."""
+from django.db.models import Count
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from inventory.models import Product, PurchaseOrder, SalesDay
+
+from . import health, sources
+
+
+@require_safe
+def dashboard(request):
+    sales = health.sales_by_series()  # one pass over the window's sales for both figures
+    rows = health.series_health(sales=sales)
+    service = health.service_figures(sales=sales)
+    at_risk = [r for r in rows if r.at_risk]
+    overstock_value = sum((r.overstock_value for r in rows), start=health.Decimal("0"))
+    labels = dict(PurchaseOrder.Status.choices)
+    context = {
+        "product_count": Product.objects.filter(active=True).count(),
+        "has_sales": SalesDay.objects.exists(),
+        "stock_value": health.stock_value(),
+        "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
+        "service": service,
+        "at_risk_count": len({r.level.product_id for r in at_risk}),
+        "at_risk_series": len(at_risk),
+        "overstock_value": overstock_value,
+        "overstock_days": health.OVERSTOCK_DAYS,
+        "open_orders": PurchaseOrder.objects.filter(status__in=PurchaseOrder.OPEN_STATUSES).count(),
+        "draft_orders": PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).count(),
+        "orders_by_status": [
+            {"status": row["status"], "label": labels.get(row["status"], row["status"]), "n": row["n"]}
+            for row in PurchaseOrder.objects.values("status").annotate(n=Count("id")).order_by("status")
+        ],
+        "alerts": sources.open_alerts_by_severity(),
+        "suggestions": sources.pending_suggestion_count(),
+        "accuracy": sources.current_accuracy(),
+        "runs": sources.recent_runs(5),
+    }
+    return render(request, "staff/dashboard.html", context)
