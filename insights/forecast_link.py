@@ -7,23 +7,34 @@
 - ``drift_inputs``: the rolling MASE of those issued forecasts over the last ``window`` days
   against the current run's backtest MASE (forecasting stores ``metrics["mase"]``), the same
   scale (one-step naive error of each series' history, as in forecasting.ml.metrics).
+- ``default_source``: the quantile source the rules use (these stored forecasts, else history).
+- ``request_finetune``: a drift alert asks forecasting for a fine-tuning run.
+- ``promotion_counterfactual``: the model's own with/without-promotion totals of a saved promotion.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import logging
+import threading
+
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from forecasting.ml.metrics import mase
+from forecasting import tasks as forecast_tasks
 from forecasting.models import Forecast, ForecastRun
-from inventory.models import SalesDay
+from inventory.models import Promotion, SalesDay
 
 from .rules.drift import DriftInput
-from .sources import QuantileRows
+from .sources import HistoryQuantileSource, LayeredSource, QuantileRows
 
+log = logging.getLogger(__name__)
 PAD_DAYS = 7
 
 
@@ -149,3 +160,86 @@ def drift_inputs(today: date | None = None, window: int = 14, history_days: int 
     rolling = float(np.nanmean(mase(act, pred, ins)))
     return [DriftInput(rolling, float(backtest), len(win_days), "mase",
                        f"run {current.pk} / model version {current.model_version_id}")]
+
+
+def default_source():
+    """The stored forecasts when there are any, else the empirical distribution of recent sales.
+    ``INSIGHTS_QUANTILE_SOURCE`` (dotted path to a class) replaces both."""
+    path = getattr(settings, "INSIGHTS_QUANTILE_SOURCE", None)
+    if path:
+        return import_string(path)()
+    return LayeredSource(StoredForecastSource(), HistoryQuantileSource())
+
+
+def request_finetune(reason: str) -> dict:
+    """Start a forecasting run that fine-tunes the current model on the newest data.
+
+    forecasting.tasks.run_forecast fine-tunes the latest model version by default; we repeat the
+    current run's model and horizon and say why in its options. Returns what happened (kept in
+    the alert's evidence). With eager tasks (embedded mode) the run goes to a background thread,
+    because training must not hold up the check that noticed the drift.
+    """
+    current = ForecastRun.objects.filter(is_current=True).first()
+    kwargs = {"options": {"finetune": True, "reason": reason[:500]}}
+    if current is not None:
+        kwargs.update(model=current.model_name, horizon=current.horizon)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        def run():
+            try:
+                forecast_tasks.run_forecast.apply(kwargs=kwargs)
+            except Exception:  # noqa: BLE001 - logged; the alert stays open either way
+                log.exception("insights: fine-tuning run failed")
+            finally:
+                connection.close()
+
+        threading.Thread(target=run, daemon=True, name="insights-finetune").start()
+        return {"requested": True, "task": "forecasting.tasks.run_forecast", "mode": "background thread",
+                "kwargs": kwargs, "at": timezone.now().isoformat()}
+    result = forecast_tasks.run_forecast.delay(**kwargs)
+    return {"requested": True, "task": "forecasting.tasks.run_forecast", "task_id": result.id, "kwargs": kwargs,
+            "at": timezone.now().isoformat()}
+
+
+def promotion_counterfactual(pairs, start, end) -> dict | None:
+    """The forecasting model's own with/without-promotion totals, where it has them.
+
+    The forecasting app builds its panel with the *saved* promotions (inventory.Promotion) and
+    stores, per forecast row, the parts of the mean (level, calendar, price, promotion) from
+    counterfactual re-predictions. So for a pair that has a saved promotion over [start, end]
+    and explained rows for every day of it, ``with`` is the forecast and ``without`` is the
+    forecast less its price and promotion parts. Returns {(product_id, warehouse_id):
+    {"with_mean", "without_mean", "discount"}} (discount of the saved promotion, 0-1).
+    """
+    run = ForecastRun.objects.filter(is_current=True).first()
+    if run is None or not pairs:
+        return {}
+    saved = {}
+    promos = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
+        start_date__lte=end, end_date__gte=start).prefetch_related("products", "warehouses")
+    for promo in promos:
+        for p in promo.products.all():
+            for w in promo.warehouses.all():
+                if (p.pk, w.pk) in pairs:
+                    saved[(p.pk, w.pk)] = max(saved.get((p.pk, w.pk), 0.0), float(promo.discount_pct) / 100)
+    if not saved:
+        return {}
+    days = (end - start).days + 1
+    out = {}
+    rows = Forecast.objects.filter(run=run, date__gte=start, date__lte=end,
+                                   product_id__in={p for p, _ in saved}, warehouse_id__in={w for _, w in saved}) \
+        .values_list("product_id", "warehouse_id", "mean", "explanation")
+    acc: dict = {}
+    for p, w, mean, expl in rows:
+        if (p, w) not in saved:
+            continue
+        a = acc.setdefault((p, w), [0, 0.0, 0.0, True])
+        a[0] += 1
+        a[1] += mean
+        if not expl:
+            a[3] = False
+            continue
+        a[2] += max(mean - expl.get("price", 0.0) - expl.get("promotion", 0.0), 0.0)
+    for key, (n, with_mean, without_mean, explained) in acc.items():
+        if n == days and explained and without_mean > 0:
+            out[key] = {"with_mean": with_mean, "without_mean": without_mean, "discount": saved[key]}
+    return out

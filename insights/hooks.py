@@ -1,13 +1,13 @@
 """Follow-up work queued when other apps finish theirs (imports, forecast runs)."""
 import logging
 
+from .tasks import after_forecast, after_import
+
 log = logging.getLogger(__name__)
 
 
 def queue_checks_after_import(sender, summary=None, **kwargs):
     """New sales can open or close stale-data, anomaly and stock alerts."""
-    from .tasks import after_import
-
     try:
         after_import.delay()
     except Exception:  # a broker outage must not turn a committed import into an error
@@ -16,8 +16,6 @@ def queue_checks_after_import(sender, summary=None, **kwargs):
 
 def queue_checks_after_forecast(sender, run_id=None, **kwargs):
     """New quantiles change stock-out risk, and the run's accuracy may show drift."""
-    from .tasks import after_forecast
-
     try:
         after_forecast.delay(run_id=run_id)
     except Exception:

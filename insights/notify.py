@@ -2,7 +2,8 @@
 
 Nothing here runs inside the request or transaction that raised the alert: services call
 :func:`dispatch` after commit, which records one WebhookDelivery per endpoint and hands it to
-Celery (``deliver_webhook``, retried with exponential back-off). In the embedded mode (no broker,
+Celery (``deliver_webhook``, defined here beside the delivery it runs, retried with exponential
+back-off; insights.tasks lists it with the app's other tasks). In the embedded mode (no broker,
 eager tasks) the same deliveries run on a daemon thread so that a slow receiver still never
 blocks the caller.
 
@@ -20,6 +21,7 @@ import logging
 import threading
 import time
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection
@@ -90,9 +92,7 @@ def dispatch(alert_id: int, event: str) -> list[int]:
 
 
 def _enqueue(what: str, *args) -> None:
-    from . import tasks
-
-    task = tasks.deliver_webhook if what == "webhook" else tasks.send_alert_email
+    task = deliver_webhook if what == "webhook" else send_alert_email
     if getattr(settings, "INSIGHTS_NOTIFY_INLINE", False):
         _run_locally(what, *args)  # tests: synchronous and observable
     elif settings.CELERY_TASK_ALWAYS_EAGER:
@@ -176,3 +176,23 @@ def send_email_now(alert_id: int, event: str, emails: list[str]) -> int:
     subject = f"[stockcast {alert.severity}] {alert.get_kind_display()}{' ' + where if where else ''}"
     body = f"{alert.message}\n\nEvent: {event}\nAlert #{alert.pk}, opened {alert.opened_at:%Y-%m-%d %H:%M} UTC.\n"
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
+
+
+@shared_task(bind=True, name="insights.tasks.deliver_webhook", max_retries=MAX_RETRIES, acks_late=True)
+def deliver_webhook(self, delivery_id: int) -> bool:
+    """POST one webhook delivery; on 5xx / network errors retry with exponential back-off."""
+    ok, retryable = attempt_delivery(delivery_id)
+    if ok or not retryable:
+        return ok
+    if self.request.retries >= self.max_retries:
+        mark_failed(delivery_id)
+        return False
+    raise self.retry(countdown=backoff_seconds(self.request.retries))
+
+
+@shared_task(bind=True, name="insights.tasks.send_alert_email", max_retries=3, acks_late=True)
+def send_alert_email(self, alert_id: int, event: str, emails: list[str]) -> int:
+    try:
+        return send_email_now(alert_id, event, emails)
+    except OSError as exc:  # SMTP down: try again later
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries, base=60))

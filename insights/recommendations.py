@@ -21,7 +21,7 @@ from inventory.selectors import stock_levels_with_on_order
 from .errors import RecommendationInputError
 from .promotions.calibration import calibrated_model
 from .promotions.planner import PairPlan, plan_pair
-from .sources import default_source
+from .forecast_link import default_source
 from .thresholds import ThresholdBook
 
 DISCOUNT_GRID = tuple(range(5, 95, 5))

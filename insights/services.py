@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import forecast_link, notify
 from .errors import AlertTransitionError
 from .models import SEVERITY_RANK, Alert, AlertKind, subject_key
 from .rules.base import Assessment
@@ -37,8 +38,6 @@ def _active(key: str):
 
 
 def _notify_after_commit(alert_id: int, event: str) -> None:
-    from . import notify
-
     transaction.on_commit(lambda: notify.dispatch(alert_id, event))
 
 
@@ -111,10 +110,8 @@ def apply_assessments(assessments) -> ApplyReport:
 
 def _request_finetune_after_commit(alert: Alert) -> None:
     """Drift closes the adaptive loop: ask forecasting for a fine-tuning run once per drift alert."""
-    from .integration import request_finetune
-
     def go():
-        outcome = request_finetune(reason=f"forecast drift alert #{alert.pk}: {alert.message}")
+        outcome = forecast_link.request_finetune(reason=f"forecast drift alert #{alert.pk}: {alert.message}")
         Alert.objects.filter(pk=alert.pk).update(
             evidence={**alert.evidence, "finetune": outcome})
 

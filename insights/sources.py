@@ -2,19 +2,17 @@
 
 A source answers ``daily_quantiles(pairs, start, horizon)`` with, per (product_id, warehouse_id),
 ``QuantileRows(values [H, Q], levels, name)``; and ``band(pairs, dates)`` with the forecast's
-p01/p99 for past days (None when it has none). The default is the stored forecasts of the
-forecasting app (insights.forecast_link) when it has any, else the empirical distribution of recent sales.
-Set ``INSIGHTS_QUANTILE_SOURCE`` (dotted path to a class) to use another.
+p01/p99 for past days (None when it has none). This module has the sources that need no model;
+insights.forecast_link has the one that reads stored forecasts, and ``default_source`` (both,
+layered), which ``INSIGHTS_QUANTILE_SOURCE`` (dotted path to a class) replaces.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 
 from inventory.models import SalesDay
 
@@ -89,19 +87,3 @@ class LayeredSource:
             if got:
                 return got
         return {}
-
-
-def default_source():
-    path = getattr(settings, "INSIGHTS_QUANTILE_SOURCE", None)
-    if path:
-        module, _, cls = path.rpartition(".")
-        return getattr(importlib.import_module(module), cls)()
-    layers = []
-    try:
-        from .forecast_link import StoredForecastSource
-
-        layers.append(StoredForecastSource())
-    except ImportError:  # the forecasting app is not installed
-        pass
-    layers.append(HistoryQuantileSource())
-    return LayeredSource(*layers)

@@ -5,7 +5,12 @@ from datetime import date, timedelta
 
 from celery import shared_task
 
-from . import notify, watch
+from forecasting.models import ForecastRun
+
+from . import watch
+# The delivery tasks live beside the deliveries they run; importing them here registers them
+# with the worker, which loads each app's tasks module.
+from .notify import deliver_webhook, send_alert_email  # noqa: F401
 
 
 def _day(value):
@@ -52,28 +57,6 @@ def after_forecast(run_id: int | None = None) -> dict:
     Stock risk is judged from the day after the run's last sales day, where its forecast
     starts: today in daily operation, and the right day when a historical data set is loaded.
     """
-    from forecasting.models import ForecastRun
-
     run = ForecastRun.objects.filter(pk=run_id).first() if run_id else None
     today = run.as_of + timedelta(days=1) if run is not None and run.as_of else None
     return {"stock": watch.check_stock(today=today), "drift": watch.check_drift(), "run_id": run_id}
-
-
-@shared_task(bind=True, name="insights.tasks.deliver_webhook", max_retries=notify.MAX_RETRIES, acks_late=True)
-def deliver_webhook(self, delivery_id: int) -> bool:
-    """POST one webhook delivery; on 5xx / network errors retry with exponential back-off."""
-    ok, retryable = notify.attempt_delivery(delivery_id)
-    if ok or not retryable:
-        return ok
-    if self.request.retries >= self.max_retries:
-        notify.mark_failed(delivery_id)
-        return False
-    raise self.retry(countdown=notify.backoff_seconds(self.request.retries))
-
-
-@shared_task(bind=True, name="insights.tasks.send_alert_email", max_retries=3, acks_late=True)
-def send_alert_email(self, alert_id: int, event: str, emails: list[str]) -> int:
-    try:
-        return notify.send_email_now(alert_id, event, emails)
-    except OSError as exc:  # SMTP down: try again later
-        raise self.retry(exc=exc, countdown=notify.backoff_seconds(self.request.retries, base=60))

@@ -12,16 +12,18 @@ import pandas as pd
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from inventory.import_models import CalendarEvent
 from inventory.models import Promotion, SalesDay, Warehouse
 from inventory.selectors import stock_levels_with_on_order
 
 from . import services
+from .forecast_link import default_source, drift_inputs
+from .models import Alert
 from .rules import (
-    AnomalyInput, OverstockInput, StaleInput, StockoutInput,
+    AnomalyInput, Assessment, OverstockInput, StaleInput, StockoutInput,
     assess_anomaly, assess_overstock, assess_stale, assess_stockout,
 )
 from .rules.drift import DriftInput, assess_drift
-from .sources import default_source
 from .thresholds import ThresholdBook
 
 DEFAULT_LEAD_TIME_DAYS = 7.0
@@ -74,9 +76,6 @@ def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> d
 
 def _retired_subjects(kinds) -> list:
     """Close stock alerts of products or warehouses that were deactivated: nobody checks them any more."""
-    from .models import Alert
-    from .rules import Assessment
-
     stale = Alert.objects.filter(kind__in=kinds, status__in=Alert.ACTIVE_STATUSES).filter(
         Q(product__active=False) | Q(warehouse__active=False))
     return [Assessment(a.kind, a.product_id, a.warehouse_id, False, message="Product or warehouse deactivated.")
@@ -101,10 +100,6 @@ def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:
 
 def calendar_event_dates(start: date, end: date) -> dict:
     """warehouse_id (None = every warehouse) -> dates with a known calendar event (holidays, sport, ...)."""
-    try:
-        from inventory.import_models import CalendarEvent
-    except ImportError:
-        return {}
     out: dict = {}
     for wid, day in CalendarEvent.objects.filter(date__gte=start, date__lte=end).values_list("warehouse_id", "date"):
         out.setdefault(wid, set()).add(day)
@@ -172,8 +167,6 @@ def check_stale(today: date | None = None) -> dict:
 
 def check_drift(inputs: list[DriftInput] | None = None) -> dict:
     """Forecast drift for the current model; ``inputs`` default to forecasting's accuracy summary."""
-    from .integration import drift_inputs
-
     inputs = drift_inputs() if inputs is None else inputs
     th = ThresholdBook().for_subject(None, None)
     verdicts = [assess_drift(x, margin=th["drift_margin"]) for x in inputs]

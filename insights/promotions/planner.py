@@ -27,9 +27,8 @@ from inventory.models import Product, Promotion, SalesDay, Warehouse
 from inventory.selectors import stock_levels_with_on_order
 
 from ..errors import PromotionInputError
-from ..integration import promotion_counterfactual
+from ..forecast_link import default_source, promotion_counterfactual
 from ..rules.base import sample_total
-from ..sources import default_source
 from .calibration import REFERENCE_DISCOUNT, calibrated_model, discount_scale, product_effect
 from .uplift import find_episodes
 

@@ -160,11 +160,11 @@ def test_check_anomalies_skips_a_known_promotion():
 
 
 def test_drift_alert_requests_finetuning_once_and_closes_on_recovery(monkeypatch, django_capture_on_commit_callbacks):
-    from insights import integration
+    from insights import forecast_link
     from insights.rules.drift import DriftInput
 
     calls = []
-    monkeypatch.setattr(integration, "request_finetune", lambda reason: calls.append(reason) or {"requested": True})
+    monkeypatch.setattr(forecast_link, "request_finetune", lambda reason: calls.append(reason) or {"requested": True})
     with django_capture_on_commit_callbacks(execute=True):
         watch.check_drift([DriftInput(0.45, 0.30, 14, model_version="v3")])
         watch.check_drift([DriftInput(0.50, 0.30, 14, model_version="v3")])   # still drifting: update only
@@ -179,7 +179,7 @@ def test_drift_alert_requests_finetuning_once_and_closes_on_recovery(monkeypatch
 
 def test_request_finetune_queues_a_finetuning_forecast_run(settings, monkeypatch):
     tasks = pytest.importorskip("forecasting.tasks")
-    from insights.integration import request_finetune
+    from insights.forecast_link import request_finetune
 
     sent = []
 

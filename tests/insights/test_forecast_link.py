@@ -61,9 +61,9 @@ def test_anomaly_band_comes_from_the_forecast_issued_before_the_day(setup):
 
 
 def test_drift_fires_when_issued_forecasts_go_bad_and_not_when_good(setup, monkeypatch):
-    from insights import integration
+    from insights import forecast_link
 
-    monkeypatch.setattr(integration, "request_finetune", lambda reason: {"requested": True})
+    monkeypatch.setattr(forecast_link, "request_finetune", lambda reason: {"requested": True})
     p, w, old, cur = setup
     forecast_rows(old, p, w, TODAY - timedelta(days=14), 28, 10, 3)   # right level: MASE well under 0.8 * 1.25
     good = drift_inputs(TODAY)
