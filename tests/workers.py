@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
+
+from inventory_site.celery import app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +52,14 @@ def celery_worker(log_path: Path, name: str, queues: str = "default,gpu", extra_
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def clear_broker() -> None:
+    """Drop what earlier tests left on the broker: tasks waiting in the queues, and the tasks that
+    workers they killed never acknowledged (kombu keeps those in its `unacked` hash and hands them
+    out again once their visibility timeout has passed, to whichever worker restores them first)."""
+    app.control.purge()
+    redis.Redis.from_url(app.conf.broker_url).delete("unacked", "unacked_index", "unacked_mutex")
 
 
 def wait_for(predicate, timeout: float, message: str, interval: float = 0.5):

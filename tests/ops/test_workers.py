@@ -9,8 +9,7 @@ import pytest
 from forecasting import services as forecast_services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
 from forecasting.tasks import predict_shard, run_forecast
-from inventory_site.celery import app
-from tests.workers import celery_worker, wait_for
+from tests.workers import celery_worker, clear_broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +76,7 @@ def test_training_redelivered_after_its_worker_died_writes_one_model_version(sma
     with exactly one ModelVersion. The visibility timeout is short here so the test need not wait
     hours (in production it is longer than the longest task), but longer than any task of this
     run takes on a busy machine: a task still running past it would be handed out a second time."""
-    app.control.purge()  # tasks other tests left waiting in the queues must not land in this run
+    clear_broker()  # tasks other tests left (waiting, or unacknowledged by killed workers) must not land here
     short = {"CELERY_VISIBILITY_TIMEOUT": "45"}
     options = {"use_text": False, "train": {"max_epochs": 200, "patience": 200, "max_seconds": 12}}
     with celery_worker(tmp_path / "victim.log", "victim", extra_env=short) as worker:
