@@ -10,6 +10,18 @@ def current_run() -> ForecastRun | None:
     return ForecastRun.objects.filter(is_current=True).first()
 
 
+def current_run_id() -> int | None:
+    return ForecastRun.objects.filter(is_current=True).values_list("id", flat=True).first()
+
+
+def product_forecast_rows(run_id: int, product) -> list[dict]:
+    """One product's daily forecast in a run, per warehouse: what the product API shows."""
+    rows = (Forecast.objects.filter(run_id=run_id, product=product)
+            .order_by("warehouse__code", "date")
+            .values_list("warehouse__code", "date", "mean", "p10", "p50", "p90"))
+    return [{"warehouse": w, "date": d, "mean": m, "p10": a, "p50": b, "p90": c} for w, d, m, a, b, c in rows]
+
+
 def current_forecasts(product=None, warehouse=None, start=None, end=None) -> QuerySet[Forecast]:
     """Forecast rows of the current run (none if no run has succeeded yet), by date."""
     run = current_run()

@@ -1,7 +1,7 @@
 """REST API of insights (mounted at /api/v1/insights/): alerts, promotion what-if, recommendations.
 
 Thin views: reads come from the models and insights services, writes go through insights.services.
-Conventions of the v1 API (inventory.api.base): page-number pagination, one error body
+Conventions of the v1 API (inventory_site.api.base): page-number pagination, one error body
 ({"error": {"code", "message", "fields"}}), write throttle, reads for any authenticated user and
 writes for planners (PlannerWriteOrReadOnly). The promotion what-if is a POST because its input is
 a document, but it writes nothing, so any authenticated user may ask it.
@@ -18,9 +18,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.base import StandardPagination, StockcastAutoSchema, WriteRateThrottle
+from inventory_site.api.base import StandardPagination, StockcastAutoSchema, WriteRateThrottle
 from inventory.models import Warehouse
-from inventory_site.api_errors import ApiError, Conflict
+from inventory_site.api.errors import ApiError, Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import recommendations, services, tasks

@@ -1,5 +1,9 @@
 from django.apps import AppConfig
 
+from forecasting.signals import forecast_run_succeeded
+from inventory.signals import sales_imported
+from inventory_site.observability.metrics import register_figures
+
 
 class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -7,10 +11,10 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights (alerts, promotions, recommendations)"
 
     def ready(self):
-        from forecasting.signals import forecast_run_succeeded
-        from inventory.signals import sales_imported
-
+        # Modules that import models load once the app registry is ready, hence here.
+        from . import metrics
         from .hooks import queue_checks_after_forecast, queue_checks_after_import
 
+        register_figures(metrics.collect)
         sales_imported.connect(queue_checks_after_import, dispatch_uid="insights-after-import")
         forecast_run_succeeded.connect(queue_checks_after_forecast, dispatch_uid="insights-after-forecast")

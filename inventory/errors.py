@@ -4,19 +4,11 @@ Each carries a stable machine-readable code, a sentence a warehouse planner can 
 fields involved, so the admin, the web UI and the REST API can all show the same message. The
 HTTP status is what the API answers with.
 """
+from inventory_site.errors import DomainError
 
 
-class StockError(Exception):
+class StockError(DomainError):
     code = "stock_error"
-    http_status = 400
-
-    def __init__(self, message: str, **fields):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "fields": self.fields}
 
 
 class InvalidQuantity(StockError):

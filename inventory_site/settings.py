@@ -214,16 +214,16 @@ CELERY_MAX_DELIVERIES = env_int("CELERY_MAX_DELIVERIES", 3)
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "inventory.api.token_auth.CompiledTokenAuthentication",  # DRF's, with the lookup compiled once
+        "inventory_site.api.token_auth.CompiledTokenAuthentication",  # DRF's, with the lookup compiled once
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["inventory_site.roles.PlannerWriteOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
-        "inventory.api.filter_backend.QueryParamFilterBackend",  # django-filter, skipped when nothing filters
+        "inventory_site.api.filter_backend.QueryParamFilterBackend",  # django-filter, skipped when nothing filters
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "inventory.api.parsers.BoundedJSONParser",  # DRF's, refusing bodies nested deeper than 32
+        "inventory_site.api.parsers.BoundedJSONParser",  # DRF's, refusing bodies nested deeper than 32
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -234,8 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "inventory_site.api_errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttles.WriteRateThrottle"],
+    "EXCEPTION_HANDLER": "inventory_site.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["inventory_site.api.throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "write": env_str("API_THROTTLE_WRITE", "1200/min"),
         "bulk": env_str("API_THROTTLE_BULK", "60/min"),

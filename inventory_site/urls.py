@@ -19,7 +19,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
-    path("api/v1/insights/", include("insights.api_urls")),
-    path("api/", include("inventory_site.api_urls")),
+    path("api/", include("inventory_site.api.urls")),
     path("", include("staff.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Routes of the forecasting API, mounted under /api/v1/ by inventory_site.api_urls."""
+"""Routes of the forecasting API, mounted under /api/v1/ by inventory_site.api.urls."""
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 

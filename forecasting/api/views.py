@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 
 from forecasting import services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
-from inventory.api.base import StandardPagination, StockcastAutoSchema, error_response
-from inventory.api.parsers import BoundedJSONParser
-from inventory.api.throttles import LiveForecastRateThrottle, WriteRateThrottle
+from inventory_site.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory_site.api.parsers import BoundedJSONParser
+from inventory_site.api.throttles import LiveForecastRateThrottle, WriteRateThrottle
 from inventory.models import Product, Warehouse
-from inventory_site.api_errors import Conflict, ServiceUnavailable, Unprocessable
+from inventory_site.api.errors import Conflict, ServiceUnavailable, Unprocessable
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import live, serializers

@@ -1,1 +1,1 @@
-"""REST API (v1) of the inventory domain; shared pieces (pagination, throttles, schema) in base.py."""
+"""REST API (v1) of the inventory domain; the shared kit (pagination, throttles, schema) is inventory_site.api."""

@@ -28,11 +28,11 @@ from inventory.ingest.api import import_files
 from inventory.ingest.base import ImportOptions
 from inventory.ingest.report import ImportRefused
 from inventory.ingest.writer import CONFLICT_MODES
-from inventory_site.api_errors import ApiError, PayloadTooLarge, Unprocessable
+from inventory_site.api.errors import ApiError, PayloadTooLarge, Unprocessable
 from inventory_site.roles import PlannerWriteOrReadOnly
 
-from .base import StockcastAutoSchema, error_response
-from .throttles import BulkRateThrottle, WriteRateThrottle
+from inventory_site.api.base import StockcastAutoSchema, error_response
+from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
 
 MAX_ROWS = 10_000
 # 10,000 rows of a generous 400 bytes each: a body above this cannot be a valid request, and is

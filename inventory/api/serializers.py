@@ -24,6 +24,8 @@ from inventory.models import (
     Warehouse,
 )
 
+from .contributions import contributions
+
 
 def _active_slug(model, slug_field, **kwargs):
     return serializers.SlugRelatedField(slug_field=slug_field, queryset=model.objects.all(), **kwargs)
@@ -322,9 +324,8 @@ class ProductDetailSerializer(ProductSerializer):
 
     def _current(self):
         if not hasattr(self, "_current_run"):
-            from forecasting.models import ForecastRun
-
-            self._current_run = ForecastRun.objects.filter(is_current=True).values_list("id", flat=True).first()
+            find = contributions.current_forecast_run
+            self._current_run = find() if find is not None else None
         return self._current_run
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -334,11 +335,6 @@ class ProductDetailSerializer(ProductSerializer):
     @extend_schema_field(ProductForecastDaySerializer(many=True))
     def get_forecast(self, product) -> list:
         run_id = self._current()
-        if run_id is None:
+        if run_id is None or contributions.forecast_rows is None:
             return []
-        from forecasting.models import Forecast
-
-        rows = (Forecast.objects.filter(run_id=run_id, product=product)
-                .order_by("warehouse__code", "date")
-                .values_list("warehouse__code", "date", "mean", "p10", "p50", "p90"))
-        return [{"warehouse": w, "date": d, "mean": m, "p10": a, "p50": b, "p90": c} for w, d, m, a, b, c in rows]
+        return contributions.forecast_rows(run_id, product)

@@ -28,16 +28,17 @@ from inventory.models import (
     Supplier,
     Warehouse,
 )
-from inventory_site.api_errors import Conflict
+from inventory_site.api.errors import Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import compiled_query, filters, serializers
+from .contributions import contributions
 from .fast_json import FastJSONRenderer
-from .filter_backend import filters_nothing
+from inventory_site.api.filter_backend import filters_nothing
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
-from .parsers import BoundedJSONParser
+from inventory_site.api.parsers import BoundedJSONParser
 from .window_pagination import WindowCountPagination, with_window_total
-from .base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
+from inventory_site.api.base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
 
 class ApiViewMixin:
@@ -156,11 +157,9 @@ class ProductViewSet(CatalogueViewSet):
 
 def _build_stock_levels_queryset():
     queryset = selectors.stock_levels_with_on_order()
-    try:
-        from replenishment.api.stock import annotate_reorder_point
-    except ImportError:  # replenishment has no policies yet: no reorder point to compare against
+    if contributions.annotate_reorder_point is None:  # nobody computes reorder points: none to compare
         return queryset.annotate(reorder_point=Value(None, output_field=FloatField()))
-    return annotate_reorder_point(queryset)
+    return contributions.annotate_reorder_point(queryset)
 
 
 _stock_levels_template = None

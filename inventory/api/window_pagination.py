@@ -10,7 +10,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
 from django.utils.translation import gettext as _
 
-from .base import StandardPagination
+from inventory_site.api.base import StandardPagination
 
 TOTAL_COLUMN = "_total_rows"
 # A page number beyond this is past the end of any list (and its OFFSET would overflow 64 bits).

@@ -9,7 +9,6 @@ import time
 
 from django.db import connection
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
 
 from . import task_stats
 
@@ -53,6 +52,17 @@ class MetricsMiddleware:
         return response
 
 
+# Each app registers the figures it owns (its <app>/metrics.py, from its AppConfig.ready), so this
+# module, in the lowest layer, knows no app: a function here yields GaugeMetricFamily objects.
+_figures = []
+
+
+def register_figures(collect) -> None:
+    """Add an app's ``collect()`` (yielding metric families) to what /metrics reads at scrape time."""
+    if collect not in _figures:
+        _figures.append(collect)
+
+
 class DomainCollector:
     """Figures read from the database and the broker at scrape time."""
 
@@ -61,64 +71,10 @@ class DomainCollector:
         return []
 
     def collect(self):
-        yield from _sales_data_age()
-        yield from _open_alerts()
-        yield from _model_accuracy()
+        for collect in _figures:
+            yield from collect()
         yield from task_stats.collect_queue_lengths()
         yield from task_stats.collect_task_metrics()
-
-
-def _sales_data_age():
-    from django.db.models import Max
-    from django.utils import timezone
-
-    from inventory.models import SalesDay
-
-    gauge = GaugeMetricFamily(
-        "stockcast_sales_data_age_days", "Days since the newest sales day, by warehouse.", labels=["warehouse"]
-    )
-    today = timezone.localdate()
-    for row in SalesDay.objects.values("warehouse__code").annotate(newest=Max("date")):
-        gauge.add_metric([row["warehouse__code"]], (today - row["newest"]).days)
-    yield gauge
-
-
-def _open_alerts():
-    from django.apps import apps
-
-    gauge = GaugeMetricFamily("stockcast_open_alerts", "Open alerts by severity.", labels=["severity"])
-    if apps.is_installed("insights"):
-        from django.db.models import Count
-
-        Alert = apps.get_model("insights", "Alert")
-        rows = Alert.objects.exclude(status="resolved").values("severity").annotate(n=Count("id"))
-        for row in rows:
-            gauge.add_metric([str(row["severity"])], row["n"])
-    yield gauge
-
-
-def _model_accuracy():
-    """The current forecast run's headline metrics (whatever numeric ones it stored)."""
-    from django.apps import apps
-
-    gauge = GaugeMetricFamily(
-        "stockcast_forecast_accuracy", "Backtest metrics of the current forecast run.", labels=["metric"]
-    )
-    try:
-        ForecastRun = apps.get_model("forecasting", "ForecastRun")
-    except LookupError:
-        yield gauge
-        return
-    field_names = {f.name for f in ForecastRun._meta.get_fields()}
-    query = ForecastRun.objects.all()
-    if "is_current" in field_names:
-        query = query.filter(is_current=True)
-    run = query.order_by("-pk").first()
-    metrics = getattr(run, "metrics", None) or {}
-    for name, value in metrics.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            gauge.add_metric([name], float(value))
-    yield gauge
 
 
 REGISTRY.register(DomainCollector())

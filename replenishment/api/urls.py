@@ -1,4 +1,4 @@
-"""Routes of the replenishment API, mounted under /api/v1/ by inventory_site.api_urls."""
+"""Routes of the replenishment API, mounted under /api/v1/ by inventory_site.api.urls."""
 from rest_framework.routers import DefaultRouter
 
 from . import views

@@ -8,11 +8,11 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from inventory.api.base import StandardPagination, StockcastAutoSchema, error_response
-from inventory.api.parsers import BoundedJSONParser
-from inventory.api.throttles import BulkRateThrottle, WriteRateThrottle
+from inventory_site.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory_site.api.parsers import BoundedJSONParser
+from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
 from inventory.models import PurchaseOrder, PurchaseOrderLine
-from inventory_site.api_errors import Conflict, Unprocessable
+from inventory_site.api.errors import Conflict, Unprocessable
 from inventory_site.roles import PlannerWriteOrReadOnly
 from replenishment import services
 from replenishment.models import ReorderSuggestion

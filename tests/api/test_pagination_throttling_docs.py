@@ -6,7 +6,7 @@ from django.contrib.staticfiles import finders
 from django.test import override_settings
 from rest_framework.settings import api_settings
 
-from inventory.api.base import MAX_PAGE_SIZE
+from inventory_site.api.base import MAX_PAGE_SIZE
 from inventory.models import Category
 
 pytestmark = pytest.mark.django_db

@@ -77,7 +77,7 @@ def test_bad_token_is_401(world, anon_client):
 def test_token_lookup_gives_the_stored_user_and_refuses_an_inactive_one(planner, planner_client, django_user_model):
     """The compiled token lookup returns the user as the ORM reads it (every column) and keeps
     DRF's rule for inactive users."""
-    from inventory.api.token_auth import CompiledTokenAuthentication
+    from inventory_site.api.token_auth import CompiledTokenAuthentication
 
     key = Token.objects.get(user=planner).key
     user, token = CompiledTokenAuthentication().authenticate_credentials(key)

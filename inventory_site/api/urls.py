@@ -1,18 +1,14 @@
 """REST API routes: /api/v1/ (resources), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/ (the
 Swagger UI and ReDoc, served from the app's own static files: no CDN).
 
-Each app contributes its own router; the forecasting and replenishment routes are included when
-those apps ship an `api.urls` module, so this file does not break while they are being built.
+Each app contributes its own routes; this URL conf mounts them (by name: include() imports them).
 """
-from importlib import import_module
-
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from inventory_site.api_errors import error_body
-
-from inventory.api import docs
+from . import docs
+from .errors import error_body
 
 
 @csrf_exempt  # any method: a POST to a wrong path is a 404, not Django's HTML CSRF page
@@ -22,15 +18,13 @@ def no_such_endpoint(request, *args, **kwargs):
         error_body("not_found", f"No API endpoint at {request.path}; see /api/schema/ for the list."), status=404
     )
 
-v1 = [path("", include("inventory.api.urls"))]
-for module in ("inventory.api.bulk_urls", "forecasting.api.urls", "replenishment.api.urls"):
-    try:
-        import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name and module.startswith(error.name):
-            continue  # that app has no API yet
-        raise
-    v1.append(path("", include(module)))
+v1 = [
+    path("", include("inventory.api.urls")),
+    path("", include("inventory.api.bulk_urls")),
+    path("", include("forecasting.api.urls")),
+    path("", include("replenishment.api.urls")),
+    path("insights/", include("insights.api_urls")),
+]
 
 urlpatterns = [
     path("v1/", include(v1)),

@@ -1,12 +1,12 @@
 """One error body for the whole REST API: {"error": {"code", "message", "fields"}}.
 
 `code` is stable and machine-readable, `message` is a sentence a person can act on, `fields`
-names what was wrong (request fields, row numbers, limits). Domain errors (inventory.errors.
-StockError and its subclasses) carry their own code and HTTP status; DRF's exceptions are
+names what was wrong (request fields, row numbers, limits). Domain errors (inventory_site.errors.
+DomainError and every app's subclasses) carry their own code and HTTP status; DRF's exceptions are
 reshaped; Django's Http404 / PermissionDenied / ProtectedError / ValidationError are mapped too,
 so no client ever has to parse two shapes. Unexpected exceptions still propagate (500 + logging).
 
-Enabled by REST_FRAMEWORK["EXCEPTION_HANDLER"] = "inventory_site.api_errors.api_exception_handler".
+Enabled by REST_FRAMEWORK["EXCEPTION_HANDLER"] = "inventory_site.api.errors.api_exception_handler".
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from inventory.errors import StockError
+from inventory_site.errors import DomainError
 
 
 class ApiError(exceptions.APIException):
@@ -114,7 +114,7 @@ def _validation_response(detail) -> Response:
 
 def api_exception_handler(exc, context):
     """DRF EXCEPTION_HANDLER: every handled error gets the same body; others re-raise (500)."""
-    if isinstance(exc, StockError):
+    if isinstance(exc, DomainError):
         set_rollback()
         return Response({"error": exc.as_dict()}, status=exc.http_status)
     if isinstance(exc, (ProtectedError, RestrictedError)):
