@@ -20,12 +20,12 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 from django.utils import timezone
 
+from inventory.models import StockMovement
+
 
 def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date) -> pd.DataFrame:
     """Frame ``product_id, warehouse_id, date`` of the days in ``[start, end]`` on which the
     ledger shows the pair with nothing on hand all day."""
-    from inventory.models import StockMovement
-
     keys = set(keys)
     columns = ["product_id", "warehouse_id", "date"]
     if not keys:

@@ -39,8 +39,9 @@ def current_forecasts(product=None, warehouse=None, start=None, end=None) -> Que
     return qs.order_by("product_id", "warehouse_id", "date")
 
 
-def latest_model_version(name: str | None = None) -> ModelVersion | None:
-    qs = ModelVersion.objects.defer("weights")
+def latest_model_version(name: str | None = None, with_weights: bool = False) -> ModelVersion | None:
+    """The newest model version (of one model name); its weights (megabytes) only when asked."""
+    qs = ModelVersion.objects.all() if with_weights else ModelVersion.objects.defer("weights")
     if name:
         qs = qs.filter(name=name)
     return qs.order_by("-created_at", "-id").first()

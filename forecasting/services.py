@@ -21,7 +21,7 @@ from django.utils import timezone
 from forecasting.ml import metrics as M
 from forecasting.ml.backtest import score
 from forecasting.ml.base import QUANTILE_NAMES
-from forecasting.ml.baselines import MovingAverage, Naive, SBA, SeasonalNaive, TSB, Croston
+from forecasting.ml.baselines import SBA, TSB, Croston, MovingAverage, Naive, SeasonalNaive
 from forecasting.ml.classify import classify
 from forecasting.ml.data import DataError, Panel, panel_from_long
 from forecasting.ml.explain import COMPONENTS, explain
@@ -29,8 +29,11 @@ from forecasting.ml.explain import COMPONENTS, explain
 if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
     from forecasting.ml.train import GlobalForecaster, TrainConfig
 
+from inventory.import_models import CalendarEvent
+from inventory.models import Product, Promotion, SalesDay, StockLevel
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
+from . import selectors
 from .ledger_availability import ledger_stockout_days
 from .models import Forecast, ForecastRun, ModelVersion
 
@@ -55,8 +58,6 @@ class RunInProgress(ForecastError):
 
 def series_keys(product_ids=None) -> list[tuple[int, int]]:
     """All (product, warehouse) pairs to forecast: those with sales or a stock level, active products only."""
-    from inventory.models import Product, SalesDay, StockLevel
-
     active = set(Product.objects.filter(active=True).values_list("id", flat=True))
     pairs = set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
     pairs |= set(StockLevel.objects.values_list("product_id", "warehouse_id"))
@@ -76,9 +77,6 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     promotions and prices.  Days without a SalesDay row inside a series' span are zero sales;
     days out of stock (``SalesDay.in_stock`` False, or empty all day in the stock ledger) are
     unobserved: their sales were capped by an empty shelf, so they say nothing about demand."""
-    from inventory.models import Product, Promotion, SalesDay
-    from inventory.import_models import CalendarEvent
-
     if not keys:
         raise DataError("no (product, warehouse) series to forecast: the catalogue has no sales and no stock levels")
     pids = sorted({k[0] for k in keys})
@@ -186,19 +184,10 @@ def _keys_of(panel: Panel) -> list[tuple[int, int]]:
 
 
 def history_end() -> date | None:
-    from inventory.models import SalesDay
-
     return SalesDay.objects.order_by("-date").values_list("date", flat=True).first()
 
 
 # ----------------------------------------------------------------------------- training
-
-def latest_model_version(name: str | None = None) -> ModelVersion | None:
-    qs = ModelVersion.objects.all()
-    if name:
-        qs = qs.filter(name=name)
-    return qs.order_by("-created_at", "-id").first()
-
 
 # What a forecast run's ``options["train"]`` may set, and within which bounds: a run is started by
 # a planner through the API, and an unbounded batch size, epoch count or time budget would let one
@@ -238,20 +227,26 @@ def validate_train_options(train: dict) -> dict:
     return train
 
 
-def _train_config(options: dict) -> TrainConfig:
-    from forecasting.ml.train import TrainConfig
+def _model_code():
+    """forecasting.ml.train, imported on first use: it imports torch (seconds), which web
+    processes that only read forecasts never need."""
+    from forecasting.ml import train as model_code
 
+    return model_code
+
+
+def _train_config(options: dict) -> TrainConfig:
     overrides = validate_train_options(options.get("train") or {})
     for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience", "pretrain_epochs"):
         if name in overrides:
             overrides[name] = int(overrides[name])
-    return TrainConfig(**overrides)
+    return _model_code().TrainConfig(**overrides)
 
 
 def train(run: ForecastRun) -> ModelVersion | None:
     """Backtest on the last horizon, then fit (or fine-tune the latest version) on all data
     and store a ModelVersion.  Baseline runs store no version but still get metrics."""
-    from forecasting.ml.train import GlobalForecaster  # torch: imported where a model is trained or loaded
+    GlobalForecaster = _model_code().GlobalForecaster
     run.refresh_from_db()
     if run.model_version_id is not None:
         # A redelivered task (its worker died after the version was stored): the work is done.
@@ -270,7 +265,7 @@ def train(run: ForecastRun) -> ModelVersion | None:
     arch = GLOBAL_MODELS[run.model_name]
     tc = _train_config(opts)
     use_text = bool(opts.get("use_text", True))
-    previous = latest_model_version(run.model_name) if opts.get("finetune", True) else None
+    previous = selectors.latest_model_version(run.model_name, with_weights=True) if opts.get("finetune", True) else None
     prev_model = None
     if previous is not None:
         try:
@@ -353,11 +348,9 @@ def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
 def load_model(run: ForecastRun):
     if run.model_name in BASELINES:
         return BASELINES[run.model_name]()
-    from forecasting.ml.train import GlobalForecaster
-
     if run.model_version_id is None:
         raise ForecastError(f"run {run.pk} has no trained model version")
-    return GlobalForecaster.from_bytes(bytes(run.model_version.weights))
+    return _model_code().GlobalForecaster.from_bytes(bytes(run.model_version.weights))
 
 
 def shard_keys(keys: list, shard: int, n_shards: int) -> list:
@@ -367,8 +360,7 @@ def shard_keys(keys: list, shard: int, n_shards: int) -> list:
 def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> int:
     """Forecast one shard of the series and write its rows.  Idempotent: a retried shard
     first deletes what an earlier attempt of it wrote."""
-    from forecasting.ml.train import GlobalForecaster  # torch: imported where a model is used
-
+    GlobalForecaster = _model_code().GlobalForecaster
     keys = shard_keys(series_keys(), shard, n_shards)
     if not keys:
         _shard_done(run)

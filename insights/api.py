@@ -18,8 +18,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory_site.api.base import StandardPagination, StockcastAutoSchema, WriteRateThrottle
 from inventory.models import Warehouse
+from inventory_site.api.base import StandardPagination, StockcastAutoSchema, WriteRateThrottle
 from inventory_site.api.errors import ApiError, Conflict
 from inventory_site.roles import PlannerWriteOrReadOnly
 

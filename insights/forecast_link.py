@@ -13,10 +13,9 @@
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import logging
 import threading
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -25,9 +24,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from forecasting import tasks as forecast_tasks
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from forecasting.ml.metrics import mase
-from forecasting import tasks as forecast_tasks
 from forecasting.models import Forecast, ForecastRun
 from inventory.models import Promotion, SalesDay
 

@@ -14,8 +14,8 @@ with ``X-Stockcast-Timestamp`` (reject old timestamps to stop replays) and may d
 from __future__ import annotations
 
 import hashlib
-import http.client
 import hmac
+import http.client
 import json
 import logging
 import threading

@@ -15,13 +15,14 @@ import numpy as np
 from django.db.models import Sum
 from django.utils import timezone
 
+from forecasting.ml.text import embed_texts
 from inventory.models import Product, SalesDay, StockLevel, Warehouse
 from inventory.selectors import stock_levels_with_on_order
 
 from .errors import RecommendationInputError
+from .forecast_link import default_source
 from .promotions.calibration import calibrated_model
 from .promotions.planner import PairPlan, plan_pair
-from .forecast_link import default_source
 from .thresholds import ThresholdBook
 
 DISCOUNT_GRID = tuple(range(5, 95, 5))
@@ -147,8 +148,6 @@ def products_to_clear(*, today: date | None = None, target_date: date | None = N
 
 
 def _embed(texts):
-    from forecasting.ml.text import embed_texts  # the catalogue encoder the forecasting model uses
-
     return embed_texts(texts)
 
 

@@ -8,6 +8,7 @@ from celery import shared_task
 from forecasting.models import ForecastRun
 
 from . import watch
+
 # The delivery tasks live beside the deliveries they run; importing them here registers them
 # with the worker, which loads each app's tasks module.
 from .notify import deliver_webhook, send_alert_email  # noqa: F401

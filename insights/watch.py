@@ -20,8 +20,15 @@ from . import services
 from .forecast_link import default_source, drift_inputs
 from .models import Alert
 from .rules import (
-    AnomalyInput, Assessment, OverstockInput, StaleInput, StockoutInput,
-    assess_anomaly, assess_overstock, assess_stale, assess_stockout,
+    AnomalyInput,
+    Assessment,
+    OverstockInput,
+    StaleInput,
+    StockoutInput,
+    assess_anomaly,
+    assess_overstock,
+    assess_stale,
+    assess_stockout,
 )
 from .rules.drift import DriftInput, assess_drift
 from .thresholds import ThresholdBook

@@ -1,6 +1,6 @@
 """Admin pages for the inventory domain. Stock changes go through services, never raw edits."""
 from django.contrib import admin, messages
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 
 from inventory_site.admin_kit import PipelineWrittenAdmin
 
@@ -163,8 +163,6 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     actions = ["approve_orders", "send_orders", "receive_orders", "cancel_orders"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(_lines=Count("lines"))
 
     @admin.display(description="Lines", ordering="_lines")

@@ -3,9 +3,11 @@
 Tasks must be idempotent because acks_late redelivers a task whose worker died mid-way.
 """
 import os
+import socket
 
 from celery import Celery
 from celery.schedules import crontab
+from django.db import connection
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inventory_site.settings")
@@ -50,12 +52,8 @@ from .observability import task_stats  # noqa: E402,F401
 @app.task(name="stockcast.ping", acks_late=False)
 def ping(with_database: bool = False) -> dict:
     """Answered by any worker: readiness probes and tests use it to see a worker is consuming."""
-    import socket
-
     answer = {"pong": True, "worker": socket.gethostname()}
     if with_database:
-        from django.db import connection
-
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         answer["database"] = connection.settings_dict["NAME"]

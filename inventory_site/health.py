@@ -7,11 +7,14 @@ should not take every web instance out of the load balancer.
 """
 import logging
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from inventory_site.celery import app
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,6 @@ def check_broker() -> str:
         return "ok"  # tasks run in-process: there is no broker to reach
     url = settings.CELERY_BROKER_URL
     try:
-        import redis
-
         redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
         return "ok"
     except Exception as exc:
@@ -54,8 +55,6 @@ def check_broker() -> str:
 def check_workers() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "ok: in-process (eager)"
-    from inventory_site.celery import app
-
     try:
         replies = app.control.ping(timeout=1.0)
     except Exception as exc:

@@ -1,14 +1,14 @@
 """Follow-up work: every successful forecast run recomputes the reorder suggestions."""
 import logging
 
+from forecasting.models import ForecastRun
+
+from .tasks import run_replenishment
+
 log = logging.getLogger(__name__)
 
 
 def queue_replenishment_after_forecast(sender, run_id=None, **kwargs):
-    from forecasting.models import ForecastRun
-
-    from .tasks import run_replenishment
-
     run = ForecastRun.objects.filter(pk=run_id).first()
     # Decide as of the run's last day of sales: today in daily operation, the data's last day
     # when a historical data set is loaded.

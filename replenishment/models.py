@@ -4,6 +4,7 @@ Models only describe data; the decisions live in ``services.py`` (which calls th
 ``policies`` / ``rl`` / ``optimise`` code) and staff act on them through services too.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -53,7 +54,6 @@ class ReorderPolicy(models.Model):
         return f"{self.product} @ {self.warehouse}: {self.get_method_display()}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
         errors = {}
         if self.service_level is not None and not (0 < self.service_level < 1):
             errors["service_level"] = "must lie strictly between 0 and 1"

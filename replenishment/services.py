@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from django.conf import settings
@@ -20,13 +21,25 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from forecasting import selectors as fsel
+from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from inventory.models import Product, PurchaseOrder, SalesDay, StockLevel, Warehouse
 from inventory.selectors import open_order_lines
+from inventory.services import OrderLineRequest, create_purchase_order, units_in_warehouse
 
 from .models import ReorderPolicy, ReorderSuggestion
 from .optimise import optimise_orders
-from .policies import (LeadTimeDemand, base_stock_level, base_stock_order, critical_fractile,
-                       round_order, rq_levels, rq_order, s_s_levels, s_s_order)
+from .policies import (
+    LeadTimeDemand,
+    base_stock_level,
+    base_stock_order,
+    critical_fractile,
+    round_order,
+    rq_levels,
+    rq_order,
+    s_s_levels,
+    s_s_order,
+)
 
 HISTORY_DAYS = 364
 DEFAULT_REVIEW_DAYS = 7
@@ -105,11 +118,6 @@ def _history(pairs, as_of: date) -> dict:
 
 def _forecasts(pairs, as_of: date):
     """Current forecast quantiles per pair from the forecasting app, if it has any."""
-    try:
-        from forecasting import selectors as fsel
-        from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
-    except ImportError:
-        return None, {}
     run = fsel.current_run()
     if run is None:
         return None, {}
@@ -183,7 +191,7 @@ def _rl_order(pair, costs, lead_days, demand: LeadTimeDemand, as_of):
     path = rl_policy_path()
     if not path.exists():
         return None
-    from .rl import agent
+    agent = _rl_code().agent
     net = _load_net(str(path), path.stat().st_mtime)
     R = costs.review_days
     interval = round(lead_days) + R
@@ -206,12 +214,19 @@ def _rl_order(pair, costs, lead_days, demand: LeadTimeDemand, as_of):
 _NET_CACHE: dict = {}
 
 
+def _rl_code():
+    """The learned policy's code (replenishment.rl.agent and .catalogue), imported on first use:
+    it imports torch (seconds), which web processes that only show suggestions never need."""
+    from .rl import agent, catalogue
+
+    return SimpleNamespace(agent=agent, catalogue=catalogue)
+
+
 def _load_net(path: str, mtime: float):
     key = (path, mtime)
     if key not in _NET_CACHE:
-        from .rl import agent
         _NET_CACHE.clear()
-        _NET_CACHE[key] = agent.load(path)
+        _NET_CACHE[key] = _rl_code().agent.load(path)
     return _NET_CACHE[key]
 
 
@@ -338,7 +353,6 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
 
 def _apply_constraints(decisions: list[Decision], budgets: dict) -> list[int]:
     """Cut quantities where a supplier budget or a warehouse's free capacity binds."""
-    from inventory.services import units_in_warehouse
     qty = [d.wanted for d in decisions]
     free_cap = {}
     groups = defaultdict(list)
@@ -376,7 +390,6 @@ def _apply_constraints(decisions: list[Decision], budgets: dict) -> list[int]:
 def approve_suggestions(suggestion_ids, user=None) -> list[PurchaseOrder]:
     """Turn pending suggestions into draft purchase orders, one per supplier x warehouse,
     all in one transaction (any problem: nothing is written)."""
-    from inventory.services import OrderLineRequest, create_purchase_order
     ids = list(suggestion_ids)
     if not ids:
         raise ReplenishmentError("Select at least one suggestion to approve.")
@@ -428,7 +441,8 @@ def reject_suggestions(suggestion_ids, reason: str, user=None) -> int:
 def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = None, log=print) -> Path:
     """Summarise the catalogue (demand per review period, cv, lead time in periods, p/h)
     and train the global policy on that grid; saved at ``rl_policy_path()``."""
-    from .rl import agent, catalogue
+    rl = _rl_code()
+    agent, catalogue = rl.agent, rl.catalogue
     as_of = as_of or timezone.localdate()
     pairs = _pairs()
     history = _history(pairs, as_of)

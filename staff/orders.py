@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from inventory import services
-from inventory.exports import csv_response
 from inventory.errors import StockError
+from inventory.exports import csv_response
 from inventory.models import PurchaseOrder, StockMovement, Supplier, Warehouse
 
 from .access import planner_required

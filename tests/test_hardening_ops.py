@@ -8,8 +8,8 @@ import torch
 from django.db import OperationalError
 
 from forecasting.ml.train import GlobalForecaster
-from inventory.exports import spreadsheet_safe
 from inventory.api import views
+from inventory.exports import spreadsheet_safe
 from inventory_site import health
 from tests.api.conftest import client_for, make_user
 

@@ -50,7 +50,7 @@ def model_for(version_id: int) -> tuple:
     with _lock:
         entry = _cache.get(version_id)
         if entry is None:
-            from forecasting.ml.train import GlobalForecaster
+            from forecasting.ml.train import GlobalForecaster  # torch: on the first live forecast only
 
             blob, name = ModelVersion.objects.filter(pk=version_id).values_list("weights", "name").get()
             entry = (GlobalForecaster.from_bytes(bytes(blob)), name)

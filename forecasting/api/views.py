@@ -14,11 +14,13 @@ from rest_framework.views import APIView
 
 from forecasting import services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
+from forecasting.tasks import forecast_signature
+from inventory.models import Product, Warehouse
 from inventory_site.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory_site.api.errors import Conflict, ServiceUnavailable, Unprocessable
 from inventory_site.api.parsers import BoundedJSONParser
 from inventory_site.api.throttles import LiveForecastRateThrottle, WriteRateThrottle
-from inventory.models import Product, Warehouse
-from inventory_site.api.errors import Conflict, ServiceUnavailable, Unprocessable
+from inventory_site.celery import app
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import live, serializers
@@ -58,8 +60,6 @@ class ModelVersionViewSet(_Base, viewsets.ReadOnlyModelViewSet):
 
 def broker_is_reachable(timeout: float = 2.0) -> bool:
     """True when tasks run in-process (eager) or the broker answers within `timeout` seconds."""
-    from inventory_site.celery import app
-
     if app.conf.task_always_eager:
         return True
     try:
@@ -102,8 +102,6 @@ class ForecastRunViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin
                                  value={"model": "global_tide", "horizon": 28, "shards": 4})],
     )
     def create(self, request, *args, **kwargs):
-        from forecasting.tasks import forecast_signature
-
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not broker_is_reachable():

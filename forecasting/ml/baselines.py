@@ -12,6 +12,8 @@ Quantiles:
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -53,7 +55,6 @@ class _PathBaseline(Forecaster):
         if errs:
             e = np.stack(errs, axis=1)  # [N, origins, H]
             with np.errstate(all="ignore"):
-                import warnings
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     qe = np.nanquantile(e, QUANTILES, axis=1)  # [Q, N, H]
@@ -96,7 +97,6 @@ class MovingAverage(_PathBaseline):
     def point(self, y, horizon):
         w = y[:, -self.window:]
         with np.errstate(all="ignore"):
-            import warnings
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 m = np.nan_to_num(np.nanmean(w, axis=1))
@@ -168,7 +168,6 @@ class _RateBaseline(Forecaster):
         rate = croston_rate(y, self.alpha, self.variant, self.beta)
         mean = np.repeat(rate[:, None], horizon, axis=1)
         w = y[:, -self.dispersion_window:]
-        import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             m = np.nanmean(w, axis=1)

@@ -7,6 +7,7 @@ cannot see future demand by construction.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,7 +142,6 @@ class PanelWindows:
 
 class _quiet:
     def __enter__(self):
-        import warnings
         self._w = warnings.catch_warnings()
         self._w.__enter__()
         warnings.simplefilter("ignore", RuntimeWarning)

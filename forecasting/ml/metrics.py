@@ -7,17 +7,15 @@ defined MASE/RMSSE; they come back NaN and WRMSSE renormalises the weights over 
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 
-
 def _quiet(fn):
     """All-NaN rows (a series with no actuals in a window) give NaN, which callers handle:
     numpy's 'Mean of empty slice' warning says nothing new."""
-    import functools
-
     @functools.wraps(fn)
     def wrapper(*a, **kw):
         with warnings.catch_warnings():

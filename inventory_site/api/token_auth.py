@@ -7,12 +7,13 @@ each request only runs it. Behaviour is DRF's: same header parsing, same errors 
 key or an inactive user, tokens revoked in the admin stop working on the next request (nothing is
 cached but the SQL text).
 
-Settings name this class, and DRF imports it while Django is still loading apps: models are
-imported inside the methods, never at module level.
+Settings name this class, and DRF imports it while Django is still loading apps: the user model
+is looked up (get_user_model) inside the methods, never at module level.
 """
 from __future__ import annotations
 
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -26,8 +27,6 @@ class CompiledTokenAuthentication(TokenAuthentication):
     def _lookup_sql(self, alias: str) -> tuple[str, list[str]]:
         compiled = self._compiled.get(alias)
         if compiled is None:
-            from django.contrib.auth import get_user_model
-
             user_model = get_user_model()
             queryset = user_model._default_manager.using(alias).filter(auth_token__key=_KEY_PLACEHOLDER)
             sql, params = queryset.query.get_compiler(alias).as_sql()
@@ -38,9 +37,6 @@ class CompiledTokenAuthentication(TokenAuthentication):
         return compiled
 
     def authenticate_credentials(self, key):
-        from django.contrib.auth import get_user_model
-        from django.db import router
-
         token_model = self.get_model()
         user_model = get_user_model()
         alias = router.db_for_read(user_model)

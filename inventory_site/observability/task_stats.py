@@ -8,6 +8,7 @@ import logging
 import time
 from collections import defaultdict
 
+import redis
 from celery import signals
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -23,8 +24,6 @@ def _redis():
     url = settings.CELERY_BROKER_URL
     if not url.startswith("redis://"):
         return None
-    import redis
-
     return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 

@@ -6,13 +6,15 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from inventory.api.serializers import PurchaseOrderSerializer
+from inventory.models import PurchaseOrder, PurchaseOrderLine
 from inventory_site.api.base import StandardPagination, StockcastAutoSchema, error_response
+from inventory_site.api.errors import Conflict, Unprocessable
 from inventory_site.api.parsers import BoundedJSONParser
 from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
-from inventory.models import PurchaseOrder, PurchaseOrderLine
-from inventory_site.api.errors import Conflict, Unprocessable
 from inventory_site.roles import PlannerWriteOrReadOnly
 from replenishment import services
 from replenishment.models import ReorderSuggestion
@@ -41,8 +43,6 @@ def _check_pending(ids: list[int]) -> None:
     found = dict(ReorderSuggestion.objects.filter(pk__in=ids).values_list("pk", "status"))
     missing = sorted(set(ids) - set(found))
     if missing:
-        from rest_framework.exceptions import ValidationError
-
         raise ValidationError({"ids": [f"no suggestion with id {', '.join(map(str, missing))}."]})
     stale = sorted(pk for pk, status in found.items() if status != ReorderSuggestion.Status.PENDING)
     if stale:
@@ -104,8 +104,6 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
         lines = PurchaseOrderLine.objects.select_related("product").order_by("id")
         orders = (PurchaseOrder.objects.filter(pk__in=[o.pk for o in orders]).select_related("supplier", "warehouse")
                   .prefetch_related(Prefetch("lines", queryset=lines)).order_by("id"))
-        from inventory.api.serializers import PurchaseOrderSerializer
-
         return Response({"approved": len(ids), "purchase_orders": PurchaseOrderSerializer(orders, many=True).data})
 
     @extend_schema(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .demand import LeadTimeDemand
 from .newsvendor import critical_fractile
 from .rounding import round_order
-from .validation import check_nonnegative
+from .validation import check_nonnegative, check_probability
 
 
 def base_stock_level(demand: LeadTimeDemand, holding_cost: float, shortage_cost: float,
@@ -16,7 +16,6 @@ def base_stock_level(demand: LeadTimeDemand, holding_cost: float, shortage_cost:
     (slightly too high) heuristic.
     """
     if service_level is not None:
-        from .validation import check_probability
         q = check_probability("service_level", service_level)
     else:
         q = critical_fractile(holding_cost, shortage_cost)

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .demand import NegBinDemand, PoissonDemand, ReplayDemand
+from .heuristics import capped_base_stock
 from .simulator import InventorySimulator
 
 K_MAX = 12          # longest pipeline the network reads (lead times up to 12 periods)
@@ -313,7 +314,6 @@ def tune_capped_base_stock(item: Item, episodes: int = 40, periods: int = 1500,
                            warmup: int = 100, seed: int = 0) -> tuple[int, int]:
     """Best (S, r) of the capped base-stock policy for ``item`` by a common-random-number
     grid search in the simulator (the starting policy of round 1)."""
-    from .heuristics import capped_base_stock
     rng = np.random.default_rng(seed)
     demand = item.draw(rng, (episodes, warmup + periods))
     L, m = item.lead_time, item.mean

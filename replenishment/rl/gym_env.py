@@ -14,7 +14,7 @@ from .simulator import InventorySimulator
 
 def make_single_sku_env(demand, holding_cost=1.0, shortage_cost=4.0, lead_time=1,
                         max_order: int = 30, episode_length: int = 200, **sim_kwargs):
-    try:
+    try:  # gymnasium is for outside RL code only: the product runs without it
         import gymnasium as gym
         from gymnasium import spaces
     except ImportError as e:  # pragma: no cover - depends on the optional package

@@ -14,19 +14,19 @@ from django.core.wsgi import get_wsgi_application
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis import checks as core_checks
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi import checks as openapi_checks
 
 from forecasting import services as forecast_services
 from insights import services as insights_services
 from insights.rules import Assessment
 from inventory import services
 from inventory.models import SalesDay
+from inventory_site.roles import ADMIN
 from tests.api.conftest import client_for, make_user
 from tests.api.test_replenishment import suggest
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
-from inventory_site.roles import ADMIN
 
 # More examples than the first version (3) found nothing more in CI time; SCHEMATHESIS_EXAMPLES raises it
 # for a longer local hunt.

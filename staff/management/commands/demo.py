@@ -24,9 +24,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Max, Sum
 
+from forecasting.models import ForecastRun
+from forecasting.tasks import run_forecast
+from insights.models import Alert
+from insights.tasks import run_checks
 from inventory import services
+from inventory.ingest.api import import_files
 from inventory.models import Product, SalesDay, StockMovement, Supplier, Warehouse
 from inventory_site.roles import ADMIN
+from replenishment.models import ReorderSuggestion
+from replenishment.tasks import run_replenishment
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
 DEMO_USER = "demo"
@@ -101,8 +108,6 @@ class Command(BaseCommand):
         if SalesDay.objects.exists():
             self.stdout.write(f"Sales already imported ({SalesDay.objects.count():,} product-days): skipping import.")
             return
-        from inventory.ingest.api import import_files
-
         files = self._online_retail_files(data_dir)
         self.stdout.write(f"Importing Online Retail II from {', '.join(str(f) for f in files)} ...")
         summary = import_files("online_retail", files)
@@ -149,9 +154,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Opening stock set for {written:,} product-warehouse pairs ({OPENING_NOTE}).")
 
     def _forecast(self, train_seconds: float) -> None:
-        from forecasting.models import ForecastRun
-        from forecasting.tasks import run_forecast
-
         if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).exists():
             self.stdout.write("A successful forecast run exists: skipping training.")
             return
@@ -164,11 +166,6 @@ class Command(BaseCommand):
 
     def _replenish_and_watch(self) -> None:
         """A successful forecast run already queued both (its signal); run them only if missing."""
-        from insights.models import Alert
-        from insights.tasks import run_checks
-        from replenishment.models import ReorderSuggestion
-        from replenishment.tasks import run_replenishment
-
         # The data set ends years ago: decisions are taken as of its last day, not the calendar's.
         as_of = SalesDay.objects.aggregate(d=Max("date"))["d"].isoformat()
         if not ReorderSuggestion.objects.exists():
