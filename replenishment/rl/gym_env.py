@@ -14,7 +14,8 @@ from .simulator import InventorySimulator
 
 def make_single_sku_env(demand, holding_cost=1.0, shortage_cost=4.0, lead_time=1,
                         max_order: int = 30, episode_length: int = 200, **sim_kwargs):
-    try:  # gymnasium is for outside RL code only: the product runs without it
+    # gymnasium is for outside RL code only: the simulator and the product run without it
+    try:
         import gymnasium as gym
         from gymnasium import spaces
     except ImportError as e:  # pragma: no cover - depends on the optional package
