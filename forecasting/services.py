@@ -227,6 +227,32 @@ def validate_train_options(train: dict) -> dict:
     return train
 
 
+# What a run's options may hold (besides "train", checked by validate_train_options).
+RUN_FLAG_OPTIONS = ("use_text", "finetune", "explain")
+REASON_MAX = 500
+
+
+def validate_run_options(options) -> dict:
+    """A run's options, checked; ForecastError names the first bad one."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise ForecastError("options must be an object")
+    for name, value in options.items():
+        if name == "train":
+            validate_train_options(value)
+        elif name in RUN_FLAG_OPTIONS:
+            if not isinstance(value, bool):
+                raise ForecastError(f"options.{name}: true or false, got {value!r}")
+        elif name == "reason":
+            if not isinstance(value, str) or len(value) > REASON_MAX:
+                raise ForecastError(f"options.reason: a text of at most {REASON_MAX} characters")
+        else:
+            raise ForecastError(f"options.{name}: not a run option (known: train, {', '.join(RUN_FLAG_OPTIONS)}, "
+                                "reason)")
+    return options
+
+
 def _model_code():
     """forecasting.ml.train, imported on first use: it imports torch (seconds), which web
     processes that only read forecasts never need."""
@@ -456,7 +482,7 @@ def create_run(model_name: str = "global_tide", horizon: int = 28, shards: int =
     as_of = as_of or history_end()
     if as_of is None:
         raise ForecastError("no sales history in the database (SalesDay is empty): nothing to learn from")
-    validate_train_options((options or {}).get("train") or {})
+    validate_run_options(options)
     keys = series_keys()
     # One run of the catalogue at a time: a second would train the same data again beside it.
     mark_stale_runs()

@@ -14,10 +14,9 @@ from .simulator import InventorySimulator
 
 def make_single_sku_env(demand, holding_cost=1.0, shortage_cost=4.0, lead_time=1,
                         max_order: int = 30, episode_length: int = 200, **sim_kwargs):
-    # gymnasium is for outside RL code only: the simulator and the product run without it
     try:
-        import gymnasium as gym
-        from gymnasium import spaces
+        import gymnasium as gym  # for outside RL code only: the simulator and the product run without it
+        from gymnasium import spaces  # (the same)
     except ImportError as e:  # pragma: no cover - depends on the optional package
         raise ImportError("make_single_sku_env needs the optional 'gymnasium' package "
                           "(pip install gymnasium)") from e
