@@ -13,7 +13,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from inventory.import_models import CalendarEvent
-from inventory.models import Promotion, SalesDay, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Promotion, SalesDay, Warehouse
 from inventory.selectors import stock_levels_with_on_order
 
 from . import services
@@ -33,7 +33,6 @@ from .rules import (
 from .rules.drift import DriftInput, assess_drift
 from .thresholds import ThresholdBook
 
-DEFAULT_LEAD_TIME_DAYS = 7.0
 
 
 def _today(today):

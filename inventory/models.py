@@ -11,6 +11,11 @@ from django.db import models
 from django.db.models import F, Q
 
 
+
+# The lead time of a product with no supplier, and a new supplier's until it is set: a week.
+# Every decision that needs a lead time (suggestions, alerts, promotion plans, pages) uses this.
+DEFAULT_LEAD_TIME_DAYS = 7
+
 class Category(models.Model):
     """A node of the product hierarchy (e.g. FOODS > FOODS_1). Roots have no parent."""
 
@@ -39,7 +44,7 @@ class Supplier(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     currency = models.CharField(max_length=3, default="GBP", help_text="ISO 4217 code.")
-    lead_time_mean_days = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("7"))
+    lead_time_mean_days = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(DEFAULT_LEAD_TIME_DAYS))
     lead_time_std_days = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
     min_order_qty = models.PositiveIntegerField(default=0, help_text="Minimum units per order line.")
     active = models.BooleanField(default=True)

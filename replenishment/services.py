@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from forecasting import selectors as fsel
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
-from inventory.models import Product, PurchaseOrder, SalesDay, StockLevel, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, PurchaseOrder, SalesDay, StockLevel, Warehouse
 from inventory.selectors import open_order_lines
 from inventory.services import OrderLineRequest, create_purchase_order, units_in_warehouse
 
@@ -234,7 +234,7 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | Non
     product = pair.product
     supplier = product.supplier
     costs = costs_for(product, pair.policy)
-    lead_days = float(supplier.lead_time_mean_days) if supplier else 7.0
+    lead_days = float(supplier.lead_time_mean_days) if supplier else DEFAULT_LEAD_TIME_DAYS
     lead_std = float(supplier.lead_time_std_days) if supplier else 0.0
     demand, source = _demand(pair, costs, lead_days, lead_std, history, forecasts, seed)
     if demand is None:
@@ -459,7 +459,7 @@ def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = 
         per = h[: h.size // R * R].reshape(-1, R).sum(1)
         means.append(per.mean())
         cvs.append(per.std() / max(per.mean(), 1e-9))
-        lead = float(pair.product.supplier.lead_time_mean_days) if pair.product.supplier else 7.0
+        lead = float(pair.product.supplier.lead_time_mean_days) if pair.product.supplier else DEFAULT_LEAD_TIME_DAYS
         Ls.append(max(int(round(lead / R)), 0))
         ratios.append(costs.shortage / max(costs.holding, 1e-9))
     if not means:

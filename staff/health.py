@@ -24,12 +24,11 @@ from types import SimpleNamespace
 
 from django.db.models import Count, F, Max, Q, Sum
 
-from inventory.models import Product, SalesDay, StockLevel, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, SalesDay, StockLevel, Warehouse
 from inventory.selectors import open_order_lines
 
 WINDOW_DAYS = 28
 OVERSTOCK_DAYS = 90
-DEFAULT_LEAD_TIME_DAYS = 7  # products without a supplier: a week, the supplier model's default
 
 
 @dataclass(frozen=True)

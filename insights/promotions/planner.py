@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from inventory.models import Product, Promotion, SalesDay, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, Promotion, SalesDay, Warehouse
 from inventory.selectors import stock_levels_with_on_order
 
 from ..errors import PromotionInputError
@@ -229,7 +229,7 @@ def what_if(products, warehouses, start_date, end_date, discount_pct, *, today=N
             shortfall = max(need - available - on_order, 0.0)
             order = _round_order(shortfall, p)
             sup = p.supplier
-            lead = float(sup.lead_time_mean_days) + 1.2816 * float(sup.lead_time_std_days) if sup else 7.0
+            lead = float(sup.lead_time_mean_days) + 1.2816 * float(sup.lead_time_std_days) if sup else DEFAULT_LEAD_TIME_DAYS
             order_by = start - timedelta(days=math.ceil(lead))
             mean_without, mean_with = float(during.mean()), float(with_promo.mean())
             promo_price = price * (1 - discount)
