@@ -34,6 +34,7 @@ import platform
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +54,13 @@ TARGETS = {
     "bulk_ingest": "< 2 s per 10,000 rows",
 }
 
+
+
+def free_port() -> int:
+    """A port nothing listens on now, from the OS (other servers may hold any fixed one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 def configure_environment(database_url: str) -> dict:
     env = {
@@ -429,7 +437,7 @@ def main(argv=None) -> int:
     ap.add_argument("--worker-class", choices=["sync", "gthread"], default="sync",
                     help="gunicorn worker class (gthread keeps client connections alive)")
     ap.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
-    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--port", type=int, default=0, help="port for gunicorn on loopback (default 0: a free one)")
     ap.add_argument("--database", default=BENCH_DB, help="PostgreSQL database to use (created if missing)")
     ap.add_argument("--data-dir", default=os.environ.get("STOCKCAST_DATA_DIR", str(REPO.parent / "shared" / "data")))
     ap.add_argument("--json", default="var/bench/api.json")
@@ -466,6 +474,8 @@ def main(argv=None) -> int:
 
     connections.close_all()
 
+    if args.port == 0:
+        args.port = free_port()
     base = f"http://127.0.0.1:{args.port}"
     headers = {"Authorization": f"Token {seeded['token']}"}
     paths = {

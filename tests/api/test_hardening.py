@@ -157,5 +157,5 @@ def test_forwarded_for_does_not_reset_the_token_throttle(anon_client):
         answers = [anon_client.post("/api/v1/auth/token/", {"username": f"u{i}", "password": "wrong"},
                                     format="json", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
                    for i in range(6)]
-    assert answers[:3] == [400, 400, 400] or all(a in (400, 401) for a in answers[:3])
+    assert all(a in (400, 401) for a in answers[:3])  # refused logins, not throttled yet
     assert 429 in answers[3:]

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 def test_quick_load_benchmark_completes_without_errors(tmp_path):
     out = tmp_path / "api_quick.json"
     result = subprocess.run(
-        [sys.executable, "-m", "bench.api", "--quick", "--port", "8799", "--json", str(out)],
+        [sys.executable, "-m", "bench.api", "--quick", "--port", "0", "--json", str(out)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
