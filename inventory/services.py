@@ -449,8 +449,12 @@ def receive_purchase_order_line(
         return movement
 
 
-def receive_purchase_order(order: PurchaseOrder, quantities: dict[int, int] | None = None, *, user=None) -> list[StockMovement]:
-    """Receive several lines at once (all outstanding quantities by default), all or nothing."""
+def receive_purchase_order(order: PurchaseOrder, quantities: dict[int, int] | None = None, *, user=None,
+                           idempotency_key: str | None = None) -> list[StockMovement]:
+    """Receive several lines at once (all outstanding quantities by default), all or nothing.
+
+    With ``idempotency_key`` each ledger line gets ``<key>:<line id>``, so a retried booking is
+    recognised line by line."""
     with transaction.atomic():
         lines = list(order.lines.select_related("product").order_by("product_id"))
         if quantities is None:
@@ -461,7 +465,8 @@ def receive_purchase_order(order: PurchaseOrder, quantities: dict[int, int] | No
         if not quantities:
             raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
         return [
-            receive_purchase_order_line(line, quantities[line.pk], user=user)
+            receive_purchase_order_line(line, quantities[line.pk], user=user,
+                                        idempotency_key=f"{idempotency_key}:{line.pk}" if idempotency_key else None)
             for line in lines
             if quantities.get(line.pk)
         ]

@@ -16,7 +16,6 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from inventory import selectors, services
-from inventory.errors import InvalidQuantity, InvalidTransition
 from inventory.models import (
     Category,
     Product,
@@ -500,23 +499,7 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
             if attempt.key is None:
                 services.receive_purchase_order(order, quantities, user=request.user)
             elif not attempt.replayed:
-                movements = _receive_with_ledger_keys(order, quantities, attempt.ledger_key, request.user)
+                movements = services.receive_purchase_order(order, quantities, user=request.user,
+                                                            idempotency_key=attempt.ledger_key)
                 attempt.result = {"movements": [m.pk for m in movements]}
         return self._detail(order)
-
-
-def _receive_with_ledger_keys(order, quantities, key, user):
-    """services.receive_purchase_order with one ledger key per line, derived from the request's
-    idempotency record, so each ledger line of the receipt is traceable to the request."""
-    lines = list(order.lines.select_related("product").order_by("product_id"))
-    by_id = {line.pk: line for line in lines}
-    if quantities is None:
-        quantities = {line.pk: line.quantity_outstanding for line in lines if line.quantity_outstanding > 0}
-    unknown = set(quantities) - set(by_id)
-    if unknown:
-        raise InvalidQuantity(f"Lines {sorted(unknown)} do not belong to {order.number}.", lines=sorted(unknown))
-    if not quantities:
-        raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
-    return [services.receive_purchase_order_line(line, quantities[line.pk], user=user,
-                                                 idempotency_key=f"{key}:{line.pk}")
-            for line in lines if quantities.get(line.pk)]
