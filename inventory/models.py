@@ -87,6 +87,13 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.sku} {self.name}"
 
+    @property
+    def minimum_order(self) -> int:
+        """The smallest order line a supplier accepts for this product: the larger of the
+        product's own MOQ and its supplier's. The one home of that rule (suggestions, the
+        optimiser, promotion plans and the replay all round with it)."""
+        return max(self.moq or 0, self.supplier.min_order_qty if self.supplier_id else 0)
+
 
 class Warehouse(models.Model):
     code = models.CharField(max_length=32, unique=True)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
-from . import services
+from .approvals import approve_suggestions, reject_suggestions
+from .errors import ReplenishmentError
 from .models import ReorderPolicy, ReorderSuggestion
 
 
@@ -25,8 +26,8 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     @admin.action(description="Approve into draft purchase orders (one per supplier and warehouse)")
     def approve_selected(self, request, queryset):
         try:
-            orders = services.approve_suggestions(list(queryset.values_list("pk", flat=True)), request.user)
-        except services.ReplenishmentError as e:
+            orders = approve_suggestions(list(queryset.values_list("pk", flat=True)), request.user)
+        except ReplenishmentError as e:
             self.message_user(request, str(e), messages.ERROR)
             return
         self.message_user(request, f"Created {len(orders)} draft purchase order(s): "
@@ -35,9 +36,9 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     @admin.action(description="Reject (reason: 'Rejected in admin')")
     def reject_selected(self, request, queryset):
         try:
-            n = services.reject_suggestions(list(queryset.values_list("pk", flat=True)),
+            n = reject_suggestions(list(queryset.values_list("pk", flat=True)),
                                             f"Rejected in admin by {request.user}", request.user)
-        except services.ReplenishmentError as e:
+        except ReplenishmentError as e:
             self.message_user(request, str(e), messages.ERROR)
             return
         self.message_user(request, f"Rejected {n} suggestion(s).", messages.SUCCESS)

@@ -1,7 +1,8 @@
 """Reorder policies per product x warehouse and the suggestions they produce.
 
-Models only describe data; the decisions live in ``services.py`` (which calls the pure
-``policies`` / ``rl`` / ``optimise`` code) and staff act on them through services too.
+Models only describe data; the decisions live in ``decisions.py`` (which calls the pure
+``policies`` / ``rl`` / ``optimise`` code), the run in ``services.py``, and staff act on them
+through ``approvals.py``.
 """
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -1,11 +1,11 @@
-"""Celery entry points of replenishment (thin: the work is in services.py)."""
+"""Celery entry points of replenishment (thin: the work is in services.py and learned.py)."""
 from __future__ import annotations
 
 from datetime import date
 
 from celery import shared_task
 
-from . import services
+from . import learned, services
 
 
 @shared_task(name="replenishment.tasks.run_replenishment")
@@ -21,5 +21,5 @@ def run_replenishment(forecast_run_id: int | None = None, as_of: str | None = No
 @shared_task(name="replenishment.tasks.train_rl_policy")
 def train_rl_policy(lead_times: list | None = None, seed: int = 1) -> str:
     """Train the global learned policy on a grid of demand profiles shaped like the
-    catalogue's and save it where ``services.rl_policy_path()`` reads it."""
-    return str(services.train_catalogue_policy(lead_times=lead_times, seed=seed))
+    catalogue's and save it where ``learned.rl_policy_path()`` reads it."""
+    return str(learned.train_catalogue_policy(lead_times=lead_times, seed=seed))

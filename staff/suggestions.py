@@ -2,7 +2,7 @@
 
 Suggestions are written by replenishment (services.run_replenishment, usually as a task after
 each forecast run). Planners approve them in bulk into draft purchase orders (one per supplier
-x warehouse) or reject them with a reason, both through replenishment.services.
+x warehouse) or reject them with a reason, both through replenishment.approvals.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from replenishment import selectors, services
+from replenishment import approvals, selectors
+from replenishment.errors import ReplenishmentError
 from replenishment.tasks import run_replenishment
 
 from . import background
@@ -102,7 +103,7 @@ def suggestion_decide(request):
         return _back(request)
     try:
         if action == "approve":
-            orders = services.approve_suggestions(ids, user=request.user)
+            orders = approvals.approve_suggestions(ids, user=request.user)
             links = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("ui:order", args=[o.pk]), o.number) for o in orders))
             messages.success(request, format_html(
                 "Approved {} suggestion{} into draft purchase order{} {}. Review and approve the order{} to place it.",
@@ -113,11 +114,11 @@ def suggestion_decide(request):
             if not reason:
                 messages.error(request, "Nothing was rejected: a reason is required to reject suggestions.")
                 return _back(request)
-            n = services.reject_suggestions(ids, reason, user=request.user)
+            n = approvals.reject_suggestions(ids, reason, user=request.user)
             messages.success(request, f"Rejected {n} suggestion{'s' if n != 1 else ''}: {reason}")
         else:
             messages.error(request, f"Unknown action {action!r}.")
-    except services.ReplenishmentError as error:
+    except ReplenishmentError as error:
         messages.error(request, f"Nothing was decided. {error}")
     return _back(request)
 

@@ -273,9 +273,11 @@ def what_if(products, warehouses, start_date, end_date, discount_pct, *, today=N
 
 
 def _round_order(units: float, product: Product) -> int:
+    # The same rounding as replenishment.policies.round_order (up to the minimum order, then
+    # up to whole packs), for one scalar: insights sits beside replenishment and may not import it.
     if units <= 0:
         return 0
-    qty = max(math.ceil(units), product.moq or 0)
+    qty = max(math.ceil(units), product.minimum_order)
     pack = max(product.pack_size or 1, 1)
     return int(math.ceil(qty / pack) * pack)
 

@@ -1,4 +1,4 @@
-"""Views of the replenishment API: thin; decisions go through replenishment.services."""
+"""Views of the replenishment API: thin; staff decisions go through replenishment.approvals."""
 from __future__ import annotations
 
 import django_filters as df
@@ -16,7 +16,8 @@ from inventory_site.api.errors import Conflict, Unprocessable
 from inventory_site.api.parsers import BoundedJSONParser
 from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
 from inventory_site.roles import PlannerWriteOrReadOnly
-from replenishment import services
+from replenishment import approvals
+from replenishment.errors import ReplenishmentError
 from replenishment.models import ReorderSuggestion
 
 from . import serializers
@@ -98,8 +99,8 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
         ids = data.validated_data["ids"]
         _check_pending(ids)
         try:
-            orders = services.approve_suggestions(ids, user=request.user)
-        except services.ReplenishmentError as error:
+            orders = approvals.approve_suggestions(ids, user=request.user)
+        except ReplenishmentError as error:
             raise Unprocessable(str(error), code="cannot_approve") from None
         lines = PurchaseOrderLine.objects.select_related("product").order_by("id")
         orders = (PurchaseOrder.objects.filter(pk__in=[o.pk for o in orders]).select_related("supplier", "warehouse")
@@ -120,7 +121,7 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
         ids = data.validated_data["ids"]
         _check_pending(ids)
         try:
-            count = services.reject_suggestions(ids, data.validated_data["reason"], user=request.user)
-        except services.ReplenishmentError as error:
+            count = approvals.reject_suggestions(ids, data.validated_data["reason"], user=request.user)
+        except ReplenishmentError as error:
             raise Unprocessable(str(error), code="cannot_reject") from None
         return Response({"rejected": count})

@@ -11,7 +11,8 @@ from scipy import stats
 
 from inventory import services as inv
 from inventory.models import PurchaseOrder, SalesDay, StockLevel
-from replenishment import selectors, services, tasks
+from replenishment import approvals, selectors, services, tasks
+from replenishment.errors import ReplenishmentError
 from replenishment.models import ReorderPolicy, ReorderSuggestion
 from tests.factories import make_product, make_supplier, make_warehouse
 
@@ -95,7 +96,7 @@ def test_bulk_approve_makes_one_draft_order_per_supplier_and_warehouse(setup):
     services.run_replenishment(as_of=AS_OF)
     pending = list(selectors.pending_suggestions())
     assert len(pending) == 3
-    orders = services.approve_suggestions([s.pk for s in pending], user)
+    orders = approvals.approve_suggestions([s.pk for s in pending], user)
     assert len(orders) == 3  # (SA, W1), (SA, W2), (SB, W1)
     assert {(o.supplier.code, o.warehouse.code) for o in orders} == {("SA", "W1"), ("SA", "W2"), ("SB", "W1")}
     for s in pending:
@@ -104,8 +105,8 @@ def test_bulk_approve_makes_one_draft_order_per_supplier_and_warehouse(setup):
         line = s.purchase_order.lines.get(product=s.product)
         assert line.quantity_ordered == s.quantity
         assert s.purchase_order.status == PurchaseOrder.Status.DRAFT
-    with pytest.raises(services.ReplenishmentError, match="not pending"):
-        services.approve_suggestions([pending[0].pk], user)
+    with pytest.raises(ReplenishmentError, match="not pending"):
+        approvals.approve_suggestions([pending[0].pk], user)
 
 
 def test_failed_approval_writes_nothing(setup):
@@ -116,8 +117,8 @@ def test_failed_approval_writes_nothing(setup):
     _history(nosup, setup["w1"], rate=3)
     services.run_replenishment(as_of=AS_OF, products=[nosup])
     bad = _pending(nosup, setup["w1"])
-    with pytest.raises(services.ReplenishmentError, match="NOSUP has no supplier"):
-        services.approve_suggestions(ids + [bad.pk])
+    with pytest.raises(ReplenishmentError, match="NOSUP has no supplier"):
+        approvals.approve_suggestions(ids + [bad.pk])
     assert PurchaseOrder.objects.count() == 0
     assert ReorderSuggestion.objects.filter(status="approved").count() == 0
 
@@ -125,9 +126,9 @@ def test_failed_approval_writes_nothing(setup):
 def test_reject_keeps_the_reason_and_requires_one(setup):
     services.run_replenishment(as_of=AS_OF)
     s = _pending(setup["pa"], setup["w1"])
-    with pytest.raises(services.ReplenishmentError, match="reason"):
-        services.reject_suggestions([s.pk], "  ")
-    assert services.reject_suggestions([s.pk], "Supplier on holiday") == 1
+    with pytest.raises(ReplenishmentError, match="reason"):
+        approvals.reject_suggestions([s.pk], "  ")
+    assert approvals.reject_suggestions([s.pk], "Supplier on holiday") == 1
     s.refresh_from_db()
     assert s.status == "rejected" and s.reject_reason == "Supplier on holiday" and s.decided_at
     with transaction.atomic(), pytest.raises(IntegrityError):

@@ -1,0 +1,129 @@
+"""What a reorder decision reads: the pairs to decide for (stock, open orders), their sales
+history and current forecast quantiles, and the costs that weigh holding against shortage.
+
+Units: demand and lead times in days; holding cost per unit per review period; shortage
+cost per unit short.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from django.db.models import F, Sum
+
+from forecasting import selectors as fsel
+from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
+from inventory.selectors import demand_history, open_order_lines
+
+from .models import ReorderPolicy
+from .policies import critical_fractile
+
+HISTORY_DAYS = 364
+DEFAULT_REVIEW_DAYS = 7
+ANNUAL_HOLDING_RATE = 0.25
+
+
+@dataclass
+class PairInput:
+    product: Product
+    warehouse: Warehouse
+    policy: ReorderPolicy | None
+    on_hand: int
+    on_order: int
+    arrivals: list = field(default_factory=list)     # [(expected date, units)]
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.product.pk, self.warehouse.pk
+
+    @property
+    def position(self) -> int:
+        return self.on_hand + self.on_order
+
+    @property
+    def lead_days(self) -> float:
+        supplier = self.product.supplier
+        return float(supplier.lead_time_mean_days) if supplier else float(DEFAULT_LEAD_TIME_DAYS)
+
+    @property
+    def lead_std(self) -> float:
+        supplier = self.product.supplier
+        return float(supplier.lead_time_std_days) if supplier else 0.0
+
+
+def pairs(products=None, warehouses=None) -> list[PairInput]:
+    """Every stocked product x warehouse plus every active policy's pair."""
+    levels = StockLevel.objects.select_related("product__supplier", "warehouse").filter(
+        product__active=True, warehouse__active=True)
+    policies = ReorderPolicy.objects.select_related("product__supplier", "warehouse").filter(active=True)
+    if products is not None:
+        levels, policies = levels.filter(product__in=products), policies.filter(product__in=products)
+    if warehouses is not None:
+        levels, policies = levels.filter(warehouse__in=warehouses), policies.filter(warehouse__in=warehouses)
+    found: dict[tuple[int, int], PairInput] = {}
+    for lv in levels:
+        found[(lv.product_id, lv.warehouse_id)] = PairInput(lv.product, lv.warehouse, None,
+                                                            int(lv.on_hand - lv.reserved), 0)
+    for pol in policies:
+        key = (pol.product_id, pol.warehouse_id)
+        if key not in found:
+            found[key] = PairInput(pol.product, pol.warehouse, None, 0, 0)
+        found[key].policy = pol
+    lines = (open_order_lines().filter(product_id__in={k[0] for k in found},
+                                       order__warehouse_id__in={k[1] for k in found})
+             .values("product_id", "order__warehouse_id", "order__expected_date")
+             .annotate(units=Sum(F("quantity_ordered") - F("quantity_received"))))
+    for row in lines:
+        key = (row["product_id"], row["order__warehouse_id"])
+        if key in found:
+            found[key].on_order += int(row["units"])
+            found[key].arrivals.append((row["order__expected_date"], int(row["units"])))
+    return list(found.values())
+
+
+def history(pairs_, as_of: date) -> dict:
+    """Daily units sold over the last year per pair (the inventory selector's stock-out rule)."""
+    return demand_history([p.key for p in pairs_], as_of - timedelta(days=HISTORY_DAYS - 1), as_of)
+
+
+def forecasts(pairs_, as_of: date):
+    """The current forecast run and its quantiles per pair from the day after ``as_of``."""
+    run = fsel.current_run()
+    if run is None:
+        return None, {}
+    products = {p.product.pk for p in pairs_}
+    rows = (fsel.current_forecasts(start=as_of + timedelta(days=1)).filter(product_id__in=products)
+            .values_list("product_id", "warehouse_id", "date", *QUANTILE_NAMES))
+    by_pair = defaultdict(list)
+    for pid, wid, day, *qs in rows:
+        by_pair[(pid, wid)].append(qs)
+    return run, {k: (np.asarray(QUANTILES), np.asarray(v, float)) for k, v in by_pair.items()}
+
+
+@dataclass
+class Costs:
+    holding: float          # per unit per review period
+    shortage: float         # per unit short
+    service_level: float | None
+    review_days: int
+    ordering: float
+
+    @property
+    def fractile(self) -> float:
+        return self.service_level if self.service_level is not None else critical_fractile(self.holding, self.shortage)
+
+
+def costs_for(product: Product, policy: ReorderPolicy | None) -> Costs:
+    review = policy.review_period_days if policy else DEFAULT_REVIEW_DAYS
+    unit = float(product.unit_cost)
+    h = float(policy.holding_cost) if policy and policy.holding_cost is not None else \
+        ANNUAL_HOLDING_RATE * unit * review / 365.0
+    p = float(policy.shortage_cost) if policy and policy.shortage_cost is not None else \
+        max(float(product.price) - unit, 0.1 * unit)
+    if h <= 0 and p <= 0:
+        h, p = 1.0, 4.0  # nothing priced: an 80 % fractile rather than an undefined one
+    return Costs(h, p, policy.service_level if policy else None, review,
+                 float(policy.ordering_cost) if policy else 0.0)

@@ -1,0 +1,91 @@
+"""The learned (RL) reorder policy in the product: where its network lives, the order it
+places for one pair, and training it on a summary of the catalogue.
+
+``replenishment.rl`` imports torch (seconds), which web processes that only show
+suggestions never need, so its code is imported on first use through ``_rl_code``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from .errors import ReplenishmentError
+from .inputs import PairInput, costs_for, history, pairs
+from .policies import LeadTimeDemand
+
+_NET_CACHE: dict = {}
+
+
+def rl_policy_path() -> Path:
+    default = Path(getattr(settings, "VAR_DIR", Path("var"))) / "models" / "replenishment_rl.pt"
+    return Path(getattr(settings, "REPLENISHMENT_RL_POLICY", default))
+
+
+def _rl_code():
+    """The learned policy's code (replenishment.rl.agent, .catalogue, .observation), imported on
+    first use: it imports torch (seconds), which web processes that only show suggestions never need."""
+    from .rl import agent, catalogue, observation
+
+    return SimpleNamespace(agent=agent, catalogue=catalogue, observation=observation)
+
+
+def _load_net(path: str, mtime: float):
+    key = (path, mtime)
+    if key not in _NET_CACHE:
+        _NET_CACHE.clear()
+        _NET_CACHE[key] = _rl_code().agent.load(path)
+    return _NET_CACHE[key]
+
+
+def rl_order(pair: PairInput, costs, lead_days: float, demand: LeadTimeDemand, as_of: date) -> int | None:
+    """The learned policy's order in units, or None when no policy has been trained."""
+    path = rl_policy_path()
+    if not path.exists():
+        return None
+    rl = _rl_code()
+    net = _load_net(str(path), path.stat().st_mtime)
+    R = costs.review_days
+    mean, cv = rl.observation.per_period_demand(demand.mean, demand.std, lead_days, R)
+    obs = rl.observation.observation(pair.on_hand, pair.arrivals, as_of, lead_days, R)
+    L = rl.observation.pipeline_periods(lead_days, R)
+    pol = rl.agent.NetworkPolicy(net, np.array([mean]), L, costs.shortage, costs.holding, np.array([cv]))
+    return int(np.rint(pol.action_index(obs)[0] * rl.agent.order_unit(mean)))
+
+
+def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = None, log=print) -> Path:
+    """Summarise the catalogue (demand per review period, cv, lead time in periods, p/h)
+    and train the global policy on that grid; saved at ``rl_policy_path()``."""
+    rl = _rl_code()
+    agent, catalogue = rl.agent, rl.catalogue
+    as_of = as_of or timezone.localdate()
+    found = pairs()
+    sales = history(found, as_of)
+    means, cvs, Ls, ratios = [], [], [], []
+    for pair in found:
+        h = sales.get(pair.key)
+        if h is None:
+            continue
+        h = h[~np.isnan(h)]
+        costs = costs_for(pair.product, pair.policy)
+        R = costs.review_days
+        if h.size < 2 * R or h.sum() <= 0:
+            continue
+        per = h[: h.size // R * R].reshape(-1, R).sum(1)
+        means.append(per.mean())
+        cvs.append(per.std() / max(per.mean(), 1e-9))
+        Ls.append(rl.observation.pipeline_periods(pair.lead_days, R))
+        ratios.append(costs.shortage / max(costs.holding, 1e-9))
+    if not means:
+        raise ReplenishmentError("No sales history to train a policy on.")
+    items = catalogue.profile_grid(means, cvs, lead_times or Ls, ratios)
+    net, tlog = catalogue.train_for_items(items, agent.DCLConfig(seed=seed, iterations=1, states_per_item=1500,
+                                                                 rollouts=48, fit_steps=3000), log=log)
+    path = rl_policy_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    agent.save(net, path, {"items": [vars(i) for i in items], "rounds": tlog.rounds, "as_of": str(as_of)})
+    return path
