@@ -70,26 +70,29 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | Non
     method = pair.policy.method if pair.policy else Method.BASE_STOCK
     pack, moq = product.pack_size or 1, product.minimum_order
     note = ""
+    if demand.extended_periods:
+        note = (f"The forecast ends {demand.extended_periods} day(s) before the end of the protection interval; "
+                f"those days were taken to be like the forecast's last day. ")
     S = base_stock_level(demand, costs.holding, costs.shortage, costs.service_level)
     if method == Method.S_S:
         pol = s_s_levels(demand, demand.mean / (round(lead_days) + costs.review_days) * costs.review_days,
                          costs.holding, costs.shortage, costs.ordering, costs.service_level)
         q, target = s_s_order(pol, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), pol.s
-        note = f"(s, S) = ({pol.s:.0f}, {pol.S:.0f}): order up to S only when the position is at or below s."
+        note += f"(s, S) = ({pol.s:.0f}, {pol.S:.0f}): order up to S only when the position is at or below s."
     elif method == Method.RQ:
         pol = rq_levels(demand, demand.mean / (round(lead_days) + costs.review_days) * costs.review_days,
                         costs.holding, max(costs.shortage, 1e-9), costs.ordering, pack)
         q, target = rq_order(pol, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), pol.reorder_point
-        note = f"(R, Q): reorder point {pol.reorder_point:.0f}, batch {pol.quantity:.0f} (economic order quantity)."
+        note += f"(R, Q): reorder point {pol.reorder_point:.0f}, batch {pol.quantity:.0f} (economic order quantity)."
     elif method == Method.RL:
         raw = rl_order(pair, costs, lead_days, demand, as_of)
         if raw is None:
             method = Method.BASE_STOCK
             q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
-            note = "No learned policy has been trained yet, so the base-stock rule decided."
+            note += "No learned policy has been trained yet, so the base-stock rule decided."
         else:
             q, target = round_order(raw, pack, moq), S
-            note = (f"The learned policy chose {raw} units from the pipeline and the item's demand statistics "
+            note += (f"The learned policy chose {raw} units from the pipeline and the item's demand statistics "
                     f"(the base-stock rule would order {base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq)}).")
     else:  # base-stock and newsvendor both order up to the fractile of protection-interval demand
         q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S

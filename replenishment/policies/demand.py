@@ -43,6 +43,9 @@ class LeadTimeDemand:
 
     samples: np.ndarray
     source: str = "samples"
+    # Periods of the protection interval the forecast did not cover and that were filled by
+    # repeating its last period (0: the forecast covered the whole interval).
+    extended_periods: int = 0
 
     def __post_init__(self):
         s = np.sort(np.asarray(self.samples, dtype=float).ravel())
@@ -56,12 +59,17 @@ class LeadTimeDemand:
     # --- construction -------------------------------------------------------------------
     @classmethod
     def from_quantile_forecast(cls, levels, values, lead_time, review_period=1,
-                               lead_time_std=0.0, n_samples=4000, seed=0):
+                               lead_time_std=0.0, n_samples=4000, seed=0, beyond_horizon="repeat_last"):
         """``values`` (T, Q): quantiles of each future period's demand, period 1 first.
 
         Periods are treated as independent given the forecast (the forecast carries the
-        level and seasonality; what remains is noise).
+        level and seasonality; what remains is noise). The horizon-coverage rule: when the
+        forecast is shorter than the longest protection interval drawn, ``beyond_horizon``
+        says what happens: "repeat_last" extends it with its last period and records how many
+        periods in ``extended_periods`` (callers say so to the planner); "error" refuses.
         """
+        if beyond_horizon not in ("repeat_last", "error"):
+            raise ValueError(f"beyond_horizon must be 'repeat_last' or 'error', got {beyond_horizon!r}")
         check_lead_time(lead_time, lead_time_std)
         check_review_period(review_period)
         values = np.atleast_2d(np.asarray(values, dtype=float))
@@ -74,13 +82,17 @@ class LeadTimeDemand:
         lt = _lead_time_draws(rng, lead_time, lead_time_std, n_samples)
         horizon = lt + int(review_period)
         T = int(horizon.max())
-        if values.shape[0] < T:  # forecast shorter than the protection interval: repeat the last period
-            values = np.vstack([values, np.repeat(values[-1:], T - values.shape[0], axis=0)])
+        short = max(T - values.shape[0], 0)
+        if short and beyond_horizon == "error":
+            raise ValueError(f"the forecast covers {values.shape[0]} period(s) but the protection interval "
+                             f"(lead time + review period) needs up to {T}")
+        if short:
+            values = np.vstack([values, np.repeat(values[-1:], short, axis=0)])
         u = rng.random((n_samples, T))
         per_period = sample_from_quantiles(levels, values[:T][None, :, :].repeat(n_samples, 0),
                                            u[..., None])[..., 0]
         mask = np.arange(T)[None, :] < horizon[:, None]
-        return cls((per_period * mask).sum(axis=1), source="quantile_forecast")
+        return cls((per_period * mask).sum(axis=1), source="quantile_forecast", extended_periods=short)
 
     @classmethod
     def from_history(cls, history, lead_time, review_period=1, lead_time_std=0.0,

@@ -114,3 +114,16 @@ def test_expected_shortage_exact_on_samples():
 def test_bad_parameters_refused_with_named_error(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_a_forecast_shorter_than_the_protection_interval_is_extended_explicitly_or_refused():
+    levels = np.array([0.1, 0.5, 0.9])
+    q = np.array([2.0, 5.0, 9.0])
+    covered = LeadTimeDemand.from_quantile_forecast(levels, np.tile(q, (4, 1)), lead_time=3, seed=0)
+    assert covered.extended_periods == 0
+    short = LeadTimeDemand.from_quantile_forecast(levels, np.tile(q, (2, 1)), lead_time=3, seed=0)
+    assert short.extended_periods == 2
+    # the extension repeats the last period: the same distribution as a 4-period forecast
+    assert short.mean == pytest.approx(covered.mean, rel=1e-9)
+    with pytest.raises(ValueError, match="covers 2 period"):
+        LeadTimeDemand.from_quantile_forecast(levels, np.tile(q, (2, 1)), lead_time=3, seed=0, beyond_horizon="error")
