@@ -12,25 +12,38 @@ Files
   --initial-state  ``unique_id, on_hand, in_transit_1..in_transit_L``; in_transit_k arrives
                    at the start of evaluation period k. Default: on hand and every
                    in-transit slot = the mean of the 8 periods before the evaluation.
-Timing (per period t of the last ``--periods``): at the start what arrives is added to
-stock; demand (y) is served from stock and the rest is lost; at the end holding cost is
-charged on the stock left and shortage cost on the units lost; then the policy, which has
-seen only periods <= t, orders; the order arrives at the start of period t + L + 1.
-Stock in transit costs nothing. Costs are per unit per period (holding) and per unit lost.
+Timing: replenishment.policies.replay (the product's own replay). The policy decides at
+the origin (the end of the last period before the evaluation, seeing only history up to it)
+and at the end of evaluation periods 1..P-1; an order placed at the end of period t arrives
+at the start of period t + L + 1 (``--lead-time-std`` > 0: a random lead time per order,
+the same draws for every policy). Every series of the file is scored, including those that
+never sold (ordering nothing costs nothing there); the output says how many were dropped (0).
+
+Windows: the last ``--periods`` are the evaluation; the ``--select-periods`` (default: as
+many) before them are the selection window. The forecasting model is fitted on the history
+before the selection window only; the order-up-to level of the forecast policy is
+calibrated on the selection window's decisions; the ``selected`` policy picks each series'
+method from the selection window's replay (replenishment.policies.selection). Nothing the
+evaluation holds is seen before it is played.
 
 Policies
   rl                       the global network (replenishment.rl.agent), trained in this run
                            in the simulator on negative-binomial demand fitted to the
-                           catalogue's pre-evaluation history (a grid of mean x cv items);
-                           at each decision it sees the pipeline and the item's mean and cv
-                           over the last 8 uncensored periods (the moving average's estimate)
-  base_stock_forecast      order up to the p/(p+h) quantile of demand over the next L+1
-                           periods from the project's quantile forecasts
-                           (forecasting.ml.GlobalForecaster fitted on the pre-evaluation
-                           history; an empirical quantile forecast if that is unavailable:
-                           the output says which)
+                           catalogue's history before the selection window (a grid of mean x
+                           cv items); at each decision it sees the pipeline and the item's
+                           mean and cv over the last 8 uncensored periods
+  base_stock_forecast      order up to the calibrated quantile of the L+1-period demand sum
+                           from the project's quantile forecasts (forecasting.ml.GlobalForecaster;
+                           empirical quantiles if it is unavailable: the output says which):
+                           the level whose backtest coverage in the selection window was
+                           closest to p/(p+h), per demand class
+  base_stock_forecast_raw  the same forecasts at the nominal level p/(p+h) (no calibration)
   base_stock_moving_avg    S = (L+1) MA8 + z sigma8 sqrt(L+1)
-  order_what_sold          order this period's sales
+  order_what_sold          order what sold in the period just ended
+  selected                 per series, the method the selection rule picked on the selection
+                           window (incumbent: base_stock_forecast)
+Coverage: the share of evaluation decisions whose protection-interval demand stayed at or
+below the order-up-to level (target p/(p+h)), overall and per demand class.
 """
 from __future__ import annotations
 
@@ -43,12 +56,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
-from replenishment.policies.demand import sample_from_quantiles
+from forecasting.ml.classify import classify
+from replenishment.policies.calibration import GRID, calibrated_levels, level_for
+from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
+from replenishment.policies.replay import ReplayResult, replay
+from replenishment.policies.selection import select_methods
 from replenishment.rl import agent
+from replenishment.rl.heuristics import capped_base_stock
 
-MA_WINDOW = 8
 STATS_WINDOW = 26
 
 
@@ -113,17 +129,7 @@ def read_initial_state(path, ids, L):
     return df["on_hand"].to_numpy(float), df[need[1:]].to_numpy(float)
 
 
-# ----------------------------------------------------------------------------- demand views
-def past_stats(y, ins, end, window):
-    """Mean and std per series over the last ``window`` uncensored periods before ``end``."""
-    w = y[:, max(0, end - window):end]
-    ok = ins[:, max(0, end - window):end] & ~np.isnan(w)
-    cnt = ok.sum(1)
-    mean = np.where(cnt > 0, np.where(ok, w, 0).sum(1) / np.maximum(cnt, 1), 0.0)
-    var = np.where(cnt > 1, (np.where(ok, w - mean[:, None], 0) ** 2).sum(1) / np.maximum(cnt - 1, 1), 0.0)
-    return mean, np.sqrt(var)
-
-
+# ----------------------------------------------------------------------------- forecasts
 class ForecastSource:
     """Quantile forecasts of the next H periods at each origin, from the project's model
     when it can be used, else empirical quantiles of the last 52 uncensored periods."""
@@ -143,12 +149,14 @@ class ForecastSource:
             self.panel = panel_from_long(long, freq="W" if freq.upper().startswith("W") else "D")
             order = pd.Index(self.panel.ids).get_indexer(ids)
             if (order < 0).any():
-                raise RuntimeError("panel lost series")
+                raise RuntimeError(f"{int((order < 0).sum())} series have no uncensored period")
+            # the panel's grid starts at its first observed period: bench column c is panel column c - offset
+            self.offset = int(dates.get_loc(self.panel.dates[0]))
             self.order = order
             self.levels = np.asarray(QUANTILES)
             t0 = time.perf_counter()
             self.model = GlobalForecaster(horizon=horizon, train=TrainConfig(max_seconds=seconds, seed=0))
-            self.model.fit(self.panel, end=fit_end)
+            self.model.fit(self.panel, end=fit_end - self.offset)
             self.panel = self.panel.extend(horizon)  # covariates for the last decisions' future
             self.source = "forecasting.ml.GlobalForecaster"
             self.note = f"{self.model.name} fitted on periods < {fit_end} in {time.perf_counter() - t0:.0f}s"
@@ -161,7 +169,7 @@ class ForecastSource:
     def quantiles(self, origin) -> np.ndarray:
         """(N, H, Q) quantiles of periods origin .. origin+H-1 (history < origin only)."""
         if self.model is not None:
-            fc = self.model.predict(self.panel, origin=origin, horizon=self.H)
+            fc = self.model.predict(self.panel, origin=origin - self.offset, horizon=self.H)
             return fc.quantiles[self.order].astype(float)
         w = self.y[:, max(0, origin - 52):origin]
         w = np.where(self.ins[:, max(0, origin - 52):origin], w, np.nan)
@@ -171,23 +179,10 @@ class ForecastSource:
         return np.repeat(q[:, None, :], self.H, axis=1)
 
 
-# ----------------------------------------------------------------------------- policies
-def base_stock_from_quantiles(qs, levels, fractile, n_samples=2000, seed=0):
-    """S per series = the fractile of the (L+1)-period demand sum, periods independent."""
-    rng = np.random.default_rng(seed)
-    N, H, Q = qs.shape
-    S = np.empty(N)
-    for lo in range(0, N, 256):
-        blk = qs[lo:lo + 256]
-        u = rng.random((blk.shape[0], H, n_samples))
-        draws = sample_from_quantiles(levels, blk[:, :, None, :].repeat(n_samples, 2), u[..., None])[..., 0]
-        S[lo:lo + 256] = np.quantile(draws.sum(1), fractile, axis=1, method="inverted_cdf")
-    return S
-
-
-def train_rl(y, ins, T0, L, h, p, args, log=print):
-    """Items = a grid of (mean, cv) spanning the catalogue's pre-evaluation statistics."""
-    mean, std = past_stats(y, ins, T0, STATS_WINDOW)
+# ----------------------------------------------------------------------------- learned policy
+def train_rl(y, ins, end, L, h, p, args, log=print):
+    """Items = a grid of (mean, cv) spanning the catalogue's statistics before ``end``."""
+    mean, std = past_stats(y, ins, end, STATS_WINDOW)
     active = mean > 0
     cv = np.where(active, std / np.maximum(mean, 1e-9), 0)
     m_grid = np.unique(np.round(np.quantile(mean[active], [0.1, 0.35, 0.65, 0.9]), 2))
@@ -195,113 +190,167 @@ def train_rl(y, ins, T0, L, h, p, args, log=print):
     items = [agent.Item(float(max(m, 0.05)), L, p, h, cv=float(max(c, 0.05))) for m in m_grid for c in c_grid]
     t0 = time.perf_counter()
     init = []
-    from replenishment.rl.heuristics import capped_base_stock
     for i, it in enumerate(items):
         S, r = agent.tune_capped_base_stock(it, episodes=30, periods=600, seed=i)
         init.append(capped_base_stock(S, r))
     cfg = agent.DCLConfig(seed=args.seed, iterations=1, states_per_item=args.rl_states,
                           rollouts=args.rl_rollouts, fit_steps=args.rl_fit_steps)
     net, tlog = agent.train_dcl(items, init, cfg, log=log)
-    info = {"items": [dict(mean=it.mean, cv=it.cv) for it in items], "seconds": time.perf_counter() - t0,
+    info = {"items": [{"mean": it.mean, "cv": it.cv} for it in items], "seconds": time.perf_counter() - t0,
             "rounds": tlog.rounds}
     return net, info
 
 
-# ----------------------------------------------------------------------------- replay
-def replay(name, y, T0, P, L, h, p, on_hand0, pipe0, decide):
-    """Run one policy; ``decide(t_index, on_hand, pipeline) -> orders`` at the end of period t."""
-    N = y.shape[0]
-    on_hand = on_hand0.astype(float).copy()
-    pipe = np.zeros((N, L + 1))
-    pipe[:, :L] = pipe0
-    hold, short, orders = np.zeros(P), np.zeros(P), []
-    sold_last = None
-    for t in range(P):
-        col = T0 + t
-        on_hand += pipe[:, 0]
-        pipe[:, :-1] = pipe[:, 1:]
-        pipe[:, -1] = 0
-        d = np.nan_to_num(y[:, col])
-        sold = np.minimum(d, on_hand)
-        lost = d - sold
-        on_hand -= sold
-        hold[t] = h * on_hand.sum()
-        short[t] = p * lost.sum()
-        q = np.maximum(np.ceil(np.asarray(decide(col, on_hand.copy(), pipe[:, :L].copy(), sold), float) - 1e-9), 0)
-        pipe[:, L] = q
-        orders.append(float(q.sum()))
-    return {"total_cost": float(hold.sum() + short.sum()), "holding_cost": float(hold.sum()),
-            "shortage_cost": float(short.sum()), "per_period": (hold + short).round(4).tolist(),
-            "units_ordered": float(np.sum(orders))}
+# ----------------------------------------------------------------------------- the run
+def _classes(y, col):
+    """Demand class per series from its history up to and including column ``col``."""
+    return classify(y[:, :col + 1], window=104)
+
+
+def _realised(y, col, periods):
+    """Demand of the protection interval after a decision at the end of column ``col``."""
+    return np.nansum(y[:, col + 1:col + 1 + periods], axis=1)
+
+
+def _coverage(levels_by_col, y, ins, cols, periods, classes):
+    """Share of decisions whose protection-interval demand stayed at or below S (cases with a
+    censored period in the interval are left out: their demand is unknown), overall and per class."""
+    hit, cls = [], []
+    for c in cols:
+        ok = ins[:, c + 1:c + 1 + periods].all(1)
+        hit.append((_realised(y, c, periods) <= levels_by_col[c])[ok])
+        cls.append(classes[ok])
+    hit, cls = np.concatenate(hit), np.concatenate(cls)
+    out = {"all": round(float(hit.mean()), 4) if hit.size else None, "cases": int(hit.size)}
+    for c in np.unique(cls):
+        out[str(c)] = round(float(hit[cls == c].mean()), 4)
+    return out
 
 
 def run(args, log=print):
     torch.set_num_threads(args.threads)
     ids, y, ins, dates, kind = load_sales(args.sales, args.freq)
     L, h, p, P = args.lead_time, args.holding, args.shortage, args.periods
+    W = args.select_periods or P
     if L < 0:
         raise ValueError(f"--lead-time must be >= 0, got {L}")
     if h < 0 or p < 0:
         raise ValueError("--holding and --shortage must be >= 0")
     T = y.shape[1]
-    T0 = T - P
-    # series that exist for the whole evaluation and have sold something before it
-    hist_mean, _ = past_stats(y, ins, T0, STATS_WINDOW)
-    keep = ~np.isnan(y[:, max(0, T0 - MA_WINDOW):]).any(1) & (hist_mean > 0)
-    ids, y, ins = ids[keep], y[keep], ins[keep]
+    T0 = T - P               # first evaluation period; the origin is the end of period T0 - 1
+    S0 = T0 - W              # first selection period (the replay the selection is made on)
+    if S0 - MA_WINDOW < 1:
+        raise ValueError(f"{T} periods are too few for {W} selection + {P} evaluation periods")
     N = ids.size
+    observed = ins & ~np.isnan(y)
+    never = int((np.nan_to_num(y[:, :T0]).sum(1) == 0).sum())
     log(f"[data] {args.sales} ({kind}): {N} series x {T} periods ({dates[0].date()}..{dates[-1].date()}), "
-        f"evaluating the last {P} from {dates[T0].date()}; {int((~ins).sum())} censored periods")
-    if args.initial_state:
-        on_hand0, pipe0 = read_initial_state(args.initial_state, ids, L)
-    else:
-        m8, _ = past_stats(y, ins, T0, MA_WINDOW)
-        on_hand0, pipe0 = np.round(m8), np.repeat(np.round(m8)[:, None], L, axis=1)
+        f"evaluating the last {P} from {dates[T0].date()} after selecting on the {W} before; "
+        f"{int((~ins).sum())} censored periods; every series kept ({never} never sold before the evaluation)")
     fractile = p / (p + h)
-    results, meta = {}, {"series": int(N), "periods": P, "lead_time": L, "fractile": fractile, "kind": kind}
+    H = L + 1                # the protection interval: lead time + one review period
+    meta = {"series": int(N), "dropped": 0, "never_sold_before_evaluation": never, "periods": P,
+            "select_periods": W, "lead_time": L, "lead_time_std": args.lead_time_std, "fractile": fractile,
+            "kind": kind}
 
-    # order what sold
-    results["order_what_sold"] = replay("ows", y, T0, P, L, h, p, on_hand0, pipe0,
-                                        lambda col, oh, pipe, sold: sold)
+    def start_state(first):
+        m8, _ = past_stats(y, observed, first, MA_WINDOW)
+        return np.round(m8), np.repeat(np.round(m8)[:, None], L, axis=1)
 
-    # base-stock on a moving average
-    z = stats.norm.ppf(fractile)
+    def play(first, periods, levels_or_fn, seed):
+        on_hand0, pipe0 = start_state(first)
+        if first == T0 and args.initial_state:
+            on_hand0, pipe0 = read_initial_state(args.initial_state, ids, L)
+        base = first - 1      # column of the origin
+        if callable(levels_or_fn):
+            decide = lambda s: levels_or_fn(base + s.t, s)  # noqa: E731
+        else:
+            decide = lambda s: order_up_to(levels_or_fn[base + s.t], s)  # noqa: E731
+        return replay(y[:, first:first + periods], decide, L, h, p, on_hand0, pipe0, lead_time_std=args.lead_time_std,
+                      seed=seed, history_sold=np.nan_to_num(y[:, base]))
 
-    def ma_decide(col, oh, pipe, sold):
-        m, s = past_stats(y, ins, col + 1, MA_WINDOW)
-        S = (L + 1) * m + z * s * np.sqrt(L + 1)
-        return np.maximum(np.ceil(S) - oh - pipe.sum(1), 0)
-    results["base_stock_moving_avg"] = replay("ma", y, T0, P, L, h, p, on_hand0, pipe0, ma_decide)
+    sel_cols = range(S0 - 1, T0 - 1)         # decisions of the selection replay
+    ev_cols = range(T0 - 1, T - 1)            # decisions of the evaluation replay
+    all_cols = list(sel_cols) + list(ev_cols)
 
-    # base-stock on the project's quantile forecasts
-    fs = ForecastSource(ids, y, ins, dates, args.freq, T0, L + 1, args.forecast_seconds, log)
+    # --- demand views: moving average, and the project's forecasts (raw and calibrated) ------
+    S_ma = {c: moving_average_level(y, observed, c + 1, H, fractile) for c in all_cols}
+    fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
+    t0 = time.perf_counter()
+    sums = {c: sum_quantiles(fs.quantiles(c + 1), fs.levels, np.append(GRID, fractile), H, seed=c) for c in all_cols}
+    S_raw = {c: sums[c][:, -1] for c in all_cols}
+    classes = {c: _classes(y, c) for c in all_cols}
+    # calibrate on the selection window's decisions whose outcome is known before the evaluation
+    cal_cols = [c for c in sel_cols if c + H < T0]
+    cal_ok = np.concatenate([ins[:, c + 1:c + 1 + H].all(1) for c in cal_cols])
+    calibration = calibrated_levels(
+        np.concatenate([sums[c][:, :-1] for c in cal_cols])[cal_ok],
+        np.concatenate([_realised(y, c, H) for c in cal_cols])[cal_ok],
+        np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
+    meta["calibration"] = calibration
+    S_cal = {}
+    for c in all_cols:
+        want = level_for(calibration, classes[c])
+        j = np.clip(np.searchsorted(GRID, want), 0, GRID.size - 1)
+        S_cal[c] = sums[c][np.arange(N), j]
+    log(f"[forecast] sum quantiles at {len(all_cols)} origins in {time.perf_counter() - t0:.0f}s; calibrated levels "
+        + ", ".join(f"{k} {v:.3f}" for k, v in calibration["levels"].items()))
 
-    def fc_decide(col, oh, pipe, sold):
-        S = base_stock_from_quantiles(fs.quantiles(col + 1), fs.levels, fractile, seed=col)
-        return np.maximum(np.ceil(S) - oh - pipe.sum(1), 0)
-    results["base_stock_forecast"] = replay("fc", y, T0, P, L, h, p, on_hand0, pipe0, fc_decide)
-
-    # RL
+    # --- the learned policy ------------------------------------------------------------------
     if args.rl_policy and os.path.exists(args.rl_policy):
         net, info = agent.load(args.rl_policy), {"loaded": args.rl_policy}
     else:
-        net, info = train_rl(y, ins, T0, L, h, p, args, log)
+        net, info = train_rl(y, ins, S0, L, h, p, args, log)
         if args.rl_save:
             os.makedirs(os.path.dirname(args.rl_save) or ".", exist_ok=True)
             agent.save(net, args.rl_save, {"lead_time": L, "holding": h, "shortage": p})
     meta["rl"] = info
 
-    def rl_decide(col, oh, pipe, sold):
+    def rl_decide(col, s):
         # the same demand estimate as the moving-average base-stock (last 8 uncensored
         # periods), so that the two differ only in the ordering rule
-        m, s = past_stats(y, ins, col + 1, MA_WINDOW)
+        m, sd = past_stats(y, observed, col + 1, MA_WINDOW)
         m = np.maximum(m, 0.05)
-        obs = np.column_stack([oh + (pipe[:, 0] if L > 0 else 0), pipe[:, 1:], np.zeros(N)]) if L > 0 \
-            else np.column_stack([oh, np.zeros(N)])
-        pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(s / m, 0.05))
+        pipe = s.pipeline[:, :L]
+        obs = np.column_stack([s.on_hand + (pipe[:, 0] if L > 0 else 0), pipe[:, 1:], np.zeros(N)]) if L > 0 \
+            else np.column_stack([s.on_hand, np.zeros(N)])
+        pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(sd / m, 0.05))
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
-    results["rl"] = replay("rl", y, T0, P, L, h, p, on_hand0, pipe0, rl_decide)
+
+    methods = {
+        "order_what_sold": lambda col, s: s.sold,
+        "base_stock_moving_avg": S_ma,
+        "base_stock_forecast_raw": S_raw,
+        "base_stock_forecast": S_cal,
+        "rl": rl_decide,
+    }
+    evaluation, selection = {}, {}
+    for name, how in methods.items():
+        selection[name] = play(S0, W, how, seed=args.seed)
+        evaluation[name] = play(T0, P, how, seed=args.seed + 1)
+
+    # --- the selected policy: chosen per class / pair on the selection replay only -------------
+    share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
+    chosen, by_class = select_methods({k: v.total for k, v in selection.items()}, classes[T0 - 1], share,
+                                      "base_stock_forecast")
+    names = list(methods)
+    pick = np.array([names.index(c) for c in chosen])
+    fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")
+    combined = {f: np.choose(pick, [getattr(evaluation[n], f) for n in names]) for f in fields}
+    per_period = np.zeros(P)   # per-period totals are not kept per series; the sum stays exact
+    evaluation["selected"] = ReplayResult(**combined, per_period=per_period)
+    meta["selection"] = {"by_class": by_class,
+                         "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
+    meta["coverage"] = {
+        "target": round(fractile, 4),
+        "base_stock_forecast": _coverage(S_cal, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+        "base_stock_forecast_raw": _coverage(S_raw, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+        "base_stock_moving_avg": _coverage(S_ma, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+    }
+    results = {k: v.summary() for k, v in evaluation.items()}
+    results["selected"].pop("per_period")
+    meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
     return results, meta
 
 
@@ -310,9 +359,11 @@ def main(argv=None):
     ap.add_argument("--sales", required=True)
     ap.add_argument("--freq", default="W")
     ap.add_argument("--lead-time", type=int, default=2)
+    ap.add_argument("--lead-time-std", type=float, default=0.0)
     ap.add_argument("--holding", type=float, default=0.2)
     ap.add_argument("--shortage", type=float, default=1.0)
     ap.add_argument("--periods", type=int, default=8)
+    ap.add_argument("--select-periods", type=int, default=None)
     ap.add_argument("--initial-state", default=None)
     ap.add_argument("--forecast-seconds", type=float, default=240.0)
     ap.add_argument("--rl-policy", default=None, help="load a saved policy instead of training")
@@ -327,10 +378,18 @@ def main(argv=None):
     t0 = time.perf_counter()
     results, meta = run(args)
     base = results["order_what_sold"]["total_cost"]
-    print(f"\n{'policy':24s} {'total':>12s} {'holding':>12s} {'shortage':>12s} {'vs order-what-sold':>20s}")
+    floor = min(results["order_what_sold"]["total_cost"], results["base_stock_moving_avg"]["total_cost"])
+    cov = meta["coverage"]
+    print(f"\n{'policy':24s} {'total':>12s} {'holding':>11s} {'shortage':>11s} {'fill':>6s} "
+          f"{'vs sold':>8s} {'vs best simple':>14s} {'coverage':>9s}")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["total_cost"]):
-        print(f"{name:24s} {r['total_cost']:12.1f} {r['holding_cost']:12.1f} {r['shortage_cost']:12.1f} "
-              f"{r['total_cost'] / base:20.3f}")
+        c = cov.get(name, {}).get("all")
+        print(f"{name:24s} {r['total_cost']:12.1f} {r['holding_cost']:11.1f} {r['shortage_cost']:11.1f} "
+              f"{r['fill_rate']:6.3f} {r['total_cost'] / base:8.3f} {r['total_cost'] / floor:14.3f} "
+              f"{'' if c is None else f'{c:.3f}':>9s}")
+    print(f"coverage target {cov['target']:.3f}; forecast policy by class: "
+          + ", ".join(f"{k} {v}" for k, v in cov["base_stock_forecast"].items() if k not in ("all", "cases")))
+    print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
     print(f"forecasts: {meta['forecast_source']} ({meta['forecast_note']}); {time.perf_counter() - t0:.0f}s")
     out = {"policies": results, "meta": meta, "settings": vars(args)}
     path = args.json or f"var/bench/replenish_{Path(args.sales).stem}.json"
