@@ -332,8 +332,9 @@ def run(args, log=print):
 
     # --- the selected policy: chosen per class / pair on the selection replay only -------------
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
-    chosen, by_class = select_methods({k: v.total for k, v in selection.items()}, classes[T0 - 1], share,
-                                      "base_stock_forecast")
+    # the candidates are the methods the product can run (the uncalibrated forecast is not one)
+    candidates = {k: v.total for k, v in selection.items() if k != "base_stock_forecast_raw"}
+    chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast")
     names = list(methods)
     pick = np.array([names.index(c) for c in chosen])
     fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")

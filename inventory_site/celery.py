@@ -42,6 +42,9 @@ app.conf.beat_schedule = {
     # Work whose worker died (no heartbeat for five minutes) is failed, and old uploads deleted.
     "forecasting-stale-runs": {"task": "forecasting.tasks.mark_stale_runs", "schedule": crontab(minute="*/5")},
     "inventory-sweep-imports": {"task": "inventory.sweep_imports", "schedule": crontab(minute="*/5")},
+    # Each pair's ordering method, re-chosen nightly from a replay of its recent history.
+    "replenishment-nightly-replay": {"task": "replenishment.tasks.replay_policies",
+                                     "schedule": crontab(hour=2, minute=40)},
 }
 app.autodiscover_tasks()
 

@@ -38,3 +38,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_fraction(name: str, default: float) -> float:
+    """A number strictly between 0 and 1 (a service level, a share)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from exc
+    if not 0 < value < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} must lie strictly between 0 and 1")
+    return value

@@ -22,6 +22,7 @@ PLANNER_READ_ONLY_MODELS = frozenset({
     "insights.webhookendpoint", "insights.webhookdelivery",
     "inventory.salesday", "inventory.stocklevel", "inventory.stockmovement",
     "forecasting.forecastrun", "forecasting.modelversion", "forecasting.forecast",
+    "replenishment.policyreplayrun", "replenishment.policyreplay",
 })
 
 

@@ -2,16 +2,25 @@ from django.contrib import admin, messages
 
 from .approvals import approve_suggestions, reject_suggestions
 from .errors import ReplenishmentError
-from .models import ReorderPolicy, ReorderSuggestion
+from inventory_site.admin_kit import PipelineWrittenAdmin
+
+from .models import PolicyReplay, PolicyReplayRun, ReorderPolicy, ReorderSuggestion
 
 
 @admin.register(ReorderPolicy)
 class ReorderPolicyAdmin(admin.ModelAdmin):
-    list_display = ("product", "warehouse", "method", "service_level", "shortage_cost", "holding_cost",
-                    "review_period_days", "active")
-    list_filter = ("method", "active", "warehouse")
+    list_display = ("product", "warehouse", "method", "method_source", "service_level", "shortage_cost",
+                    "holding_cost", "review_period_days", "active")
+    list_filter = ("method", "method_source", "active", "warehouse")
     search_fields = ("product__sku", "product__name")
     autocomplete_fields = ("product", "warehouse")
+    readonly_fields = ("method_source",)
+
+    def save_model(self, request, obj, form, change):
+        # A method staff pick is theirs: the nightly replay no longer changes it.
+        if "method" in form.changed_data or not change:
+            obj.method_source = ReorderPolicy.MethodSource.STAFF
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ReorderSuggestion)
@@ -42,3 +51,15 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
             self.message_user(request, str(e), messages.ERROR)
             return
         self.message_user(request, f"Rejected {n} suggestion(s).", messages.SUCCESS)
+
+
+@admin.register(PolicyReplayRun)
+class PolicyReplayRunAdmin(PipelineWrittenAdmin):
+    list_display = ("id", "as_of", "freq", "periods", "pairs", "applied", "created_at")
+
+
+@admin.register(PolicyReplay)
+class PolicyReplayAdmin(PipelineWrittenAdmin):
+    list_display = ("run", "product", "warehouse", "method", "demand_class", "total_cost", "fill_rate", "selected")
+    list_filter = ("method", "selected", "demand_class")
+    search_fields = ("product__sku",)

@@ -28,6 +28,7 @@ from .policies import (
 )
 
 N_SAMPLES = 4000
+MA_PERIODS = 8          # review periods the moving-average method averages over
 Method = ReorderPolicy.Method
 
 
@@ -60,6 +61,29 @@ def protection_demand(pair, costs, lead_days, lead_std, history, forecasts, seed
         ReorderSuggestion.DemandSource.HISTORY
 
 
+def _review_periods(daily: np.ndarray, review_days: int, count: int) -> np.ndarray:
+    """Units sold per review period over the last ``count`` periods (a period holding an
+    out-of-stock day is NaN: its sales say nothing about demand)."""
+    n = min(count, daily.size // review_days)
+    if n == 0:
+        return np.zeros(0)
+    tail = daily[daily.size - n * review_days:].reshape(n, review_days)
+    return tail.sum(1)
+
+
+def moving_average_demand(daily, lead_days, review_days, seed) -> LeadTimeDemand | None:
+    """Protection-interval demand as the normal approximation of the last 8 review periods'
+    mean and standard deviation (what the moving-average method orders up to)."""
+    per = _review_periods(daily, review_days, MA_PERIODS)
+    per = per[~np.isnan(per)]
+    if per.size == 0:
+        return None
+    periods = (round(lead_days) + review_days) / review_days
+    mean, std = per.mean() * periods, (per.std(ddof=1) if per.size > 1 else 0.0) * np.sqrt(periods)
+    rng = np.random.default_rng(seed)
+    return LeadTimeDemand(np.maximum(rng.normal(mean, std, N_SAMPLES), 0), source="moving_average")
+
+
 def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | None:
     product = pair.product
     costs = costs_for(product, pair.policy)
@@ -84,6 +108,20 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | Non
                         costs.holding, max(costs.shortage, 1e-9), costs.ordering, pack)
         q, target = rq_order(pol, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), pol.reorder_point
         note += f"(R, Q): reorder point {pol.reorder_point:.0f}, batch {pol.quantity:.0f} (economic order quantity)."
+    elif method == Method.MOVING_AVERAGE:
+        daily = history.get(pair.key)
+        ma = moving_average_demand(daily, lead_days, costs.review_days, seed) if daily is not None else None
+        if ma is not None:
+            demand, source = ma, ReorderSuggestion.DemandSource.HISTORY
+            S = base_stock_level(demand, costs.holding, costs.shortage, costs.service_level)
+            note += f"Demand from the mean and spread of the last {MA_PERIODS} review periods of sales. "
+        q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
+    elif method == Method.ORDER_WHAT_SOLD:
+        daily = history.get(pair.key)
+        last = _review_periods(daily, costs.review_days, 1) if daily is not None else np.zeros(0)
+        sold = float(np.nan_to_num(last).sum())
+        q, target = round_order(sold, pack, moq), pair.position + sold
+        note += f"Re-orders what sold in the last {costs.review_days}-day review period ({sold:.0f} units). "
     elif method == Method.RL:
         raw = rl_order(pair, costs, lead_days, demand, as_of)
         if raw is None:

@@ -5,16 +5,34 @@ from __future__ import annotations
 from datetime import date
 
 from .decisions import Decision, Method
-from .models import ReorderSuggestion
+from .models import ReorderPolicy, ReorderSuggestion
 
 
-def explain(d: Decision, quantity: int, as_of: date) -> str:
+def replay_sentence(method: str, replayed: dict | None) -> str:
+    """What the latest policy replay said of the method that decided (empty: no replay yet)."""
+    if not replayed or method not in replayed:
+        return ""
+    row = replayed[method]
+    run = row.run
+    others = sorted((r.total_cost, ReorderPolicy.Method(m).label) for m, r in replayed.items() if m != method)
+    unit = "weeks" if run.freq == "W" else "days"
+    what = "chose it" if row.selected else "did not choose it (the method was set by staff)"
+    text = (f"Method: {ReorderPolicy.Method(method).label}. Replayed on this pair's last {run.periods} {unit} "
+            f"to {run.as_of}, it would have cost {row.total_cost:.2f} (fill rate {row.fill_rate:.0%})")
+    if others:
+        text += f"; the cheapest other method, {others[0][1]}, {others[0][0]:.2f}"
+    return text + f"; the replay {what}."
+
+
+def explain(d: Decision, quantity: int, as_of: date, replayed: dict | None = None) -> str:
     p, c = d.pair, d.costs
     mean = d.demand.mean
     safety = d.target - mean
     src = "the current forecast" if d.source == ReorderSuggestion.DemandSource.FORECAST else \
         "the last year of sales (out-of-stock days left out)"
-    target = (f"a {c.service_level:.0%} service-level target" if c.service_level is not None else
+    target = (f"a {c.service_level:.0%} service-level target (the default: this product has no unit cost, so "
+              f"holding cannot be priced; set its unit cost or the policy's costs)" if c.assumed else
+              f"a {c.service_level:.0%} service-level target" if c.service_level is not None else
               f"shortage cost {c.shortage:.2f} per unit against holding cost {c.holding:.2f} per unit per "
               f"{c.review_days}-day review, i.e. a {c.fractile:.0%} chance of no stock-out")
     parts = [
@@ -29,7 +47,13 @@ def explain(d: Decision, quantity: int, as_of: date) -> str:
                      f"{d.wanted} for the pack size {p.product.pack_size} and minimum order "
                      f"{p.product.minimum_order}.")
     if d.note:
-        parts.append(d.note)
+        parts.append(d.note.strip())
+    if d.method in (Method.MOVING_AVERAGE, Method.ORDER_WHAT_SOLD):
+        parts.append(f"Order {d.wanted} after rounding for the pack size {p.product.pack_size} and minimum order "
+                     f"{p.product.minimum_order}.")
+    sentence = replay_sentence(d.method, replayed)
+    if sentence:
+        parts.append(sentence)
     if quantity != d.wanted:
         parts.append(f"Cut from {d.wanted} to {quantity} units to stay within the purchase budget / free warehouse capacity "
                      f"(the cut is placed where it raises expected cost least).")

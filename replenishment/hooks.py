@@ -1,9 +1,10 @@
-"""Follow-up work: every successful forecast run recomputes the reorder suggestions."""
+"""Follow-up work: every successful forecast run replays the recent history (choosing each
+pair's method) and then recomputes the reorder suggestions with those methods."""
 import logging
 
 from forecasting.models import ForecastRun
 
-from .tasks import run_replenishment
+from .tasks import replay_policies, run_replenishment
 
 log = logging.getLogger(__name__)
 
@@ -14,6 +15,7 @@ def queue_replenishment_after_forecast(sender, run_id=None, **kwargs):
     # when a historical data set is loaded.
     as_of = run.as_of.isoformat() if run is not None and run.as_of else None
     try:
-        run_replenishment.delay(forecast_run_id=run_id, as_of=as_of)
+        (replay_policies.si(forecast_run_id=run_id, as_of=as_of)
+         | run_replenishment.si(forecast_run_id=run_id, as_of=as_of)).delay()
     except Exception:  # a broker outage must not fail the forecast run that already succeeded
         log.exception("could not queue replenishment after forecast run %s", run_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db.models import F, Sum
 
 from forecasting import selectors as fsel
@@ -110,20 +111,40 @@ class Costs:
     service_level: float | None
     review_days: int
     ordering: float
+    # True when the product has no unit cost and its policy no holding cost: nothing prices
+    # holding, so the decision uses the stated default service level (see ``costs_for``).
+    assumed: bool = False
 
     @property
     def fractile(self) -> float:
         return self.service_level if self.service_level is not None else critical_fractile(self.holding, self.shortage)
 
 
+def default_service_level() -> float:
+    return float(getattr(settings, "STOCKCAST_DEFAULT_SERVICE_LEVEL", 0.95))
+
+
 def costs_for(product: Product, policy: ReorderPolicy | None) -> Costs:
+    """Holding per unit per review period: the policy's, else 25 % a year of the unit cost.
+    Shortage per unit lost: the policy's, else the margin (at least 10 % of the unit cost).
+
+    Unknown costs never make a decision degenerate: with no unit cost and no holding cost on
+    the policy, holding would be free and the critical fractile 1 (stock up to the top of the
+    sample). Then the decision targets ``STOCKCAST_DEFAULT_SERVICE_LEVEL`` (0.95) instead,
+    ``assumed`` says so (the explanation and the dashboard count such products), and the
+    costs become the pair that fractile implies (holding 1, shortage sl / (1 - sl)).
+    """
     review = policy.review_period_days if policy else DEFAULT_REVIEW_DAYS
+    ordering = float(policy.ordering_cost) if policy else 0.0
+    service = policy.service_level if policy else None
     unit = float(product.unit_cost)
-    h = float(policy.holding_cost) if policy and policy.holding_cost is not None else \
-        ANNUAL_HOLDING_RATE * unit * review / 365.0
+    priced_holding = policy is not None and policy.holding_cost is not None
+    if not priced_holding and unit <= 0:
+        level = service if service is not None else default_service_level()
+        return Costs(1.0, level / (1.0 - level), level, review, ordering, assumed=service is None)
+    h = float(policy.holding_cost) if priced_holding else ANNUAL_HOLDING_RATE * unit * review / 365.0
     p = float(policy.shortage_cost) if policy and policy.shortage_cost is not None else \
         max(float(product.price) - unit, 0.1 * unit)
     if h <= 0 and p <= 0:
-        h, p = 1.0, 4.0  # nothing priced: an 80 % fractile rather than an undefined one
-    return Costs(h, p, policy.service_level if policy else None, review,
-                 float(policy.ordering_cost) if policy else 0.0)
+        h, p = 1.0, 4.0  # a policy pricing both at 0: an 80 % fractile rather than an undefined one
+    return Costs(h, p, service, review, ordering)

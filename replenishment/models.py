@@ -17,6 +17,12 @@ class ReorderPolicy(models.Model):
         S_S = "s_S", "(s, S)"
         NEWSVENDOR = "newsvendor", "Newsvendor"
         RQ = "rq", "(R, Q) with EOQ"
+        MOVING_AVERAGE = "base_stock_ma", "Base-stock on a moving average"
+        ORDER_WHAT_SOLD = "order_sold", "Re-order what sold"
+
+    class MethodSource(models.TextChoices):
+        STAFF = "staff", "Set by staff"
+        REPLAY = "replay", "Chosen by the policy replay"
 
     product = models.ForeignKey("inventory.Product", related_name="reorder_policies", on_delete=models.CASCADE)
     warehouse = models.ForeignKey("inventory.Warehouse", related_name="reorder_policies", on_delete=models.CASCADE)
@@ -33,6 +39,9 @@ class ReorderPolicy(models.Model):
     ordering_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0,
                                         help_text="Fixed cost per order, used by (s, S) and (R, Q).")
     review_period_days = models.PositiveIntegerField(default=7)
+    method_source = models.CharField(
+        max_length=8, choices=MethodSource.choices, default=MethodSource.STAFF,
+        help_text="Who chose the method: the policy replay changes only methods it chose itself.")
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,3 +142,50 @@ class ReorderSuggestion(models.Model):
     @property
     def line_cost(self):
         return self.quantity * self.unit_cost
+
+
+class PolicyReplayRun(models.Model):
+    """One replay of the shop's own recent history with every ordering method
+    (replenishment.replays): its window, what it chose, and the totals per method."""
+
+    as_of = models.DateField(help_text="The last day of the replayed history.")
+    freq = models.CharField(max_length=1, choices=[("W", "Weekly"), ("D", "Daily")])
+    periods = models.PositiveIntegerField()
+    pairs = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=dict, help_text="Pairs left out, by reason.")
+    totals = models.JSONField(default=dict, help_text="{method: {total, holding, shortage, fill_rate, units_ordered}}.")
+    by_warehouse = models.JSONField(default=dict, help_text="{warehouse code: {method: total cost}}.")
+    selected = models.JSONField(default=dict, help_text="{method: pairs that now use it} and the rule.")
+    applied = models.BooleanField(default=False, help_text="Whether the choice was written to the pairs' policies.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"replay of {self.periods}{self.freq} to {self.as_of}"
+
+
+class PolicyReplay(models.Model):
+    """One product x warehouse x method of a replay run: what the method would have cost."""
+
+    run = models.ForeignKey(PolicyReplayRun, related_name="rows", on_delete=models.CASCADE)
+    product = models.ForeignKey("inventory.Product", related_name="policy_replays", on_delete=models.CASCADE)
+    warehouse = models.ForeignKey("inventory.Warehouse", related_name="policy_replays", on_delete=models.CASCADE)
+    method = models.CharField(max_length=16, choices=ReorderPolicy.Method.choices)
+    demand_class = models.CharField(max_length=16)
+    total_cost = models.FloatField()
+    holding_cost = models.FloatField()
+    shortage_cost = models.FloatField()
+    fill_rate = models.FloatField()
+    units_ordered = models.FloatField()
+    selected = models.BooleanField(default=False, help_text="The method the replay chose for this pair.")
+
+    class Meta:
+        ordering = ["run", "product_id", "warehouse_id", "method"]
+        indexes = [models.Index(fields=["product", "warehouse", "run"])]
+        constraints = [models.UniqueConstraint(fields=["run", "product", "warehouse", "method"],
+                                               name="policyreplay_unique_row")]
+
+    def __str__(self):
+        return f"{self.product} @ {self.warehouse}: {self.method} {self.total_cost:.2f}"

@@ -16,6 +16,7 @@ from . import inputs
 from .decisions import apply_constraints, decide, order_by
 from .explain import explain
 from .models import ReorderSuggestion
+from .replays import latest_replay_rows
 
 
 def run_replenishment(as_of: date | None = None, budgets: dict | None = None, products=None,
@@ -34,6 +35,7 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
         if d is not None:
             decisions.append(d)
     quantities = apply_constraints(decisions, budgets or {})
+    replayed = latest_replay_rows([d.pair.key for d in decisions])
     with transaction.atomic():
         ReorderSuggestion.objects.filter(
             status=ReorderSuggestion.Status.PENDING,
@@ -53,6 +55,6 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
                 forecast_over_lead_time=d.demand.mean, safety_stock=d.target - d.demand.mean,
                 target_level=d.target, expected_service_level=float(d.demand.service_level(y)),
                 expected_cost=float(d.demand.expected_cost(y, d.costs.holding, d.costs.shortage)),
-                unit_cost=d.pair.product.unit_cost, explanation=explain(d, q, as_of)))
+                unit_cost=d.pair.product.unit_cost, explanation=explain(d, q, as_of, replayed.get(d.pair.key))))
         ReorderSuggestion.objects.bulk_create(out)
     return out

@@ -1,7 +1,7 @@
 """Staff pages. The page code lives in staff/, one module per page family."""
 from django.urls import include, path
 
-from . import alerts, dashboard, orders, products, promotions, runs, suggestions
+from . import alerts, dashboard, orders, products, promotions, replay, runs, suggestions
 
 ui_patterns = [
     path("products/", products.product_list, name="products"),
@@ -14,6 +14,7 @@ ui_patterns = [
     path("suggestions/", suggestions.suggestion_list, name="suggestions"),
     path("suggestions/decide/", suggestions.suggestion_decide, name="suggestions-decide"),
     path("suggestions/recompute/", suggestions.suggestion_recompute, name="suggestions-recompute"),
+    path("replay/", replay.replay_page, name="replay"),
     path("promotions/", promotions.promotion_list, name="promotions"),
     path("promotions/plan/", promotions.promotion_planner, name="promotion-planner"),
     path("promotions/save/", promotions.promotion_save, name="promotion-save"),

@@ -2,7 +2,7 @@
 from rest_framework import serializers
 
 from inventory.api.serializers import PurchaseOrderSerializer
-from replenishment.models import ReorderSuggestion
+from replenishment.models import PolicyReplay, PolicyReplayRun, ReorderSuggestion
 
 
 class ReorderSuggestionSerializer(serializers.ModelSerializer):
@@ -44,3 +44,22 @@ class ApproveResultSerializer(serializers.Serializer):
 
 class RejectResultSerializer(serializers.Serializer):
     rejected = serializers.IntegerField()
+
+
+class PolicyReplayRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyReplayRun
+        fields = ["id", "as_of", "freq", "periods", "pairs", "skipped", "totals", "by_warehouse", "selected",
+                  "applied", "created_at"]
+        read_only_fields = fields
+
+
+class PolicyReplaySerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+
+    class Meta:
+        model = PolicyReplay
+        fields = ["id", "run", "product", "warehouse", "method", "demand_class", "total_cost", "holding_cost",
+                  "shortage_cost", "fill_rate", "units_ordered", "selected"]
+        read_only_fields = fields

@@ -6,5 +6,7 @@ from . import views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("reorder-suggestions", views.ReorderSuggestionViewSet, basename="reorder-suggestion")
+router.register("policy-replay-runs", views.PolicyReplayRunViewSet, basename="policy-replay-run")
+router.register("policy-replays", views.PolicyReplayViewSet, basename="policy-replay")
 
 urlpatterns = router.urls

@@ -18,7 +18,7 @@ from inventory_site.api.throttles import BulkRateThrottle, WriteRateThrottle
 from inventory_site.roles import PlannerWriteOrReadOnly
 from replenishment import approvals
 from replenishment.errors import ReplenishmentError
-from replenishment.models import ReorderSuggestion
+from replenishment.models import PolicyReplay, PolicyReplayRun, ReorderSuggestion
 
 from . import serializers
 
@@ -125,3 +125,45 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
         except ReplenishmentError as error:
             raise Unprocessable(str(error), code="cannot_reject") from None
         return Response({"rejected": count})
+
+
+class PolicyReplayFilter(df.FilterSet):
+    run = df.NumberFilter(field_name="run_id", help_text="Replay run id (default: the latest run).")
+    product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
+    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
+
+    class Meta:
+        model = PolicyReplay
+        fields = ["run", "product", "warehouse", "method", "selected", "demand_class"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Policy replay runs (newest first): cost per method, per warehouse, and the choice",
+                       tags=["replenishment"]),
+    retrieve=extend_schema(summary="One policy replay run", tags=["replenishment"]),
+)
+class PolicyReplayRunViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = PolicyReplayRun.objects.order_by("-created_at", "-id")
+    serializer_class = serializers.PolicyReplayRunSerializer
+    pagination_class = StandardPagination
+    schema = StockcastAutoSchema()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Replayed cost per product x warehouse x method (filter run=, selected=true)",
+                       tags=["replenishment"]),
+    retrieve=extend_schema(summary="One replayed pair and method", tags=["replenishment"]),
+)
+class PolicyReplayViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.PolicyReplaySerializer
+    filterset_class = PolicyReplayFilter
+    pagination_class = StandardPagination
+    schema = StockcastAutoSchema()
+    ordering_fields = ["total_cost", "fill_rate", "id"]
+
+    def get_queryset(self):
+        rows = PolicyReplay.objects.select_related("product", "warehouse").order_by("id")
+        if "run" not in self.request.query_params and self.action == "list":
+            latest = PolicyReplayRun.objects.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+            rows = rows.filter(run_id=latest)
+        return rows

@@ -116,9 +116,24 @@
     });
   }
 
+  // Grouped bars: one group per label (e.g. a warehouse), one bar per series (e.g. a method).
+  function barChart(canvas, data) {
+    return new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: data.series.map(function (s, i) {
+          return {label: s.label, data: s.values, backgroundColor: palette[i % palette.length]};
+        })
+      },
+      options: {animation: false, responsive: true, maintainAspectRatio: false,
+                scales: {y: {beginAtZero: true, title: {display: !!data.y_label, text: data.y_label || ""}}}}
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof Chart === "undefined") return;
-    var kinds = {demand: demandChart, projection: projectionChart, line: lineChart};
+    var kinds = {demand: demandChart, projection: projectionChart, line: lineChart, bar: barChart};
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var data = readJson(canvas.dataset.source);
       var draw = kinds[canvas.dataset.chart];
