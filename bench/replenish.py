@@ -20,7 +20,7 @@ the same draws for every policy). Every series of the file is scored, including 
 never sold (ordering nothing costs nothing there); the output says how many were dropped (0).
 
 Windows: the last ``--periods`` are the evaluation; the ``--select-periods`` (default: as
-many) before them are the selection window. The forecasting model is fitted on the history
+twice as many) before them are the selection window. The forecasting model is fitted on the history
 before the selection window only; the order-up-to level of the forecast policy is
 calibrated on the selection window's decisions; the ``selected`` policy picks each series'
 method from the selection window's replay (replenishment.policies.selection). Nothing the
@@ -58,7 +58,7 @@ import pandas as pd
 import torch
 
 from forecasting.ml.classify import classify
-from replenishment.policies.calibration import GRID, calibrated_levels, level_for
+from replenishment.policies.calibration import GRID, calibrated_levels, conformal_offsets, level_for, offset_for
 from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
 from replenishment.policies.replay import ReplayResult, replay
 from replenishment.policies.selection import select_methods
@@ -166,17 +166,17 @@ class ForecastSource:
             self.note = f"forecasting model unavailable ({type(e).__name__}: {e}); empirical quantiles used"
         log(f"[forecast] {self.source}: {self.note}")
 
-    def quantiles(self, origin) -> np.ndarray:
-        """(N, H, Q) quantiles of periods origin .. origin+H-1 (history < origin only)."""
+    def predict(self, origin):
+        """(mean (N, H), quantiles (N, H, Q)) of periods origin .. origin+H-1 (history < origin only)."""
         if self.model is not None:
             fc = self.model.predict(self.panel, origin=origin - self.offset, horizon=self.H)
-            return fc.quantiles[self.order].astype(float)
+            return fc.mean[self.order].astype(float), fc.quantiles[self.order].astype(float)
         w = self.y[:, max(0, origin - 52):origin]
         w = np.where(self.ins[:, max(0, origin - 52):origin], w, np.nan)
         with np.errstate(all="ignore"):
-            q = np.nanquantile(w, self.levels, axis=1).T
-        q = np.nan_to_num(q)
-        return np.repeat(q[:, None, :], self.H, axis=1)
+            q = np.nan_to_num(np.nanquantile(w, self.levels, axis=1).T)
+            m = np.nan_to_num(np.nanmean(w, axis=1))
+        return np.repeat(m[:, None], self.H, axis=1), np.repeat(q[:, None, :], self.H, axis=1)
 
 
 # ----------------------------------------------------------------------------- learned policy
@@ -231,7 +231,7 @@ def run(args, log=print):
     torch.set_num_threads(args.threads)
     ids, y, ins, dates, kind = load_sales(args.sales, args.freq)
     L, h, p, P = args.lead_time, args.holding, args.shortage, args.periods
-    W = args.select_periods or P
+    W = args.select_periods or 2 * P
     if L < 0:
         raise ValueError(f"--lead-time must be >= 0, got {L}")
     if h < 0 or p < 0:
@@ -278,7 +278,15 @@ def run(args, log=print):
     fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
     t0 = time.perf_counter()
-    sums = {c: sum_quantiles(fs.quantiles(c + 1), fs.levels, np.append(GRID, fractile), H, seed=c) for c in all_cols}
+    sums, centre, scale = {}, {}, {}
+    for c in all_cols:
+        mean, qs = fs.predict(c + 1)
+        sums[c] = sum_quantiles(qs, fs.levels, np.append(GRID, fractile), H, seed=c)
+        # the conformal view: the forecast's expected sum, and a scale from the series' own
+        # recent spread (at least the Poisson one: demand is counts)
+        centre[c] = mean[:, :H].sum(1)
+        _, sd = past_stats(y, observed, c + 1, STATS_WINDOW)
+        scale[c] = np.maximum(np.maximum(sd * np.sqrt(H), np.sqrt(centre[c])), 1e-6)
     S_raw = {c: sums[c][:, -1] for c in all_cols}
     classes = {c: _classes(y, c) for c in all_cols}
     # calibrate on the selection window's decisions whose outcome is known before the evaluation
@@ -289,6 +297,13 @@ def run(args, log=print):
         np.concatenate([_realised(y, c, H) for c in cal_cols])[cal_ok],
         np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
     meta["calibration"] = calibration
+    cal_real = np.concatenate([_realised(y, c, H) for c in cal_cols])[cal_ok]
+    conformal = conformal_offsets(
+        np.concatenate([(_realised(y, c, H) - centre[c]) / scale[c] for c in cal_cols])[cal_ok],
+        np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
+    meta["conformal"] = conformal
+    meta["calibration_cases"] = int(cal_real.size)
+    S_conf = {c: np.maximum(centre[c] + offset_for(conformal, classes[c]) * scale[c], 0) for c in all_cols}
     S_cal = {}
     for c in all_cols:
         want = level_for(calibration, classes[c])
@@ -322,20 +337,29 @@ def run(args, log=print):
         "order_what_sold": lambda col, s: s.sold,
         "base_stock_moving_avg": S_ma,
         "base_stock_forecast_raw": S_raw,
-        "base_stock_forecast": S_cal,
+        "base_stock_forecast_recalibrated": S_cal,
+        "base_stock_forecast_conformal": S_conf,
         "rl": rl_decide,
     }
     evaluation, selection = {}, {}
     for name, how in methods.items():
         selection[name] = play(S0, W, how, seed=args.seed)
         evaluation[name] = play(T0, P, how, seed=args.seed + 1)
+    # stockcast's forecast policy: whichever calibrated view of the forecast was cheaper on the
+    # selection window (never on the evaluation)
+    views = ("base_stock_forecast_recalibrated", "base_stock_forecast_conformal")
+    best_view = min(views, key=lambda v: selection[v].total.sum())
+    meta["forecast_view"] = best_view
+    methods["base_stock_forecast"] = methods[best_view]
+    selection["base_stock_forecast"], evaluation["base_stock_forecast"] = selection[best_view], evaluation[best_view]
+    S_fc = S_cal if best_view == views[0] else S_conf
 
     # --- the selected policy: chosen per class / pair on the selection replay only -------------
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
     # the candidates are the methods the product can run (the uncalibrated forecast is not one)
-    candidates = {k: v.total for k, v in selection.items() if k != "base_stock_forecast_raw"}
+    candidates = {k: v.total for k, v in selection.items() if k not in ("base_stock_forecast_raw",) + views}
     chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast")
-    names = list(methods)
+    names = [n for n in methods if n in candidates]
     pick = np.array([names.index(c) for c in chosen])
     fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")
     combined = {f: np.choose(pick, [getattr(evaluation[n], f) for n in names]) for f in fields}
@@ -345,7 +369,11 @@ def run(args, log=print):
                          "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
     meta["coverage"] = {
         "target": round(fractile, 4),
-        "base_stock_forecast": _coverage(S_cal, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+        "base_stock_forecast": _coverage(S_fc, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+        "base_stock_forecast_recalibrated": _coverage(S_cal, y, ins, [c for c in ev_cols if c + H < T], H,
+                                                      classes[T0 - 1]),
+        "base_stock_forecast_conformal": _coverage(S_conf, y, ins, [c for c in ev_cols if c + H < T], H,
+                                                   classes[T0 - 1]),
         "base_stock_forecast_raw": _coverage(S_raw, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
         "base_stock_moving_avg": _coverage(S_ma, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
     }
@@ -390,6 +418,7 @@ def main(argv=None):
               f"{'' if c is None else f'{c:.3f}':>9s}")
     print(f"coverage target {cov['target']:.3f}; forecast policy by class: "
           + ", ".join(f"{k} {v}" for k, v in cov["base_stock_forecast"].items() if k not in ("all", "cases")))
+    print(f"forecast policy = {meta['forecast_view']} (cheaper on the selection window)")
     print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
     print(f"forecasts: {meta['forecast_source']} ({meta['forecast_note']}); {time.perf_counter() - t0:.0f}s")
     out = {"policies": results, "meta": meta, "settings": vars(args)}

@@ -55,3 +55,29 @@ def level_for(calibration: dict, classes) -> np.ndarray:
     """The calibrated nominal level per series from its demand class (pooled where unknown)."""
     levels = calibration["levels"]
     return np.array([levels.get(str(c), levels["*"]) for c in classes], float)
+
+
+def conformal_offsets(scores, classes, target: float, min_cases: int = MIN_CASES) -> dict:
+    """Split-conformal offsets of normalised errors ``(realised - centre) / scale`` per class:
+    the ceil((n + 1) target) / n empirical quantile, so that ``centre + offset x scale`` covers
+    a new case with probability >= target when cases are exchangeable (pooled under "*")."""
+    s, cls = np.asarray(scores, float), np.asarray(classes)
+    if s.size == 0:
+        raise ValueError("no backtest cases to calibrate on")
+
+    def q(x):
+        level = min(np.ceil((x.size + 1) * target) / x.size, 1.0)
+        return float(np.quantile(x, level, method="higher"))
+
+    out = {"offsets": {"*": q(s)}, "cases": {"*": int(s.size)}}
+    for c in np.unique(cls):
+        m = cls == c
+        out["cases"][str(c)] = int(m.sum())
+        if m.sum() >= min_cases:
+            out["offsets"][str(c)] = q(s[m])
+    return out
+
+
+def offset_for(calibration: dict, classes) -> np.ndarray:
+    offsets = calibration["offsets"]
+    return np.array([offsets.get(str(c), offsets["*"]) for c in classes], float)
