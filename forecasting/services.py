@@ -25,6 +25,7 @@ from forecasting.ml.baselines import SBA, TSB, Croston, MovingAverage, Naive, Se
 from forecasting.ml.classify import classify
 from forecasting.ml.data import DataError, Panel, panel_from_long
 from forecasting.ml.explain import COMPONENTS, explain
+from forecasting.ml import sum_calibration
 
 if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
     from forecasting.ml.train import GlobalForecaster, TrainConfig
@@ -366,6 +367,9 @@ def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
     clean["seasonal_naive_wrmsse"] = None if not np.isfinite(sn_overall["wrmsse"]) else round(sn_overall["wrmsse"], 4)
     clean["holdout_start"] = str(hist.dates[origin].date())
     clean["per_class"] = per_class
+    # the interval-sum calibration reorder decisions use (forecasting/ml/sum_calibration.py)
+    clean["decision_calibration"] = sum_calibration.fit(hist.y[:, :origin], fc.mean, hist.y[:, origin:origin + H],
+                                                        classes)
     return clean
 
 

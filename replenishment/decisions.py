@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from forecasting.ml import sum_calibration
 from inventory.services import units_in_warehouse
 
 from .inputs import Costs, PairInput, costs_for
@@ -46,12 +47,39 @@ class Decision:
     note: str = ""
 
 
+def calibrated_forecast_demand(fc, daily_history, lead_days, lead_std, review_days, seed) -> LeadTimeDemand | None:
+    """Interval demand as the run's conformal predictive distribution: centre (the forecast's
+    expected sum) + scale (the pair's own spread) x a score drawn from the run's holdout scores
+    (forecasting/ml/sum_calibration.py); each sample draws its own lead time. None when the run
+    has no calibration (an older run, a too-short history)."""
+    rng = np.random.default_rng(seed)
+    days = np.clip(np.rint(rng.normal(lead_days, lead_std, N_SAMPLES)) if lead_std > 0 else
+                   np.full(N_SAMPLES, round(lead_days)), 0, None).astype(int) + review_days
+    table = sum_calibration.score_quantiles(fc.calibration, int(np.median(days)), fc.demand_class)
+    if table is None:
+        return None
+    means = fc.mean if fc.mean.size >= days.max() else np.concatenate(
+        [fc.mean, np.repeat(fc.mean[-1:], days.max() - fc.mean.size)])
+    centre = np.concatenate([[0.0], np.cumsum(np.maximum(means, 0))])[days]
+    spread = sum_calibration.daily_spread(daily_history[None, :])[0] if daily_history is not None else 0.0
+    scale = sum_calibration.scale_from(spread, days, centre)
+    levels, q = table
+    scores = np.interp(rng.random(N_SAMPLES), levels, q)
+    out = LeadTimeDemand(np.maximum(centre + scale * scores, 0), source="calibrated_forecast",
+                         extended_periods=max(int(days.max()) - fc.mean.size, 0))
+    return out
+
+
 def protection_demand(pair, costs, lead_days, lead_std, history, forecasts, seed):
-    """Demand over lead time + review period from the current forecast, else from the sales
-    history (out-of-stock days left out); (None, None) when there is neither."""
+    """Demand over lead time + review period from the current forecast (calibrated on the run's
+    holdout where it can be), else from the sales history (out-of-stock days left out);
+    (None, None) when there is neither."""
     if pair.key in forecasts:
-        levels, values = forecasts[pair.key]
-        return LeadTimeDemand.from_quantile_forecast(levels, values, round(lead_days), costs.review_days,
+        fc = forecasts[pair.key]
+        calibrated = calibrated_forecast_demand(fc, history.get(pair.key), lead_days, lead_std, costs.review_days, seed)
+        if calibrated is not None:
+            return calibrated, ReorderSuggestion.DemandSource.FORECAST
+        return LeadTimeDemand.from_quantile_forecast(fc.levels, fc.quantiles, round(lead_days), costs.review_days,
                                                      lead_std, N_SAMPLES, seed), ReorderSuggestion.DemandSource.FORECAST
     hist = history.get(pair.key)
     hist = hist[~np.isnan(hist)] if hist is not None else np.zeros(0)

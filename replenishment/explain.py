@@ -28,8 +28,10 @@ def explain(d: Decision, quantity: int, as_of: date, replayed: dict | None = Non
     p, c = d.pair, d.costs
     mean = d.demand.mean
     safety = d.target - mean
-    src = "the current forecast" if d.source == ReorderSuggestion.DemandSource.FORECAST else \
-        "the last year of sales (out-of-stock days left out)"
+    src = ("the current forecast, calibrated on its run's holdout (the spread from this pair's own last 8 weeks)"
+           if d.demand.source == "calibrated_forecast" else
+           "the current forecast" if d.source == ReorderSuggestion.DemandSource.FORECAST else
+           "the last year of sales (out-of-stock days left out)")
     target = (f"a {c.service_level:.0%} service-level target (the default: this product has no unit cost, so "
               f"holding cannot be priced; set its unit cost or the policy's costs)" if c.assumed else
               f"a {c.service_level:.0%} service-level target" if c.service_level is not None else

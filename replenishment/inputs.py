@@ -90,18 +90,32 @@ def history(pairs_, as_of: date) -> dict:
     return demand_history([p.key for p in pairs_], as_of - timedelta(days=HISTORY_DAYS - 1), as_of)
 
 
+@dataclass
+class PairForecast:
+    """The current run's daily forecast of one pair from the day after ``as_of``."""
+
+    levels: np.ndarray          # (Q,) quantile levels
+    quantiles: np.ndarray       # (T, Q)
+    mean: np.ndarray            # (T,)
+    demand_class: str
+    calibration: dict | None    # the run's interval-sum calibration (forecasting/ml/sum_calibration.py)
+
+
 def forecasts(pairs_, as_of: date):
-    """The current forecast run and its quantiles per pair from the day after ``as_of``."""
+    """The current forecast run and its forecast per pair from the day after ``as_of``."""
     run = fsel.current_run()
     if run is None:
         return None, {}
+    calibration = (run.metrics or {}).get("decision_calibration")
     products = {p.product.pk for p in pairs_}
     rows = (fsel.current_forecasts(start=as_of + timedelta(days=1)).filter(product_id__in=products)
-            .values_list("product_id", "warehouse_id", "date", *QUANTILE_NAMES))
+            .values_list("product_id", "warehouse_id", "date", "mean", "demand_class", *QUANTILE_NAMES))
     by_pair = defaultdict(list)
-    for pid, wid, day, *qs in rows:
-        by_pair[(pid, wid)].append(qs)
-    return run, {k: (np.asarray(QUANTILES), np.asarray(v, float)) for k, v in by_pair.items()}
+    for pid, wid, day, mean, cls, *qs in rows:
+        by_pair[(pid, wid)].append((mean, cls, qs))
+    levels = np.asarray(QUANTILES)
+    return run, {k: PairForecast(levels, np.asarray([r[2] for r in v], float), np.asarray([r[0] for r in v], float),
+                                 v[0][1] or "", calibration) for k, v in by_pair.items()}
 
 
 @dataclass
