@@ -358,7 +358,8 @@ def run(args, log=print):
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
     # the candidates are the methods the product can run (the uncalibrated forecast is not one)
     candidates = {k: v.total for k, v in selection.items() if k not in ("base_stock_forecast_raw",) + views}
-    chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast")
+    chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast",
+                                      per_period={k: selection[k].by_period for k in candidates})
     names = [n for n in methods if n in candidates]
     pick = np.array([names.index(c) for c in chosen])
     fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")

@@ -162,7 +162,8 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     classes = classify(np.where(observed[:, :T0], y[:, :T0], np.nan), window=None)
     share = (np.nan_to_num(y[:, T0:]) > 0).mean(1)
     chosen, by_class = select_methods({m: r.total for m, r in results.items()}, classes, share, Method.BASE_STOCK,
-                                      class_margin=float(settings.STOCKCAST_REPLAY_MARGIN))
+                                      class_margin=float(settings.STOCKCAST_REPLAY_MARGIN),
+                                      per_period={m: r.by_period for m, r in results.items()})
     return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, apply, say)
 
 

@@ -59,6 +59,7 @@ class ReplayResult:
     sold: np.ndarray
     lost: np.ndarray
     per_period: np.ndarray   # (P,) holding + shortage of all series
+    by_period: np.ndarray | None = None   # (N, P) holding + shortage per series and period
 
     @property
     def total(self) -> np.ndarray:
@@ -72,7 +73,8 @@ class ReplayResult:
     def take(self, mask) -> "ReplayResult":
         mask = np.asarray(mask)
         return ReplayResult(self.holding[mask], self.shortage[mask], self.ordered[mask], self.demand[mask],
-                            self.sold[mask], self.lost[mask], self.per_period)
+                            self.sold[mask], self.lost[mask], self.per_period,
+                            None if self.by_period is None else self.by_period[mask])
 
     def summary(self) -> dict:
         demand = float(self.demand.sum())
@@ -121,6 +123,7 @@ def replay(demand, decide: Callable[[ReplayState], np.ndarray], lead_time, holdi
         arrivals[:, :pipe0.shape[1]] += pipe0
     hold, short, ordered, sold_tot, lost_tot = (np.zeros(N) for _ in range(5))
     per_period = np.zeros(P)
+    by_period = np.zeros((N, P))
     sold = None if history_sold is None else np.asarray(history_sold, float)
     rows = np.arange(N)
     for t in range(P):
@@ -138,5 +141,6 @@ def replay(demand, decide: Callable[[ReplayState], np.ndarray], lead_time, holdi
         short += p * lost
         sold_tot += sold
         lost_tot += lost
-        per_period[t] = float((h * on_hand).sum() + (p * lost).sum())
-    return ReplayResult(hold, short, ordered, d.sum(1), sold_tot, lost_tot, per_period)
+        by_period[:, t] = h * on_hand + p * lost
+        per_period[t] = float(by_period[:, t].sum())
+    return ReplayResult(hold, short, ordered, d.sum(1), sold_tot, lost_tot, per_period, by_period)

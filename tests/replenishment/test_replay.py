@@ -83,17 +83,25 @@ def test_calibration_finds_the_level_whose_backtest_coverage_hits_the_target():
         calibrated_levels(np.zeros((0, GRID.size)), np.zeros(0), np.zeros(0), 0.8)
 
 
-def test_selection_needs_a_margin_and_never_picks_a_method_that_could_not_be_replayed():
+def test_selection_needs_a_margin_and_significance_and_never_picks_a_method_that_could_not_be_replayed():
     costs = {"base_stock_forecast": np.array([100.0, 100, 100, 100]),
-             "moving_average": np.array([99.0, 99, 99, 50]),       # 1 % better for three, far better for one
+             "moving_average": np.array([90.0, 91, 92, 89]),        # 9.5 % cheaper, in every series
              "rl": np.array([np.nan, np.nan, np.nan, np.nan])}
     chosen, by_class = select_methods(costs, ["a"] * 4, [1, 1, 1, 1], "base_stock_forecast")
-    assert by_class == {"a": "moving_average"}                     # 397 vs 400 is not 2 % but 347 is
-    costs["moving_average"] = np.array([99.0, 99, 99, 99])
+    assert by_class == {"a": "moving_average"} and set(chosen) == {"moving_average"}
+    costs["moving_average"] = np.array([99.0, 99, 99, 99])         # 1 %: within the margin
     chosen, by_class = select_methods(costs, ["a"] * 4, [1, 1, 1, 1], "base_stock_forecast")
     assert by_class == {"a": "base_stock_forecast"} and set(chosen) == {"base_stock_forecast"}
-    costs["moving_average"] = np.array([115.0, 115, 115, 50])     # 395 vs 400 for the class
-    chosen, _ = select_methods(costs, ["a"] * 4, [1, 1, 1, 0.1], "base_stock_forecast")
-    assert chosen.tolist() == ["base_stock_forecast"] * 4          # the one cheaper series sold too rarely
+    costs["moving_average"] = np.array([101.0, 101, 101, 50])      # 12 % cheaper, all of it one series
+    chosen, by_class = select_methods(costs, ["a"] * 4, [1, 1, 1, 0.1], "base_stock_forecast")
+    assert by_class == {"a": "base_stock_forecast"}                # not significant across the class
+    assert chosen.tolist() == ["base_stock_forecast"] * 4          # and the one cheaper series sold too rarely
     chosen, _ = select_methods(costs, ["a"] * 4, [1, 1, 1, 1], "base_stock_forecast")
     assert chosen.tolist() == ["base_stock_forecast"] * 3 + ["moving_average"]
+    # per-period costs: a pair's saving must hold up over the periods, not come from one of them
+    steady = {"base_stock_forecast": np.tile([25.0, 25, 25, 25], (4, 1)),
+              "moving_average": np.vstack([np.tile([26.0, 26, 26, 23], (3, 1)), [[12.0, 13, 12, 13]]])}
+    lucky = {"base_stock_forecast": steady["base_stock_forecast"],
+             "moving_average": np.vstack([np.tile([26.0, 26, 26, 23], (3, 1)), [[0.0, 0, 0, 50]]])}
+    assert select_methods(costs, ["a"] * 4, [1] * 4, "base_stock_forecast", per_period=steady)[0][3] == "moving_average"
+    assert select_methods(costs, ["a"] * 4, [1] * 4, "base_stock_forecast", per_period=lucky)[0][3] == "base_stock_forecast"
