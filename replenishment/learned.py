@@ -57,7 +57,8 @@ def rl_order(pair: PairInput, costs, lead_days: float, demand: LeadTimeDemand, a
     return int(np.rint(pol.action_index(obs)[0] * rl.agent.order_unit(mean)))
 
 
-def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = None, log=print) -> Path:
+def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = None, log=print,
+                           states_per_item: int = 1500, fit_steps: int = 3000) -> Path:
     """Summarise the catalogue (demand per review period, cv, lead time in periods, p/h)
     and train the global policy on that grid; saved at ``rl_policy_path()``."""
     rl = _rl_code()
@@ -83,8 +84,8 @@ def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = 
     if not means:
         raise ReplenishmentError("No sales history to train a policy on.")
     items = catalogue.profile_grid(means, cvs, lead_times or Ls, ratios)
-    net, tlog = catalogue.train_for_items(items, agent.DCLConfig(seed=seed, iterations=1, states_per_item=1500,
-                                                                 rollouts=48, fit_steps=3000), log=log)
+    net, tlog = catalogue.train_for_items(items, agent.DCLConfig(seed=seed, iterations=1, states_per_item=states_per_item,
+                                                                 rollouts=48, fit_steps=fit_steps), log=log)
     path = rl_policy_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     agent.save(net, path, {"items": [vars(i) for i in items], "rounds": tlog.rounds, "as_of": str(as_of)})

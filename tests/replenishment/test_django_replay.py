@@ -157,3 +157,13 @@ def test_the_replay_page_and_endpoint_need_login_and_viewers_cannot_change_a_met
     assert refused.status_code in (302, 403)                                   # the admin is not for viewers
     policy.refresh_from_db()
     assert (policy.method, policy.method_source) == (before, "replay")
+
+
+def test_a_trained_learned_policy_is_replayed_and_can_be_chosen(shop, settings, tmp_path):
+    from replenishment.learned import train_catalogue_policy
+    settings.REPLENISHMENT_RL_POLICY = str(tmp_path / "rl.pt")
+    path = train_catalogue_policy(as_of=AS_OF, states_per_item=60, fit_steps=100, log=lambda *a, **k: None)
+    assert path.exists()
+    run = replay_history(periods=8, freq="W", as_of=AS_OF)
+    assert set(run.totals) == METHODS | {"rl"}
+    assert PolicyReplay.objects.filter(run=run, method="rl").count() == 3

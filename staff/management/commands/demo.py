@@ -32,7 +32,8 @@ from inventory import services
 from inventory.ingest.api import import_files
 from inventory.models import Product, SalesDay, StockMovement, Supplier, Warehouse
 from inventory_site.roles import ADMIN
-from replenishment.models import ReorderSuggestion
+from replenishment.learned import rl_policy_path, train_catalogue_policy
+from replenishment.models import PolicyReplayRun, ReorderSuggestion
 from replenishment.tasks import run_replenishment
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         self._import_sales(Path(data_dir))
         self._supplier_and_opening_stock()
         if not skip_forecast:
+            self._learned_policy()
             self._forecast(train_seconds)
             self._replenish_and_watch()
         self.stdout.write(self.style.SUCCESS(f"\nDemo ready in {time.monotonic() - started:.0f} s."))
@@ -164,10 +166,28 @@ class Command(BaseCommand):
             raise CommandError(f"Forecast run {run.pk} ended {run.status}: {run.error}")
         self.stdout.write(f"  run {run.pk} succeeded on {run.device}; holdout metrics: {_short(run.metrics)}")
 
+    def _learned_policy(self) -> None:
+        """The learned reorder policy, trained on the catalogue's demand profiles before the forecast
+        run, so that the policy replay that follows the run can weigh it against the rules."""
+        if rl_policy_path().exists():
+            self.stdout.write(f"A learned reorder policy exists at {rl_policy_path()}: skipping its training.")
+            return
+        self.stdout.write("Training the learned reorder policy on the catalogue's demand profiles (DCL rounds below) ...")
+        t0 = time.monotonic()
+        as_of = SalesDay.objects.aggregate(d=Max("date"))["d"]
+        path = train_catalogue_policy(as_of=as_of, states_per_item=600, fit_steps=1500,
+                                      log=lambda *a, **k: self.stdout.write("  " + " ".join(str(x) for x in a)))
+        self.stdout.write(f"  saved {path} in {time.monotonic() - t0:.0f} s")
+
     def _replenish_and_watch(self) -> None:
         """A successful forecast run already queued both (its signal); run them only if missing."""
         # The data set ends years ago: decisions are taken as of its last day, not the calendar's.
         as_of = SalesDay.objects.aggregate(d=Max("date"))["d"].isoformat()
+        replay = PolicyReplayRun.objects.order_by("-created_at", "-id").first()
+        if replay is not None:
+            self.stdout.write(f"Policy replay of the last {replay.periods} weeks (cost per method): " + ", ".join(
+                f"{m} {t['total_cost']:,.0f}" for m, t in sorted(replay.totals.items(), key=lambda kv: kv[1]["total_cost"]))
+                + f"; methods chosen: {replay.selected.get('pairs')}")
         if not ReorderSuggestion.objects.exists():
             run_replenishment.delay(as_of=as_of).get()
         if not Alert.objects.exists():
