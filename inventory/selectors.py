@@ -2,7 +2,7 @@
 from datetime import date
 
 import numpy as np
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, Max, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import PurchaseOrder, PurchaseOrderLine, SalesDay, StockLevel
@@ -35,6 +35,11 @@ def stock_levels_with_on_order() -> QuerySet[StockLevel]:
         on_order=Coalesce(Subquery(outstanding, output_field=IntegerField()), Value(0)),
         available_units=F("on_hand") - F("reserved"),
     )
+
+
+def last_sales_day() -> date | None:
+    """The newest day with sales: "today" for decisions on a historical data set."""
+    return SalesDay.objects.aggregate(d=Max("date"))["d"]
 
 
 def demand_history(pairs, start: date, end: date) -> dict[tuple[int, int], np.ndarray]:

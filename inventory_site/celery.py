@@ -26,7 +26,8 @@ app.conf.update(
     task_default_queue="default",
     task_queues=(Queue("default"), Queue("gpu")),
     # Training is the one job that wants an accelerator: route it to workers started with -Q gpu.
-    task_routes={"forecasting.tasks.train*": {"queue": "gpu"}},
+    task_routes={"forecasting.tasks.train*": {"queue": "gpu"},
+                 "replenishment.tasks.train_rl_policy": {"queue": "gpu"}},
     result_expires=24 * 3600,
     broker_connection_retry_on_startup=True,
     timezone="UTC",
@@ -42,6 +43,10 @@ app.conf.beat_schedule = {
     # Work whose worker died (no heartbeat for five minutes) is failed, and old uploads deleted.
     "forecasting-stale-runs": {"task": "forecasting.tasks.mark_stale_runs", "schedule": crontab(minute="*/5")},
     "inventory-sweep-imports": {"task": "inventory.sweep_imports", "schedule": crontab(minute="*/5")},
+    # The learned reorder policy, retrained weekly on the catalogue's demand profiles (gpu queue),
+    # before the nightly replay weighs it against the rules.
+    "replenishment-weekly-rl": {"task": "replenishment.tasks.train_rl_policy",
+                                "schedule": crontab(day_of_week=0, hour=1, minute=10)},
     # Each pair's ordering method, re-chosen nightly from a replay of its recent history.
     "replenishment-nightly-replay": {"task": "replenishment.tasks.replay_policies",
                                      "schedule": crontab(hour=2, minute=40)},

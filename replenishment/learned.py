@@ -14,6 +14,8 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from inventory.selectors import last_sales_day
+
 from .errors import ReplenishmentError
 from .inputs import PairInput, costs_for, history, pairs
 from .policies import LeadTimeDemand
@@ -63,7 +65,7 @@ def train_catalogue_policy(lead_times=None, seed: int = 1, as_of: date | None = 
     and train the global policy on that grid; saved at ``rl_policy_path()``."""
     rl = _rl_code()
     agent, catalogue = rl.agent, rl.catalogue
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_sales_day() or timezone.localdate()
     found = pairs()
     sales = history(found, as_of)
     means, cvs, Ls, ratios = [], [], [], []

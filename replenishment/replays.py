@@ -27,12 +27,10 @@ from datetime import date, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from scipy import stats
 
 from forecasting.ml.classify import classify
-from inventory.models import SalesDay
-from inventory.selectors import demand_history
+from inventory.selectors import demand_history, last_sales_day
 
 from . import inputs
 from .errors import ReplenishmentError
@@ -81,10 +79,6 @@ def _empirical_levels(y, observed, end, horizon, fractile, window=EMPIRICAL_WIND
             ok = sums[j][~np.isnan(sums[j])]
             S[r] = np.quantile(ok, fractile[r], method="inverted_cdf") if ok.size else 0.0
     return S
-
-
-def last_sales_day() -> date | None:
-    return SalesDay.objects.aggregate(d=Max("date"))["d"]
 
 
 def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None, seed: int = 0,
