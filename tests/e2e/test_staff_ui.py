@@ -3,6 +3,7 @@ import pytest
 
 from inventory.models import PurchaseOrder, StockLevel
 from inventory.services import OrderLineRequest, create_purchase_order
+from replenishment.replays import replay_history
 from insights.models import Alert
 from staff import health
 
@@ -78,6 +79,11 @@ def test_viewer_reads_dashboard_products_and_every_page(page, shop, shoot):
         page.goto(path)
         assert page.locator("h1").count() == 1
         shoot(page, f"viewer-{name}")
+    replay_history(periods=2, freq="W", as_of=shop["end"])
+    page.goto("/replay/")
+    assert page.locator('#replay-chart[data-drawn="true"]').count() == 1
+    assert page.locator("#replay-pairs tbody tr").count() >= 1
+    shoot(page, "viewer-replay")
     page.goto("/alerts/")
     assert "MUG-BLUE may run out" in page.locator("#alert-table").inner_text()
     assert page.get_by_role("button", name="Resolve").count() == 0
