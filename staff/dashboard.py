@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from inventory.models import Product, PurchaseOrder, SalesDay
+from replenishment.inputs import default_service_level
 
 from . import health, sources
 
@@ -21,6 +22,7 @@ def dashboard(request):
         "has_sales": SalesDay.objects.exists(),
         "stock_value": health.stock_value(),
         "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
+        "default_service_level": default_service_level(),
         "service": service,
         "at_risk_count": len({r.level.product_id for r in at_risk}),
         "at_risk_series": len(at_risk),
