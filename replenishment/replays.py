@@ -12,9 +12,10 @@ and MOQ / pack, through the one replay (``replenishment.policies.replay``). It s
   the last 8 periods), ``order_sold`` (re-order what sold), and ``rl`` (the learned policy,
   only when one has been trained: a method that cannot run is never replayed, so never chosen);
 * the choice: ``replenishment.policies.selection``: per demand class, a method replaces
-  base-stock only if it is at least ``STOCKCAST_REPLAY_MARGIN`` (5 %) cheaper over the class;
-  per pair that sold in at least half the periods, its own cheapest method replaces the
-  class's choice only if it is 10 % cheaper for that pair;
+  base-stock only if it is at least ``STOCKCAST_REPLAY_MARGIN`` (5 %) cheaper over the class,
+  with a paired t above 2 across the class's pairs; per pair that sold in at least half the
+  periods, its own cheapest method replaces the class's choice only if it is 10 % cheaper for
+  that pair, with a paired t above 2 over the periods;
 * a pair whose method staff set (``ReorderPolicy.method_source = staff``) keeps it; the
   replay writes only methods it chose itself, and pairs without a policy get one.
 
