@@ -64,6 +64,7 @@ from replenishment.policies.replay import ReplayResult, replay
 from replenishment.policies.selection import select_methods
 from replenishment.rl import agent
 from replenishment.rl.heuristics import capped_base_stock
+from replenishment.rl.observation import replay_observation
 
 STATS_WINDOW = 26
 
@@ -327,9 +328,7 @@ def run(args, log=print):
         # periods), so that the two differ only in the ordering rule
         m, sd = past_stats(y, observed, col + 1, MA_WINDOW)
         m = np.maximum(m, 0.05)
-        pipe = s.pipeline[:, :L]
-        obs = np.column_stack([s.on_hand + (pipe[:, 0] if L > 0 else 0), pipe[:, 1:], np.zeros(N)]) if L > 0 \
-            else np.column_stack([s.on_hand, np.zeros(N)])
+        obs = replay_observation(s.on_hand, s.pipeline, L)
         pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(sd / m, 0.05))
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 

@@ -28,7 +28,6 @@ from datetime import date, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from scipy import stats
 
 from forecasting.ml.classify import classify
 from inventory.selectors import demand_history, last_sales_day
@@ -37,7 +36,7 @@ from . import inputs
 from .errors import ReplenishmentError
 from .learned import _load_net, _rl_code, rl_policy_path
 from .models import PolicyReplay, PolicyReplayRun, ReorderPolicy
-from .policies.periodic import MA_WINDOW, order_up_to, past_stats
+from .policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats
 from .policies.replay import replay
 from .policies.selection import select_methods
 
@@ -125,13 +124,9 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     on_hand0 = np.round(m8)
     pipe0 = np.where(np.arange(int(L.max(initial=0)))[None, :] < L[:, None], np.round(m8)[:, None], 0)
 
-    def ma_level(col):
-        m, s = past_stats(y, observed, col + 1, MA_WINDOW)
-        return H * m + stats.norm.ppf(sl) * s * np.sqrt(H)
-
     cols = range(T0 - 1, T - 1)
     levels = {Method.BASE_STOCK: {c: _empirical_levels(y, observed, c + 1, H, sl) for c in cols},
-              Method.MOVING_AVERAGE: {c: ma_level(c) for c in cols}}
+              Method.MOVING_AVERAGE: {c: moving_average_level(y, observed, c + 1, H, sl) for c in cols}}
     deciders = {name: (lambda lv: lambda s: order_up_to(lv[T0 - 1 + s.t], s))(lv) for name, lv in levels.items()}
     deciders[Method.ORDER_WHAT_SOLD] = lambda s: s.sold
     policy_file = rl_policy_path()
@@ -142,10 +137,7 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
         def rl_decide(s):
             m, sd = past_stats(y, observed, T0 + s.t, MA_WINDOW)
             m = np.maximum(m, 0.05)
-            obs = np.zeros((N, rl.agent.K_MAX + 1))
-            obs[:, 0] = s.on_hand + np.where(L > 0, s.pipeline[:, 0], 0)
-            for j in range(1, min(int(L.max(initial=0)), rl.agent.K_MAX + 1)):
-                obs[:, j] = np.where(L > j, s.pipeline[:, j], 0)
+            obs = rl.observation.replay_observation(s.on_hand, s.pipeline, L)
             pol = rl.agent.NetworkPolicy(net, m, L, pcost, h, np.maximum(sd / m, 0.05))
             return np.rint(pol.action_index(obs) * rl.agent.order_unit(m))
         deciders[Method.RL] = rl_decide

@@ -23,9 +23,10 @@ def past_stats(y, observed, end: int, window: int):
     return mean, np.sqrt(var)
 
 
-def moving_average_level(y, observed, end: int, periods: int, fractile: float, window: int = MA_WINDOW):
+def moving_average_level(y, observed, end: int, periods, fractile, window: int = MA_WINDOW):
     """S = periods x mean + z(fractile) x std x sqrt(periods), mean and std over the last
-    ``window`` observed periods (the textbook normal approximation)."""
+    ``window`` observed periods (the textbook normal approximation); ``periods`` and
+    ``fractile`` are scalars or one per series."""
     m, s = past_stats(y, observed, end, window)
     return periods * m + stats.norm.ppf(fractile) * s * np.sqrt(periods)
 

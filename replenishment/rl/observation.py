@@ -40,3 +40,17 @@ def per_period_demand(mean_interval: float, std_interval: float, lead_days: floa
     mean = max(mean_interval * review_days / interval, 1e-3)
     std = std_interval * math.sqrt(review_days / interval)
     return mean, max(std / mean, 0.05)
+
+
+def replay_observation(on_hand, pipeline, lead_periods) -> np.ndarray:
+    """(N, K_MAX + 1) states from a replay's state (``replenishment.policies.replay``): on hand
+    plus what arrives next period in slot 0, then the later arrivals of each series' own lead
+    time ``lead_periods`` (scalar or (N,)) in slots 1..L-1."""
+    on_hand = np.asarray(on_hand, float)
+    N = on_hand.shape[0]
+    L = np.broadcast_to(np.asarray(lead_periods, int), (N,))
+    obs = np.zeros((N, K_MAX + 1))
+    obs[:, 0] = on_hand + np.where(L > 0, pipeline[:, 0], 0)
+    for j in range(1, min(int(L.max(initial=0)), K_MAX + 1)):
+        obs[:, j] = np.where(L > j, pipeline[:, j], 0)
+    return obs

@@ -105,3 +105,11 @@ def test_selection_needs_a_margin_and_significance_and_never_picks_a_method_that
              "moving_average": np.vstack([np.tile([26.0, 26, 26, 23], (3, 1)), [[0.0, 0, 0, 50]]])}
     assert select_methods(costs, ["a"] * 4, [1] * 4, "base_stock_forecast", per_period=steady)[0][3] == "moving_average"
     assert select_methods(costs, ["a"] * 4, [1] * 4, "base_stock_forecast", per_period=lucky)[0][3] == "base_stock_forecast"
+
+
+def test_the_learned_policy_state_from_a_replay_state():
+    from replenishment.rl.observation import replay_observation
+    pipeline = np.array([[3.0, 4, 5], [3.0, 4, 5], [3.0, 4, 5]])
+    obs = replay_observation(np.array([10.0, 10, 10]), pipeline, np.array([0, 1, 3]))
+    assert obs[:, :3].tolist() == [[10, 0, 0], [13, 0, 0], [13, 4, 5]]
+    assert not obs[:, 3:].any()
