@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from public_data.online_retail import is_non_product
+
 LONG_COLUMNS = ("unique_id", "ds", "y")
 KNOWN_COVARIATES = ("price", "on_promotion", "event", "snap")
 AVAILABILITY = "in_stock"   # 1 = could be bought all period, 0 = out of stock, NaN = not recorded
@@ -382,10 +384,6 @@ def load_pasta_promo(path: str | os.PathLike | None = None) -> Panel:
                  np.zeros((n, t), np.float32), np.zeros((n, t), np.float32), brands, desc, n_obs=t)
 
 
-NON_PRODUCT_CODES = {"POST", "D", "M", "C2", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "B", "ADJUST",
-                     "ADJUST2", "TEST001", "TEST002", "SP1002", "GIFT"}
-
-
 def load_online_retail(path: str | os.PathLike | None = None, *, countries: str = "all", min_weeks: int = 26,
                        max_series: int | None = None) -> Panel:
     """Online Retail II aggregated to weekly units per StockCode.
@@ -393,8 +391,8 @@ def load_online_retail(path: str | os.PathLike | None = None, *, countries: str 
     Choice (documented): all countries together, because the company ships every order
     from one UK warehouse, so weekly demand on that warehouse is the sum over countries
     (``countries='uk'`` keeps only United Kingdom orders).  Cancelled invoices (``C...``),
-    negative quantities, zero/negative prices and non-product codes (postage, fees,
-    manual adjustments) are dropped; the two sheets' overlapping invoices are counted
+    negative quantities, zero/negative prices and non-product codes (the product importer's
+    list, `public_data.online_retail`) are dropped; the two sheets' overlapping invoices are counted
     once.  Price is the week's quantity-weighted mean unit price; the description is the
     most frequent one for the code.  Series with fewer than ``min_weeks`` weeks between
     their first sale and the end are dropped (too short to score).
@@ -409,7 +407,7 @@ def load_online_retail(path: str | os.PathLike | None = None, *, countries: str 
     raw = raw.drop_duplicates(["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
     raw = raw[~raw["Invoice"].str.startswith("C") & (raw["Quantity"] > 0) & (raw["Price"] > 0)]
     code = raw["StockCode"].str.upper().str.strip()
-    raw = raw[~code.isin(NON_PRODUCT_CODES) & code.str.match(r"^\d{5}")]
+    raw = raw[~is_non_product(code)]
     if countries == "uk":
         raw = raw[raw["Country"] == "United Kingdom"]
     raw = raw.assign(ds=pd.to_datetime(raw["InvoiceDate"]).dt.to_period("W-SUN").dt.start_time,

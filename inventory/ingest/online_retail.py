@@ -9,11 +9,8 @@ Rules (each decided from the real data; counts are from the full two sheets):
 - `Customer ID` is never read: the column is left out when the file is parsed, so no customer
   identifier reaches memory, the staging table or any stored row. Demand needs none of it.
 - Stock codes are upper-cased (`85123a` and `85123A` are one product in the catalogue).
-- Non-product codes are kept out of demand and counted per code in the skip report: postage
-  (`POST`, `DOT`, carriage `C2`/`C3`), manual lines `M`, discounts `D`, samples `S`, bad-debt
-  adjustments `B`, `ADJUST*`, `BANK CHARGES`, `AMAZONFEE`, commission `CRUK`, the nominal
-  GBP 0.001 `PADS` line, test codes `TEST*`, and gift vouchers `gift_0001_*` / `GIFT`.
-  `DCGS...` and `SP1002` are real goods (party bags, gum, an easel) and stay products.
+- Non-product codes (`public_data.online_retail`, the one list the benchmarks' loader uses too)
+  are kept out of demand and counted per code in the skip report.
 - Cancellations (invoice `C...`, negative quantity) become `returned_units` of that day, not
   negative demand. A `C` line with a positive quantity (one in the data) is skipped.
 - Negative quantities outside a cancellation are stock adjustments (damaged, lost, found;
@@ -37,11 +34,12 @@ Rules (each decided from the real data; counts are from the full two sheets):
 """
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
+
+from public_data.online_retail import is_non_product
 
 from . import parse
 from .base import SKU_MAX, Adapter, summed
@@ -49,17 +47,8 @@ from .readers import sheet_names
 from .regions import load_map, warehouse_name
 
 COLUMNS = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Country"]
-NON_PRODUCT_CODES = {
-    "POST", "DOT", "C2", "C3", "M", "D", "S", "B", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "GIFT",
-}
-NON_PRODUCT_PATTERN = re.compile(r"^(ADJUST\d*|TEST\d+|GIFT_\d+_\d+)$")
 MISSING_DESCRIPTIONS = {"", "MISSING_DESCRIPTION", "?", "??", "???"}
 DEDUPE_KEY = ["Invoice", "sku", "Quantity", "when", "Price", "Country"]
-
-
-def is_non_product(codes: pd.Series) -> pd.Series:
-    """codes upper-cased."""
-    return codes.isin(NON_PRODUCT_CODES) | codes.str.match(NON_PRODUCT_PATTERN)
 
 
 class OnlineRetailAdapter(Adapter):
