@@ -344,10 +344,10 @@ def bulk_body(seeded: dict, first_day: date, price: str) -> str:
 def run_bulk(base: str, headers: dict, seeded: dict, repeats: int) -> list[dict]:
     import httpx
 
-    from forecasting.services import history_end
     from inventory.models import SalesDay
+    from inventory.selectors import last_sales_day
 
-    end = history_end()
+    end = last_sales_day()
     first_day = end + timedelta(days=1)
     results = []
     try:

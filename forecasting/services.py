@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay 
     from forecasting.ml.train import GlobalForecaster, TrainConfig
 
 from inventory.import_models import CalendarEvent
-from inventory.models import Product, Promotion, SalesDay, StockLevel
+from inventory.models import Product, Promotion, StockLevel
+from inventory.selectors import last_sales_day, pairs_with_sales, sales_rows
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
 from . import selectors
@@ -60,7 +61,7 @@ class RunInProgress(ForecastError):
 def series_keys(product_ids=None) -> list[tuple[int, int]]:
     """All (product, warehouse) pairs to forecast: those with sales or a stock level, active products only."""
     active = set(Product.objects.filter(active=True).values_list("id", flat=True))
-    pairs = set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+    pairs = pairs_with_sales()
     pairs |= set(StockLevel.objects.values_list("product_id", "warehouse_id"))
     keys = sorted(p for p in pairs if p[0] in active)
     if product_ids is not None:
@@ -81,13 +82,10 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     if not keys:
         raise DataError("no (product, warehouse) series to forecast: the catalogue has no sales and no stock levels")
     pids = sorted({k[0] for k in keys})
-    wids = sorted({k[1] for k in keys})
-    keyset = {uid(*k) for k in keys}
-    rows = list(SalesDay.objects.filter(product_id__in=pids, warehouse_id__in=wids, date__lte=as_of)
-                .values_list("product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion", "in_stock"))
-    df = pd.DataFrame(rows, columns=["p", "w", "ds", "y", "price", "on_promotion", "in_stock"])
+    df = sales_rows(None, as_of, pairs=keys, fields=(
+        "product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion", "in_stock"))
+    df.columns = ["p", "w", "ds", "y", "price", "on_promotion", "in_stock"]
     df["unique_id"] = [uid(p, w) for p, w in zip(df["p"], df["w"])] if len(df) else pd.Series(dtype=str)
-    df = df[df["unique_id"].isin(keyset)]
     products = {p.id: p for p in Product.objects.filter(id__in=pids).select_related("category")}
     statics = pd.DataFrame({
         "unique_id": [uid(*k) for k in keys],
@@ -182,10 +180,6 @@ def _panel_with_unsold(long: pd.DataFrame, statics: pd.DataFrame, start: pd.Time
 
 def _keys_of(panel: Panel) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in u.split(":")) for u in panel.ids]
-
-
-def history_end() -> date | None:
-    return SalesDay.objects.order_by("-date").values_list("date", flat=True).first()
 
 
 # ----------------------------------------------------------------------------- training
@@ -483,7 +477,7 @@ def create_run(model_name: str = "global_tide", horizon: int = 28, shards: int =
         raise ForecastError(f"unknown model {model_name!r}; choose one of {', '.join(MODEL_CHOICES)}")
     if horizon < 1 or horizon > 365:
         raise ForecastError(f"horizon must be between 1 and 365 days, got {horizon}")
-    as_of = as_of or history_end()
+    as_of = as_of or last_sales_day()
     if as_of is None:
         raise ForecastError("no sales history in the database (SalesDay is empty): nothing to learn from")
     validate_run_options(options)

@@ -28,7 +28,8 @@ from forecasting import tasks as forecast_tasks
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from forecasting.ml.metrics import mase
 from forecasting.models import Forecast, ForecastRun
-from inventory.models import Promotion, SalesDay
+from inventory.models import Promotion
+from inventory.selectors import sales_rows
 
 from .rules.drift import DriftInput
 from .sources import HistoryQuantileSource, LayeredSource, QuantileRows
@@ -121,10 +122,8 @@ def drift_inputs(today: date | None = None, window: int = 14, history_days: int 
         return []
     fc = pd.concat(issued)
     first_day = fc["date"].min()
-    sales = pd.DataFrame.from_records(SalesDay.objects.filter(
-        date__gte=first_day - timedelta(days=history_days), date__lt=today,
-        product_id__in=set(fc["product_id"]), warehouse_id__in=set(fc["warehouse_id"]),
-    ).values("product_id", "warehouse_id", "date", "units"))
+    sales = sales_rows(first_day - timedelta(days=history_days), today - timedelta(days=1),
+                       product_ids=set(fc["product_id"]), warehouse_ids=set(fc["warehouse_id"]))
     if sales.empty:
         return []
     observed_days = sorted(d for d in set(sales["date"]) if d >= first_day)

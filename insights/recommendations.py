@@ -12,12 +12,11 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
-from django.db.models import Sum
 from django.utils import timezone
 
 from forecasting.ml.text import embed_texts
-from inventory.models import Product, SalesDay, StockLevel, Warehouse
-from inventory.selectors import stock_levels_with_on_order
+from inventory.models import Product, StockLevel, Warehouse
+from inventory.selectors import stock_levels_with_on_order, units_by_pair
 
 from .errors import RecommendationInputError
 from .forecast_link import default_source
@@ -30,10 +29,9 @@ DISCOUNT_GRID = tuple(range(5, 95, 5))
 
 def _recent_daily(pairs, today, days) -> dict:
     """Mean units per day over the last ``days`` days per pair (missing days are zero sales)."""
-    rows = SalesDay.objects.filter(date__gte=today - timedelta(days=days), date__lt=today,
-                                   product_id__in={p for p, _ in pairs}, warehouse_id__in={w for _, w in pairs}) \
-        .values("product_id", "warehouse_id").annotate(total=Sum("units"))
-    return {(r["product_id"], r["warehouse_id"]): r["total"] / days for r in rows}
+    totals = units_by_pair(today - timedelta(days=days), today - timedelta(days=1),
+                           product_ids={p for p, _ in pairs}, warehouse_ids={w for _, w in pairs})
+    return {k: total / days for k, total in totals.items()}
 
 
 def _levels(warehouse_ids=None):

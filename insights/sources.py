@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import pandas as pd
 
-from inventory.models import SalesDay
+from inventory.selectors import sales_rows
 
 from .rules.base import DEFAULT_LEVELS
 
@@ -40,12 +39,8 @@ class HistoryQuantileSource:
     def daily_quantiles(self, pairs, start: date, horizon: int) -> dict:
         if not pairs:
             return {}
-        products = {p for p, _ in pairs}
-        warehouses = {w for _, w in pairs}
-        rows = pd.DataFrame.from_records(SalesDay.objects.filter(
-            product_id__in=products, warehouse_id__in=warehouses, on_promotion=False,
-            date__gte=start - timedelta(days=self.window), date__lt=start,
-        ).values("product_id", "warehouse_id", "date", "units"))
+        rows = sales_rows(start - timedelta(days=self.window), start - timedelta(days=1), pairs=pairs,
+                          on_promotion=False)
         out = {}
         if rows.empty:
             return out

@@ -9,11 +9,12 @@ import math
 from datetime import date, timedelta
 
 import pandas as pd
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from inventory.import_models import CalendarEvent
-from inventory.models import DEFAULT_LEAD_TIME_DAYS, Promotion, SalesDay, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Promotion, Warehouse
+from inventory.selectors import last_sales_day_by_warehouse, sales_rows
 from inventory.selectors import stock_levels_with_on_order
 
 from . import services
@@ -123,10 +124,8 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
     today = _today(today)
     source = source or default_source()
     start = today - timedelta(days=days)
-    frame = pd.DataFrame.from_records(SalesDay.objects.filter(
-        date__gte=start - timedelta(days=reference_days), date__lt=today,
-    ).values("product_id", "warehouse_id", "date", "units", "on_promotion", "in_stock",
-             "product__category_id"))
+    frame = sales_rows(start - timedelta(days=reference_days), today - timedelta(days=1), fields=(
+        "product_id", "warehouse_id", "date", "units", "on_promotion", "in_stock", "product__category_id"))
     if frame.empty:
         return services.ApplyReport().as_dict()
     recent = frame[frame["date"] >= start]
@@ -159,7 +158,7 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
 def check_stale(today: date | None = None) -> dict:
     today = _today(today)
     book = ThresholdBook()
-    last = dict(SalesDay.objects.values("warehouse_id").annotate(last=Max("date")).values_list("warehouse_id", "last"))
+    last = last_sales_day_by_warehouse()
     verdicts = []
     for wh in Warehouse.objects.filter(active=True):
         th = book.for_subject(wh.pk, None)

@@ -1,8 +1,18 @@
-"""Read-side queries shared by views, the API and the other apps."""
+"""Read-side queries shared by views, the API and the other apps.
+
+Sales history is read here and nowhere else (the importer writes it; the REST list pages it).
+Two conventions hold for every function below:
+
+- a window is ``start <= date <= end``, both ends included;
+- the stock-out rule: a day recorded out of stock (``SalesDay.in_stock`` False) had its sales
+  capped by an empty shelf. Functions that return demand say what they do with such a day
+  (``demand_history`` makes it NaN); functions that return sales count what was sold.
+"""
 from datetime import date
 
 import numpy as np
-from django.db.models import F, IntegerField, Max, OuterRef, QuerySet, Subquery, Sum, Value
+import pandas as pd
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import PurchaseOrder, PurchaseOrderLine, SalesDay, StockLevel
@@ -37,9 +47,133 @@ def stock_levels_with_on_order() -> QuerySet[StockLevel]:
     )
 
 
-def last_sales_day() -> date | None:
-    """The newest day with sales: "today" for decisions on a historical data set."""
-    return SalesDay.objects.aggregate(d=Max("date"))["d"]
+def _sales(start: date | None = None, end: date | None = None, *, product_ids=None, warehouse_ids=None,
+           product=None, warehouse=None) -> QuerySet[SalesDay]:
+    rows = SalesDay.objects.all()
+    if start is not None:
+        rows = rows.filter(date__gte=start)
+    if end is not None:
+        rows = rows.filter(date__lte=end)
+    if product_ids is not None:
+        rows = rows.filter(product_id__in=product_ids)
+    if warehouse_ids is not None:
+        rows = rows.filter(warehouse_id__in=warehouse_ids)
+    if product is not None:
+        rows = rows.filter(product=product)
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    return rows
+
+
+def has_sales() -> bool:
+    return SalesDay.objects.exists()
+
+
+def sales_day_count() -> int:
+    return SalesDay.objects.count()
+
+
+def sales_fingerprint() -> str:
+    """Changes whenever sales rows are added, removed or the newest day moves (a cache key part)."""
+    f = SalesDay.objects.aggregate(n=Count("id"), latest=Max("date"), last_id=Max("id"))
+    return f"{f['n']}:{f['latest']}:{f['last_id']}"
+
+
+def last_sales_day(*, product=None, warehouse=None) -> date | None:
+    """The newest day with sales (of one product or warehouse when given): "today" for decisions
+    and pages on a historical data set."""
+    return _sales(product=product, warehouse=warehouse).aggregate(d=Max("date"))["d"]
+
+
+def last_sales_day_by_warehouse() -> dict[int, date]:
+    """Newest day with sales per warehouse id (warehouses without sales are absent)."""
+    rows = SalesDay.objects.values("warehouse_id").annotate(last=Max("date"))
+    return {r["warehouse_id"]: r["last"] for r in rows}
+
+
+def pairs_with_sales() -> set[tuple[int, int]]:
+    """Every (product id, warehouse id) that has at least one sales row."""
+    return set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+
+
+def products_sold_in(warehouse) -> QuerySet:
+    """Ids of products with sales in a warehouse, as a subquery."""
+    return SalesDay.objects.filter(warehouse=warehouse).values("product_id")
+
+
+def warehouses_selling(product) -> QuerySet:
+    """Ids of warehouses with sales of a product, as a subquery."""
+    return SalesDay.objects.filter(product=product).values("warehouse_id")
+
+
+SALES_FIELDS = ("product_id", "warehouse_id", "date", "units", "revenue", "avg_price", "on_promotion", "in_stock")
+
+
+def sales_rows(start: date | None, end: date | None, *, fields=("product_id", "warehouse_id", "date", "units"),
+               pairs=None, product_ids=None, warehouse_ids=None, product=None, warehouse=None,
+               on_promotion: bool | None = None) -> pd.DataFrame:
+    """Sales rows in the window as a frame with ``fields`` as columns, as recorded: a day
+    without a row is a day without sales, and out-of-stock days keep their (capped) units with
+    ``in_stock`` False, for the caller to treat as its job needs. ``pairs`` keeps exactly those
+    (product id, warehouse id) pairs; ``on_promotion`` keeps only promoted (True) or unpromoted
+    (False) days. Extra fields may name related columns (``product__category_id``)."""
+    fields = list(fields)
+    if pairs is not None:
+        pairs = {(int(p), int(w)) for p, w in pairs}
+        product_ids = {p for p, _ in pairs}
+        warehouse_ids = {w for _, w in pairs}
+        for needed in ("product_id", "warehouse_id"):
+            if needed not in fields:
+                fields.append(needed)
+    rows = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids, product=product,
+                  warehouse=warehouse)
+    if on_promotion is not None:
+        rows = rows.filter(on_promotion=on_promotion)
+    frame = pd.DataFrame(list(rows.values_list(*fields).iterator(chunk_size=20000)), columns=fields)
+    if pairs is not None and len(frame):
+        keep = [(p, w) in pairs for p, w in zip(frame["product_id"], frame["warehouse_id"])]
+        frame = frame[keep].reset_index(drop=True)
+    return frame
+
+
+def units_by_pair(start: date, end: date, *, product_ids=None, warehouse_ids=None) -> dict[tuple[int, int], int]:
+    """Units sold per (product id, warehouse id) in the window (out-of-stock days count what sold)."""
+    rows = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids) \
+        .values("product_id", "warehouse_id").annotate(total=Sum("units"))
+    return {(r["product_id"], r["warehouse_id"]): int(r["total"] or 0) for r in rows}
+
+
+def sales_totals(start: date, end: date, *, product_ids=None, warehouse_ids=None) -> dict:
+    """``{"units", "revenue"}`` summed over the window (None when nothing was recorded)."""
+    t = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids).aggregate(
+        units=Sum("units"), revenue=Sum("revenue"))
+    return {"units": t["units"], "revenue": t["revenue"]}
+
+
+def daily_units(product, start: date, end: date, warehouse=None) -> tuple[dict[date, int], set[date]]:
+    """Units sold per day of one product (all warehouses added up unless one is given), and the
+    days it was on promotion anywhere in that scope."""
+    rows = _sales(start, end, product=product, warehouse=warehouse)
+    daily = dict(rows.values("date").annotate(u=Sum("units")).values_list("date", "u"))
+    promo_days = set(rows.filter(on_promotion=True).values_list("date", flat=True).distinct())
+    return daily, promo_days
+
+
+def stock_out_summary(start: date, end: date, *, warehouse=None, product_ids=None) -> dict[tuple[int, int], dict]:
+    """Per (product id, warehouse id) over the window: units in all and on in-stock days, days in
+    and out of stock, and the days and units whose in-stock flag is known (the stock-out rule's
+    inputs for fill rates: data without flags has none)."""
+    rows = _sales(start, end, warehouse=warehouse, product_ids=product_ids).values(
+        "product_id", "warehouse_id").annotate(
+        units_total=Sum("units"),
+        units_in_stock=Sum("units", filter=~Q(in_stock=False)),
+        days_in_stock=Count("id", filter=~Q(in_stock=False)),
+        stockout_days=Count("id", filter=Q(in_stock=False)),
+        days_total=Count("id"),
+        days_flagged=Count("id", filter=Q(in_stock__isnull=False)),
+        units_flagged=Sum("units", filter=Q(in_stock__isnull=False)),
+    )
+    return {(r["product_id"], r["warehouse_id"]): r for r in rows}
 
 
 def demand_history(pairs, start: date, end: date) -> dict[tuple[int, int], np.ndarray]:

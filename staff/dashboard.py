@@ -3,7 +3,8 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from inventory.models import Product, PurchaseOrder, SalesDay
+from inventory.models import Product, PurchaseOrder
+from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 
 from . import health, sources
@@ -19,7 +20,7 @@ def dashboard(request):
     labels = dict(PurchaseOrder.Status.choices)
     context = {
         "product_count": Product.objects.filter(active=True).count(),
-        "has_sales": SalesDay.objects.exists(),
+        "has_sales": has_sales(),
         "stock_value": health.stock_value(),
         "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
         "default_service_level": default_service_level(),

@@ -12,28 +12,24 @@ from datetime import timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max
 
 from forecasting.ml.classify import CLASSES, classify_one
-from inventory.models import SalesDay
+from inventory.selectors import last_sales_day, sales_fingerprint, sales_rows
 
 CLASS_WINDOW_DAYS = 365
 _CACHE_SECONDS = 600
 
 
 def _compute(product_ids=None) -> dict[int, str]:
-    stats = SalesDay.objects.aggregate(latest=Max("date"))
-    latest = stats["latest"]
+    latest = last_sales_day()
     if latest is None:
         return {}
     start = latest - timedelta(days=CLASS_WINDOW_DAYS - 1)
-    rows = SalesDay.objects.filter(date__range=(start, latest))
-    if product_ids is not None:
-        rows = rows.filter(product_id__in=product_ids)
     # One plain scan (no GROUP BY: on SQLite that costs more than summing here); warehouses
     # are added together per day.
+    rows = sales_rows(start, latest, fields=("product_id", "date", "units"), product_ids=product_ids)
     first_seen, daily = {}, defaultdict(dict)
-    for product_id, day, units in rows.values_list("product_id", "date", "units").iterator(chunk_size=20000):
+    for product_id, day, units in rows.itertuples(index=False):
         if product_id not in first_seen or day < first_seen[product_id]:
             first_seen[product_id] = day
         if units:
@@ -51,8 +47,7 @@ def _compute(product_ids=None) -> dict[int, str]:
 
 def demand_classes() -> dict[int, str]:
     """Class of every product that has sales in the window (cached until sales change)."""
-    fingerprint = SalesDay.objects.aggregate(n=Count("id"), latest=Max("date"), last_id=Max("id"))
-    key = f"stockcast:ui:demand-classes:{fingerprint['n']}:{fingerprint['latest']}:{fingerprint['last_id']}"
+    key = f"stockcast:ui:demand-classes:{sales_fingerprint()}"
     classes = cache.get(key)
     if classes is None:
         classes = _compute()

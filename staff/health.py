@@ -22,10 +22,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import F, Sum
 
-from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, SalesDay, StockLevel, Warehouse
-from inventory.selectors import open_order_lines
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
+from inventory.selectors import last_sales_day, open_order_lines, stock_out_summary
 
 WINDOW_DAYS = 28
 OVERSTOCK_DAYS = 90
@@ -43,7 +43,7 @@ class Window:
 
 def sales_window(days: int = WINDOW_DAYS) -> Window | None:
     """The last `days` days of recorded sales, or None when there are no sales at all."""
-    latest = SalesDay.objects.aggregate(latest=Max("date"))["latest"]
+    latest = last_sales_day()
     if latest is None:
         return None
     return Window(start=latest - timedelta(days=days - 1), end=latest)
@@ -91,21 +91,7 @@ def sales_by_series() -> dict[tuple[int, int], dict]:
 
 
 def _sales_by_series(window: Window, warehouse=None, product_ids=None) -> dict[tuple[int, int], dict]:
-    rows = SalesDay.objects.filter(date__range=(window.start, window.end))
-    if warehouse is not None:
-        rows = rows.filter(warehouse=warehouse)
-    if product_ids is not None:
-        rows = rows.filter(product_id__in=product_ids)
-    rows = rows.values("product_id", "warehouse_id").annotate(
-        units_total=Sum("units"),
-        units_in_stock=Sum("units", filter=~Q(in_stock=False)),
-        days_in_stock=Count("id", filter=~Q(in_stock=False)),
-        stockout_days=Count("id", filter=Q(in_stock=False)),
-        days_total=Count("id"),
-        days_flagged=Count("id", filter=Q(in_stock__isnull=False)),
-        units_flagged=Sum("units", filter=Q(in_stock__isnull=False)),
-    )
-    return {(r["product_id"], r["warehouse_id"]): r for r in rows}
+    return stock_out_summary(window.start, window.end, warehouse=warehouse, product_ids=product_ids)
 
 
 def _on_order_by_series(warehouse=None, product_ids=None) -> dict[tuple[int, int], int]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import Product, Promotion, SalesDay, StockMovement, Warehouse
+from inventory.models import Product, Promotion, StockMovement, Warehouse
+from inventory.selectors import daily_units, last_sales_day, warehouses_selling
 from inventory.selectors import open_order_lines
 
 from . import demand, health, sources
@@ -17,19 +18,11 @@ DEFAULT_HORIZON_DAYS = 28
 
 
 def _history(product: Product, warehouse: Warehouse | None):
-    rows = SalesDay.objects.filter(product=product)
-    if warehouse is not None:
-        rows = rows.filter(warehouse=warehouse)
-    latest = rows.order_by("-date").values_list("date", flat=True).first()
+    latest = last_sales_day(product=product, warehouse=warehouse)
     if latest is None:
         return None, []
     start = latest - timedelta(days=HISTORY_DAYS - 1)
-    daily = dict(
-        rows.filter(date__range=(start, latest)).values("date").annotate(u=Sum("units")).values_list("date", "u")
-    )
-    promo_days = set(
-        rows.filter(date__range=(start, latest), on_promotion=True).values_list("date", flat=True).distinct()
-    )
+    daily, promo_days = daily_units(product, start, latest, warehouse=warehouse)
     days = [start + timedelta(days=i) for i in range(HISTORY_DAYS)]
     # Days without a row inside the span: nothing sold that day.
     return latest, [(d, int(daily.get(d, 0)), d in promo_days) for d in days]
@@ -139,7 +132,7 @@ def product_insight(product: Product, warehouse: Warehouse | None = None) -> dic
         "product": product,
         "warehouse": warehouse,
         "warehouses": Warehouse.objects.filter(
-            Q(pk__in=[s.level.warehouse_id for s in series]) | Q(pk__in=SalesDay.objects.filter(product=product).values("warehouse_id"))
+            Q(pk__in=[s.level.warehouse_id for s in series]) | Q(pk__in=warehouses_selling(product))
         ),
         "series": series,
         "latest_sale": latest,

@@ -5,7 +5,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
-from inventory.models import Category, Product, SalesDay, StockLevel, Warehouse
+from inventory.models import Category, Product, StockLevel, Warehouse
+from inventory.selectors import products_sold_in
 
 from . import demand, health
 from .product_page import product_context
@@ -100,7 +101,7 @@ def product_list(request):
     if warehouse:
         products = products.filter(
             Q(pk__in=StockLevel.objects.filter(warehouse=warehouse).values("product_id"))
-            | Q(pk__in=SalesDay.objects.filter(warehouse=warehouse).values("product_id"))
+            | Q(pk__in=products_sold_in(warehouse))
         )
     demand_class = params.get("demand_class", "")
     if demand_class in dict(demand.CLASS_CHOICES):

@@ -11,14 +11,14 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from insights.errors import InsightsError
 from insights.promotions import planner
-from inventory.models import Product, Promotion, SalesDay, Warehouse
+from inventory.models import Product, Promotion, Warehouse
+from inventory.selectors import sales_totals
 
 from .access import planner_required
 
@@ -124,14 +124,12 @@ def promotion_save(request):
 def _actuals(promotion: Promotion) -> dict:
     """Units and revenue sold during the promotion and in the same number of days before it."""
     length = (promotion.end_date - promotion.start_date).days + 1
-    rows = SalesDay.objects.filter(product__in=promotion.products.all(), warehouse__in=promotion.warehouses.all())
-    during = rows.filter(date__range=(promotion.start_date, promotion.end_date)).aggregate(u=Sum("units"), r=Sum("revenue"))
+    scope = {"product_ids": promotion.products.values("id"), "warehouse_ids": promotion.warehouses.values("id")}
+    during = sales_totals(promotion.start_date, promotion.end_date, **scope)
     before_start = promotion.start_date - timedelta(days=length)
-    before = rows.filter(date__range=(before_start, promotion.start_date - timedelta(days=1))).aggregate(
-        u=Sum("units"), r=Sum("revenue")
-    )
-    return {"days": length, "units": during["u"], "revenue": during["r"], "units_before": before["u"],
-            "revenue_before": before["r"]}
+    before = sales_totals(before_start, promotion.start_date - timedelta(days=1), **scope)
+    return {"days": length, "units": during["units"], "revenue": during["revenue"], "units_before": before["units"],
+            "revenue_before": before["revenue"]}
 
 
 def promotion_list(request):

@@ -15,6 +15,7 @@ from datetime import date
 from forecasting import services
 from forecasting.ml.base import QUANTILE_NAMES
 from forecasting.models import ForecastRun, ModelVersion
+from inventory.selectors import last_sales_day
 
 _lock = threading.Lock()
 _cache: dict[int, tuple] = {}  # ModelVersion id -> (GlobalForecaster, name); at most one entry
@@ -75,7 +76,7 @@ def forecast_live(product, warehouse, horizon: int) -> LiveForecast:
     if version_id is None:
         raise NoModel("No trained model yet: start a forecast run with a global model (POST /api/v1/forecast-runs/).")
     model, name = model_for(version_id)
-    as_of = services.history_end() or date.today()
+    as_of = last_sales_day() or date.today()
     panel = services.build_panel([(product.pk, warehouse.pk)], as_of, horizon)
     forecast = model.predict(panel, panel.n_obs, horizon)
     days = [

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, Promotion, SalesDay, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, Promotion, Warehouse
+from inventory.selectors import sales_rows, sales_totals
 from inventory.selectors import stock_levels_with_on_order
 
 from ..errors import PromotionInputError
@@ -96,9 +97,8 @@ def _resolve(model, refs, code_field, field):
 # --- history --------------------------------------------------------------------------------
 
 def _series(product_id, warehouse_id, until: date, days: int = HISTORY_DAYS) -> pd.DataFrame:
-    rows = pd.DataFrame.from_records(SalesDay.objects.filter(
-        product_id=product_id, warehouse_id=warehouse_id, date__lt=until, date__gte=until - timedelta(days=days),
-    ).values("date", "units", "on_promotion"))
+    rows = sales_rows(until - timedelta(days=days), until - timedelta(days=1), pairs=[(product_id, warehouse_id)],
+                      fields=("date", "units", "on_promotion"))[["date", "units", "on_promotion"]]
     if rows.empty:
         return pd.DataFrame(columns=["date", "units", "on_promotion"])
     grid = pd.DataFrame({"date": [rows["date"].min() + timedelta(i) for i in range((until - rows["date"].min()).days)]})
@@ -307,8 +307,8 @@ def review(promotion: Promotion | int, *, today=None) -> dict:
                 lines.append({"product": p.sku, "warehouse": w.code, "note": "fewer than 7 baseline days"})
                 continue
             base_rate = float(base_days["units"].mean())
-            actual = float(sum(SalesDay.objects.filter(product=p, warehouse=w, date__gte=promo.start_date,
-                                                       date__lte=promo.end_date).values_list("units", flat=True)))
+            actual = float(sales_totals(promo.start_date, promo.end_date, product_ids=[p.pk],
+                                        warehouse_ids=[w.pk])["units"] or 0)
             u_mean, _, n_hist = product_effect(model, _episodes(hist, f"category:{p.category_id}"))
             feat = pd.DataFrame([{"series": "__new__", "group": "__new__", "length": days,
                                   "gap": _days_since_last_promo(hist, promo.start_date),

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Max, Sum
 
 from forecasting.models import ForecastRun
 from forecasting.tasks import run_forecast
@@ -30,7 +29,8 @@ from insights.models import Alert
 from insights.tasks import run_checks
 from inventory import services
 from inventory.ingest.api import import_files
-from inventory.models import Product, SalesDay, StockMovement, Supplier, Warehouse
+from inventory.models import Product, StockMovement, Supplier, Warehouse
+from inventory.selectors import has_sales, last_sales_day, sales_day_count, units_by_pair
 from inventory_site.roles import ADMIN
 from replenishment.learned import rl_policy_path, train_catalogue_policy
 from replenishment.models import PolicyReplayRun, ReorderSuggestion
@@ -107,8 +107,8 @@ class Command(BaseCommand):
         return sorted(target.rglob("*.xlsx"))
 
     def _import_sales(self, data_dir: Path) -> None:
-        if SalesDay.objects.exists():
-            self.stdout.write(f"Sales already imported ({SalesDay.objects.count():,} product-days): skipping import.")
+        if has_sales():
+            self.stdout.write(f"Sales already imported ({sales_day_count():,} product-days): skipping import.")
             return
         files = self._online_retail_files(data_dir)
         self.stdout.write(f"Importing Online Retail II from {', '.join(str(f) for f in files)} ...")
@@ -131,26 +131,22 @@ class Command(BaseCommand):
         if StockMovement.objects.filter(note=OPENING_NOTE).exists():
             self.stdout.write("Opening stock already set: skipping.")
             return
-        newest = SalesDay.objects.aggregate(d=Max("date"))["d"]
+        newest = last_sales_day()
         if newest is None:
             return
-        recent = (
-            SalesDay.objects.filter(date__gt=newest - timedelta(days=RECENT_DAYS))
-            .values("product_id", "warehouse_id")
-            .annotate(units=Sum("units"))
-        )
+        recent = units_by_pair(newest - timedelta(days=RECENT_DAYS - 1), newest)
         products = {p.pk: p for p in Product.objects.all()}
         warehouses = {w.pk: w for w in Warehouse.objects.all()}
         written = 0
         with transaction.atomic():
-            for row in recent:
-                opening = round(row["units"] / RECENT_DAYS * COVER_DAYS)
+            for (product_id, warehouse_id), units in sorted(recent.items()):
+                opening = round(units / RECENT_DAYS * COVER_DAYS)
                 if opening <= 0:
                     continue
                 services.record_movement(
-                    product=products[row["product_id"]], warehouse=warehouses[row["warehouse_id"]],
+                    product=products[product_id], warehouse=warehouses[warehouse_id],
                     kind="adjustment", quantity=opening, reference="demo opening count", note=OPENING_NOTE,
-                    idempotency_key=f"demo-opening:{row['product_id']}:{row['warehouse_id']}",
+                    idempotency_key=f"demo-opening:{product_id}:{warehouse_id}",
                 )
                 written += 1
         self.stdout.write(f"Opening stock set for {written:,} product-warehouse pairs ({OPENING_NOTE}).")
@@ -174,7 +170,7 @@ class Command(BaseCommand):
             return
         self.stdout.write("Training the learned reorder policy on the catalogue's demand profiles (DCL rounds below) ...")
         t0 = time.monotonic()
-        as_of = SalesDay.objects.aggregate(d=Max("date"))["d"]
+        as_of = last_sales_day()
         path = train_catalogue_policy(as_of=as_of, states_per_item=600, fit_steps=1500,
                                       log=lambda *a, **k: self.stdout.write("  " + " ".join(str(x) for x in a)))
         self.stdout.write(f"  saved {path} in {time.monotonic() - t0:.0f} s")
@@ -182,7 +178,7 @@ class Command(BaseCommand):
     def _replenish_and_watch(self) -> None:
         """A successful forecast run already queued both (its signal); run them only if missing."""
         # The data set ends years ago: decisions are taken as of its last day, not the calendar's.
-        as_of = SalesDay.objects.aggregate(d=Max("date"))["d"].isoformat()
+        as_of = last_sales_day().isoformat()
         replay = PolicyReplayRun.objects.order_by("-created_at", "-id").first()
         if replay is not None:
             self.stdout.write(f"Policy replay of the last {replay.periods} weeks (cost per method): " + ", ".join(
