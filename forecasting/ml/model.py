@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 
 from .base import QUANTILES
-from .features import F_STEP, STATIC_FEATURES
+from .features import F_STEP, IDX, STATIC_FEATURES, Windows
 from .text import TEXT_DIM
 
 
@@ -95,7 +96,7 @@ class GlobalNet(nn.Module):
     def encode(self, b, s):
         if self.cfg.arch == "tide":
             cc = b["ctx_cov"]
-            x = torch.cat([b["ctx"], b["ctx_mask"], cc[..., 11], cc[..., 12], s], dim=-1)  # promo, log_rel_price
+            x = torch.cat([b["ctx"], b["ctx_mask"], cc[..., IDX["promo"]], cc[..., IDX["log_rel_price"]], s], dim=-1)
             return self.encoder(x)
         x = torch.cat([b["ctx"][..., None], b["ctx_mask"][..., None], b["ctx_cov"]], dim=-1)
         _, (h, _) = self.lstm(x)
@@ -118,6 +119,25 @@ class GlobalNet(nn.Module):
         """Pretraining: rebuild the (masked) context from the encoder's code."""
         s = self.statics(b)
         return self.recon(self.encode(b, s)).float()
+
+
+def batch_from_windows(w: Windows, item: np.ndarray, cat: np.ndarray, text: np.ndarray, dev: torch.device,
+                       hide_item: np.ndarray | None = None) -> dict:
+    """The network's input for gathered windows: float tensors on ``dev`` plus the item and
+    category ids (``hide_item`` rows get the unknown item 0, as for a product never seen)."""
+    it = item[w.series].copy()
+    if hide_item is not None:
+        it[hide_item] = 0
+    b = {
+        "ctx": w.ctx, "ctx_mask": w.ctx_mask, "ctx_cov": w.ctx_cov, "fut_cov": w.fut_cov,
+        "static": w.static, "text": text[w.series],
+    }
+    if w.season is not None:
+        b["season"] = np.stack([w.season, w.season_mask], axis=-1)
+    b = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)).to(dev) for k, v in b.items()}
+    b["item"] = torch.from_numpy(it).to(dev)
+    b["cat"] = torch.from_numpy(cat[w.series]).to(dev)
+    return b
 
 
 def pinball_loss(pred_q, target, levels, valid):

@@ -157,7 +157,7 @@ def test_pit_coverage_of_a_calibrated_count_forecast_is_near_80():
 
 def test_interval_calibration_widens_a_narrow_forecast_and_keeps_a_calibrated_one():
     from forecasting.ml.base import QUANTILES
-    from forecasting.ml.train import _scale_around_median, calibrate_interval
+    from forecasting.ml.intervals import calibrate_interval, scale_around_median as _scale_around_median
 
     rng = np.random.default_rng(1)
     lam = rng.uniform(0.2, 6.0, 5000)
