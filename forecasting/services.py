@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay 
     from forecasting.ml.train import GlobalForecaster, TrainConfig
 
 from inventory.import_models import CalendarEvent
-from inventory.models import Product, Promotion, StockLevel
+from inventory.models import Product, StockLevel
+from inventory.promotions.selectors import planned as planned_promotions
 from inventory.selectors import last_sales_day, pairs_with_sales, sales_rows
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
@@ -127,9 +128,7 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
         target[rows_, c] = 1.0
     # planned promotions over the horizon (and their discounted price)
     first_future = ext.n_obs
-    promos = (Promotion.objects.exclude(status=Promotion.Status.CANCELLED)
-              .filter(end_date__gt=as_of, start_date__lte=grid[-1].date())
-              .prefetch_related("products", "warehouses"))
+    promos = planned_promotions(as_of + timedelta(days=1), grid[-1].date())
     pos = {u: i for i, u in enumerate(ext.ids)}
     for pr in promos:
         d0 = max(ext.dates.get_indexer([pd.Timestamp(max(pr.start_date, as_of + timedelta(days=1)))])[0], first_future)

@@ -28,7 +28,7 @@ from forecasting import tasks as forecast_tasks
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from forecasting.ml.metrics import mase
 from forecasting.models import Forecast, ForecastRun
-from inventory.models import Promotion
+from inventory.promotions.selectors import deepest_discounts
 from inventory.selectors import sales_rows
 
 from .rules.drift import DriftInput
@@ -211,14 +211,7 @@ def promotion_counterfactual(pairs, start, end) -> dict | None:
     run = ForecastRun.objects.filter(is_current=True).first()
     if run is None or not pairs:
         return {}
-    saved = {}
-    promos = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
-        start_date__lte=end, end_date__gte=start).prefetch_related("products", "warehouses")
-    for promo in promos:
-        for p in promo.products.all():
-            for w in promo.warehouses.all():
-                if (p.pk, w.pk) in pairs:
-                    saved[(p.pk, w.pk)] = max(saved.get((p.pk, w.pk), 0.0), float(promo.discount_pct) / 100)
+    saved = deepest_discounts(pairs, start, end)
     if not saved:
         return {}
     days = (end - start).days + 1

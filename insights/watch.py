@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inventory.import_models import CalendarEvent
-from inventory.models import DEFAULT_LEAD_TIME_DAYS, Promotion, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Warehouse
+from inventory.promotions.selectors import promotion_dates
 from inventory.selectors import last_sales_day_by_warehouse, sales_rows
 from inventory.selectors import stock_levels_with_on_order
 
@@ -87,22 +88,6 @@ def _retired_subjects(kinds) -> list:
         Q(product__active=False) | Q(warehouse__active=False))
     return [Assessment(a.kind, a.product_id, a.warehouse_id, False, message="Product or warehouse deactivated.")
             for a in stale]
-
-
-def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:
-    """(product_id, warehouse_id) -> set of dates covered by a non-cancelled promotion."""
-    out: dict = {}
-    promos = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
-        start_date__lte=end, end_date__gte=start).prefetch_related("products", "warehouses")
-    for promo in promos:
-        days = [promo.start_date + timedelta(i) for i in range((promo.end_date - promo.start_date).days + 1)]
-        for p in promo.products.all():
-            if p.pk not in product_ids:
-                continue
-            for w in promo.warehouses.all():
-                if w.pk in warehouse_ids:
-                    out.setdefault((p.pk, w.pk), set()).update(days)
-    return out
 
 
 def calendar_event_dates(start: date, end: date) -> dict:

@@ -1,4 +1,5 @@
-"""The inventory domain: catalogue, warehouses, stock, the ledger, sales history, promotions, orders.
+"""The inventory domain: catalogue, warehouses, stock, the ledger, sales history (promotions and
+purchase orders are registered here from their own packages, `promotions/` and `purchasing/`).
 
 Models only describe data and the rules the database itself enforces (check and unique
 constraints). Every write that must stay consistent across rows lives in inventory.services.
@@ -6,9 +7,8 @@ constraints). Every write that must stay consistent across rows lives in invento
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 
 
@@ -264,114 +264,6 @@ class SalesDay(models.Model):
         return f"{self.product_id}@{self.warehouse_id} {self.date}: {self.units}"
 
 
-class Promotion(models.Model):
-    class Kind(models.TextChoices):
-        PRICE_DISCOUNT = "price_discount", "Price discount"
-        MULTIBUY = "multibuy", "Multi-buy"
-        DISPLAY = "display", "In-store display"
-        FEATURE = "feature", "Feature / advertising"
-        OTHER = "other", "Other"
-
-    class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    name = models.CharField(max_length=200)
-    products = models.ManyToManyField(Product, related_name="promotions")
-    warehouses = models.ManyToManyField(Warehouse, related_name="promotions")
-    start_date = models.DateField()
-    end_date = models.DateField()
-    discount_pct = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRICE_DISCOUNT)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-start_date"]
-        constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="promotion_end_after_start"),
-            models.CheckConstraint(
-                condition=Q(discount_pct__gte=0) & Q(discount_pct__lte=100), name="promotion_discount_range"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-
-class PurchaseOrder(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        APPROVED = "approved", "Approved"
-        SENT = "sent", "Sent to supplier"
-        PARTIALLY_RECEIVED = "partially_received", "Partially received"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
-
-    # Statuses whose outstanding quantities count as stock on order.
-    OPEN_STATUSES = (Status.APPROVED, Status.SENT, Status.PARTIALLY_RECEIVED)
-
-    number = models.CharField(max_length=32, unique=True)
-    supplier = models.ForeignKey(Supplier, related_name="purchase_orders", on_delete=models.PROTECT)
-    warehouse = models.ForeignKey(Warehouse, related_name="purchase_orders", on_delete=models.PROTECT)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    expected_date = models.DateField(null=True, blank=True)
-    currency = models.CharField(max_length=3, default="GBP")
-    notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return self.number
-
-    @property
-    def total_cost(self) -> Decimal:
-        return sum((line.quantity_ordered * line.unit_cost for line in self.lines.all()), Decimal("0"))
-
-
-class PurchaseOrderLine(models.Model):
-    order = models.ForeignKey(PurchaseOrder, related_name="lines", on_delete=models.CASCADE)
-    product = models.ForeignKey(Product, related_name="purchase_order_lines", on_delete=models.PROTECT)
-    quantity_ordered = models.PositiveIntegerField()
-    quantity_received = models.PositiveIntegerField(default=0)
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-
-    class Meta:
-        ordering = ["order_id", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["order", "product"], name="purchaseorderline_unique_product"),
-            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="purchaseorderline_ordered_positive"),
-            models.CheckConstraint(
-                condition=Q(quantity_received__lte=F("quantity_ordered")), name="purchaseorderline_no_over_receipt"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.order.number}: {self.quantity_ordered} x {self.product.sku}"
-
-    @property
-    def quantity_outstanding(self) -> int:
-        return self.quantity_ordered - self.quantity_received
 from .import_models import ImportJob  # noqa: F401
+from .promotions.models import Promotion  # noqa: F401  (registered with this app)
+from .purchasing.models import PurchaseOrder, PurchaseOrderLine  # noqa: F401  (registered with this app)

@@ -15,21 +15,8 @@ import pandas as pd
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import PurchaseOrder, PurchaseOrderLine, SalesDay, StockLevel
-
-
-def open_order_lines() -> QuerySet[PurchaseOrderLine]:
-    """Lines whose outstanding quantity is on its way (approved, sent or partly received orders)."""
-    return PurchaseOrderLine.objects.filter(
-        order__status__in=PurchaseOrder.OPEN_STATUSES, quantity_received__lt=F("quantity_ordered")
-    )
-
-
-def on_order_quantity(product, warehouse) -> int:
-    total = open_order_lines().filter(product=product, order__warehouse=warehouse).aggregate(
-        total=Sum(F("quantity_ordered") - F("quantity_received"))
-    )["total"]
-    return int(total or 0)
+from .models import SalesDay, StockLevel
+from .purchasing.selectors import open_order_lines
 
 
 def stock_levels_with_on_order() -> QuerySet[StockLevel]:

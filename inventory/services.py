@@ -7,32 +7,23 @@ rules up, so a write that bypasses this module still cannot make stock negative 
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
-from django.utils import timezone
+from django.db.models import Sum
 
 from .errors import (
     CapacityExceeded,
     IdempotencyConflict,
     InsufficientStock,
     InvalidQuantity,
-    InvalidTransition,
-    OverReceipt,
 )
 from .models import (
     INBOUND_KINDS,
     MovementKind,
     Product,
-    PurchaseOrder,
-    PurchaseOrderLine,
     StockLevel,
     StockMovement,
-    Supplier,
     Warehouse,
 )
 
@@ -100,7 +91,7 @@ def _check_capacity(warehouse: Warehouse, incoming: int) -> None:
 # --- idempotency ----------------------------------------------------------------------------
 
 
-def _replayed(idempotency_key: str | None, product, warehouse, kind, signed_quantity) -> StockMovement | None:
+def replayed_movement(idempotency_key: str | None, product, warehouse, kind, signed_quantity) -> StockMovement | None:
     """The movement already written under this key, if any; a different request under it is refused."""
     if not idempotency_key:
         return None
@@ -122,7 +113,7 @@ def _replayed(idempotency_key: str | None, product, warehouse, kind, signed_quan
     return movement
 
 
-def _signed_quantity(kind: str, quantity: int) -> int:
+def signed_quantity(kind: str, quantity: int) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise InvalidQuantity(f"quantity must be a whole number of units, got {quantity!r}.", quantity=quantity)
     if kind == MovementKind.ADJUSTMENT:
@@ -192,16 +183,16 @@ def record_movement(
     """
     if kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT):
         raise InvalidQuantity("Use transfer_stock() for transfers: both sides must move together.", kind=kind)
-    signed = _signed_quantity(kind, quantity)
+    signed = signed_quantity(kind, quantity)
     with transaction.atomic():
-        if (done := _replayed(idempotency_key, product, warehouse, kind, signed)) is not None:
+        if (done := replayed_movement(idempotency_key, product, warehouse, kind, signed)) is not None:
             return done
         if signed > 0 and warehouse.capacity_units is not None:
             warehouse = _lock_warehouse(warehouse)
             _check_capacity(warehouse, signed)
         level = _lock_stock_level(product, warehouse)
         # A concurrent request with the same key may have committed while we waited for the lock.
-        if (done := _replayed(idempotency_key, product, warehouse, kind, signed)) is not None:
+        if (done := replayed_movement(idempotency_key, product, warehouse, kind, signed)) is not None:
             return done
         return _apply_movement(
             level, kind=kind, signed_quantity=signed, reference=reference,
@@ -247,19 +238,19 @@ def transfer_stock(
     """Move stock between warehouses: both ledger lines and both levels, or nothing."""
     if source.pk == destination.pk:
         raise InvalidQuantity("A transfer needs two different warehouses.", warehouse=source.code)
-    _signed_quantity(MovementKind.TRANSFER_OUT, quantity)
+    signed_quantity(MovementKind.TRANSFER_OUT, quantity)
     key_out = f"{idempotency_key}:out" if idempotency_key else None
     key_in = f"{idempotency_key}:in" if idempotency_key else None
     reference = reference or f"transfer {source.code}->{destination.code}"
     with transaction.atomic():
-        done_out = _replayed(key_out, product, source, MovementKind.TRANSFER_OUT, -quantity)
+        done_out = replayed_movement(key_out, product, source, MovementKind.TRANSFER_OUT, -quantity)
         if done_out is not None:
             return Transfer(done_out, StockMovement.objects.get(idempotency_key=key_in))
         if destination.capacity_units is not None:
             destination = _lock_warehouse(destination)
             _check_capacity(destination, quantity)
         levels = _lock_stock_levels([(product, source), (product, destination)])
-        done_out = _replayed(key_out, product, source, MovementKind.TRANSFER_OUT, -quantity)
+        done_out = replayed_movement(key_out, product, source, MovementKind.TRANSFER_OUT, -quantity)
         if done_out is not None:
             return Transfer(done_out, StockMovement.objects.get(idempotency_key=key_in))
         out = _apply_movement(
@@ -275,7 +266,7 @@ def transfer_stock(
 
 def reserve_stock(product, warehouse, quantity: int) -> StockLevel:
     """Promise units to an order: they stay on hand but can no longer be sold to anyone else."""
-    _signed_quantity(MovementKind.SALE, quantity)
+    signed_quantity(MovementKind.SALE, quantity)
     with transaction.atomic():
         level = _lock_stock_level(product, warehouse)
         if not warehouse.allow_backorders and quantity > level.available:
@@ -289,7 +280,7 @@ def reserve_stock(product, warehouse, quantity: int) -> StockLevel:
 
 
 def release_stock(product, warehouse, quantity: int) -> StockLevel:
-    _signed_quantity(MovementKind.SALE, quantity)
+    signed_quantity(MovementKind.SALE, quantity)
     with transaction.atomic():
         level = _lock_stock_level(product, warehouse)
         if quantity > level.reserved:
@@ -302,172 +293,14 @@ def release_stock(product, warehouse, quantity: int) -> StockLevel:
         return level
 
 
-# --- purchase orders ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderLineRequest:
-    product: Product
-    quantity: int
-    unit_cost: Decimal | None = None
-
-
-def create_purchase_order(
-    *, supplier: Supplier, warehouse: Warehouse, lines: list[OrderLineRequest], user=None,
-    expected_date: date | None = None, notes: str = "",
-) -> PurchaseOrder:
-    """A draft order with its lines, written together."""
-    if not lines:
-        raise InvalidQuantity("A purchase order needs at least one line.", lines=[])
-    seen = set()
-    for index, line in enumerate(lines):
-        if line.product.pk in seen:
-            raise InvalidQuantity(f"Line {index + 1}: {line.product.sku} appears twice.", line=index + 1)
-        seen.add(line.product.pk)
-        if not isinstance(line.quantity, int) or line.quantity <= 0:
-            raise InvalidQuantity(
-                f"Line {index + 1}: quantity must be a positive whole number, got {line.quantity!r}.",
-                line=index + 1, quantity=line.quantity,
-            )
-    if expected_date is None:
-        expected_date = timezone.localdate() + timezone.timedelta(days=round(float(supplier.lead_time_mean_days)))
-    with transaction.atomic():
-        order = PurchaseOrder.objects.create(
-            number=f"tmp-{uuid.uuid4().hex[:20]}", supplier=supplier, warehouse=warehouse, expected_date=expected_date,
-            currency=supplier.currency, notes=notes,
-            created_by=user if (user is not None and user.is_authenticated) else None,
-        )
-        order.number = f"PO{order.pk:07d}"
-        order.save(update_fields=["number"])
-        PurchaseOrderLine.objects.bulk_create(
-            PurchaseOrderLine(
-                order=order, product=line.product, quantity_ordered=line.quantity,
-                unit_cost=line.product.unit_cost if line.unit_cost is None else line.unit_cost,
-            )
-            for line in lines
-        )
-        return order
-
-
-_TRANSITIONS = {
-    "approve": ({PurchaseOrder.Status.DRAFT}, PurchaseOrder.Status.APPROVED, "approved_at"),
-    "send": ({PurchaseOrder.Status.APPROVED}, PurchaseOrder.Status.SENT, "sent_at"),
-    "cancel": (
-        {PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.APPROVED, PurchaseOrder.Status.SENT},
-        PurchaseOrder.Status.CANCELLED,
-        "cancelled_at",
-    ),
-}
-
-
-def _transition(order: PurchaseOrder, action: str, user=None) -> PurchaseOrder:
-    allowed_from, target, stamp = _TRANSITIONS[action]
-    with transaction.atomic():
-        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
-        if order.status not in allowed_from:
-            raise InvalidTransition(
-                f"Purchase order {order.number} is {order.get_status_display().lower()}; it cannot be {target.label.lower()}"
-                f" (only from: {', '.join(sorted(s.label.lower() for s in allowed_from))}).",
-                order=order.number, status=order.status, action=action,
-            )
-        if action == "cancel" and order.lines.filter(quantity_received__gt=0).exists():
-            raise InvalidTransition(
-                f"Purchase order {order.number} has received goods and cannot be cancelled.",
-                order=order.number, status=order.status, action=action,
-            )
-        if action == "approve" and not order.lines.exists():
-            raise InvalidTransition(f"Purchase order {order.number} has no lines.", order=order.number, action=action)
-        order.status = target
-        setattr(order, stamp, timezone.now())
-        fields = ["status", stamp]
-        if action == "approve":
-            order.approved_by = user if (user is not None and user.is_authenticated) else None
-            fields.append("approved_by")
-        order.save(update_fields=fields)
-        return order
-
-
-def approve_purchase_order(order, user=None):
-    return _transition(order, "approve", user)
-
-
-def send_purchase_order(order, user=None):
-    return _transition(order, "send", user)
-
-
-def cancel_purchase_order(order, user=None):
-    return _transition(order, "cancel", user)
-
-
-RECEIVABLE_STATUSES = {
-    PurchaseOrder.Status.APPROVED,
-    PurchaseOrder.Status.SENT,
-    PurchaseOrder.Status.PARTIALLY_RECEIVED,
-}
-
-
-def receive_purchase_order_line(
-    line: PurchaseOrderLine, quantity: int, *, user=None, idempotency_key: str | None = None
-) -> StockMovement:
-    """Book goods received against one order line: the line, the order status, the ledger and stock."""
-    _signed_quantity(MovementKind.RECEIPT, quantity)
-    with transaction.atomic():
-        order = PurchaseOrder.objects.select_for_update().get(pk=line.order_id)
-        line = PurchaseOrderLine.objects.select_for_update().select_related("product").get(pk=line.pk)
-        replay = _replayed(idempotency_key, line.product, order.warehouse, MovementKind.RECEIPT, quantity)
-        if replay is not None:
-            return replay
-        if order.status not in RECEIVABLE_STATUSES:
-            raise InvalidTransition(
-                f"Purchase order {order.number} is {order.get_status_display().lower()}: nothing can be received on it.",
-                order=order.number, status=order.status,
-            )
-        if line.quantity_received + quantity > line.quantity_ordered:
-            raise OverReceipt(
-                f"Cannot receive {quantity} units of {line.product.sku} on {order.number}: "
-                f"{line.quantity_ordered} ordered, {line.quantity_received} already received, "
-                f"so at most {line.quantity_outstanding} more.",
-                order=order.number, product=line.product.sku, ordered=line.quantity_ordered,
-                received=line.quantity_received, requested=quantity,
-            )
-        warehouse = order.warehouse
-        if warehouse.capacity_units is not None:
-            warehouse = _lock_warehouse(warehouse)
-            _check_capacity(warehouse, quantity)
-        level = _lock_stock_level(line.product, warehouse)
-        movement = _apply_movement(
-            level, kind=MovementKind.RECEIPT, signed_quantity=quantity, reference=order.number,
-            idempotency_key=idempotency_key, user=user, note="", line=line,
-        )
-        line.quantity_received += quantity
-        line.save(update_fields=["quantity_received"])
-        complete = not order.lines.exclude(pk=line.pk).filter(quantity_received__lt=F("quantity_ordered")).exists()
-        complete = complete and line.quantity_received == line.quantity_ordered
-        order.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED
-        order.received_at = timezone.now() if complete else None
-        order.save(update_fields=["status", "received_at"])
-        return movement
-
-
-def receive_purchase_order(order: PurchaseOrder, quantities: dict[int, int] | None = None, *, user=None,
-                           idempotency_key: str | None = None) -> list[StockMovement]:
-    """Receive several lines at once (all outstanding quantities by default), all or nothing.
-
-    With ``idempotency_key`` each ledger line gets ``<key>:<line id>``, so a retried booking is
-    recognised line by line."""
-    with transaction.atomic():
-        lines = list(order.lines.select_related("product").order_by("product_id"))
-        if quantities is None:
-            quantities = {line.pk: line.quantity_outstanding for line in lines if line.quantity_outstanding > 0}
-        unknown = set(quantities) - {line.pk for line in lines}
-        if unknown:
-            raise InvalidQuantity(f"Lines {sorted(unknown)} do not belong to {order.number}.", lines=sorted(unknown))
-        if not quantities:
-            raise InvalidTransition(f"Purchase order {order.number} has nothing left to receive.", order=order.number)
-        return [
-            receive_purchase_order_line(line, quantities[line.pk], user=user,
-                                        idempotency_key=f"{idempotency_key}:{line.pk}" if idempotency_key else None)
-            for line in lines
-            if quantities.get(line.pk)
-        ]
-
+def book_receipt(line, warehouse: Warehouse, quantity: int, *, reference: str, idempotency_key: str | None = None,
+                 user=None) -> StockMovement:
+    """The ledger side of goods received on a purchase-order line, inside the caller's transaction
+    (which already holds the order's lock, the first in the lock order): the warehouse's
+    capacity under its lock, then the stock row, then the ledger line pointing at the order line."""
+    if warehouse.capacity_units is not None:
+        warehouse = _lock_warehouse(warehouse)
+        _check_capacity(warehouse, quantity)
+    level = _lock_stock_level(line.product, warehouse)
+    return _apply_movement(level, kind=MovementKind.RECEIPT, signed_quantity=quantity, reference=reference,
+                           idempotency_key=idempotency_key, user=user, note="", line=line)

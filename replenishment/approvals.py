@@ -8,8 +8,8 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import PurchaseOrder
-from inventory.services import OrderLineRequest, create_purchase_order
+from inventory.purchasing.models import PurchaseOrder
+from inventory.purchasing.services import OrderLineRequest, create_purchase_order
 
 from .errors import ReplenishmentError
 from .models import ReorderSuggestion

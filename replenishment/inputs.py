@@ -17,7 +17,8 @@ from django.db.models import F, Sum
 from forecasting import selectors as fsel
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
-from inventory.selectors import demand_history, open_order_lines
+from inventory.purchasing.selectors import open_order_lines
+from inventory.selectors import demand_history
 
 from .models import ReorderPolicy
 from .policies import critical_fractile

@@ -3,7 +3,8 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from inventory.models import Product, PurchaseOrder
+from inventory.models import Product
+from inventory.purchasing.models import PurchaseOrder
 from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 

@@ -25,7 +25,8 @@ from types import SimpleNamespace
 from django.db.models import F, Sum
 
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
-from inventory.selectors import last_sales_day, open_order_lines, stock_out_summary
+from inventory.purchasing.selectors import open_order_lines
+from inventory.selectors import last_sales_day, stock_out_summary
 
 WINDOW_DAYS = 28
 OVERSTOCK_DAYS = 90

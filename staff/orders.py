@@ -1,6 +1,6 @@
 """Purchase orders: list, detail, and the planner actions (approve, send, cancel, receive).
 
-Every change goes through inventory.services; a refused change (StockError) is shown to the
+Every change goes through inventory.purchasing.services; a refused change (StockError) is shown to the
 planner as its message, and nothing is written.
 """
 from django.contrib import messages
@@ -9,10 +9,11 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from inventory import services
+from inventory.purchasing import services
 from inventory.errors import StockError
 from inventory.exports import csv_response
-from inventory.models import PurchaseOrder, StockMovement, Supplier, Warehouse
+from inventory.models import StockMovement, Supplier, Warehouse
+from inventory.purchasing.models import PurchaseOrder
 
 from .access import planner_required
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import Product, Promotion, StockMovement, Warehouse
+from inventory.models import Product, StockMovement, Warehouse
+from inventory.promotions.selectors import of_product as promotions_of_product
 from inventory.selectors import daily_units, last_sales_day, warehouses_selling
-from inventory.selectors import open_order_lines
+from inventory.purchasing.selectors import open_order_lines
 
 from . import demand, health, sources
 
@@ -35,10 +36,7 @@ def _promotion_ranges(product, history, forecast, warehouse):
     last = forecast["dates"][-1] if forecast and forecast.get("dates") else (history[-1][0] if history else None)
     if first is None:
         return spans
-    promotions = Promotion.objects.filter(products=product, end_date__gte=first, start_date__lte=last)
-    if warehouse is not None:
-        promotions = promotions.filter(warehouses=warehouse)
-    for promo in promotions.exclude(status=Promotion.Status.CANCELLED).distinct():
+    for promo in promotions_of_product(product, first, last, warehouse):
         spans.append({"start": promo.start_date.isoformat(), "end": promo.end_date.isoformat(), "label": promo.name})
     run_start = previous = None
     for day, _units, on_promo in history:

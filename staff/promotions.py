@@ -10,14 +10,15 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from insights.errors import InsightsError
 from insights.promotions import planner
-from inventory.models import Product, Promotion, Warehouse
+from inventory.models import Product, Warehouse
+from inventory.promotions.models import Promotion
+from inventory.promotions.services import plan_promotion
 from inventory.selectors import sales_totals
 
 from .access import planner_required
@@ -110,13 +111,9 @@ def promotion_save(request):
     if not data["name"].strip():
         messages.error(request, "The promotion was not saved: give it a name.")
         return redirect(_back_to_planner(request))
-    with transaction.atomic():
-        promo = Promotion.objects.create(
-            name=data["name"].strip(), start_date=data["start_date"], end_date=data["end_date"],
-            discount_pct=data["discount_pct"], kind=data["kind"], created_by=request.user,
-        )
-        promo.products.set(Product.objects.filter(sku__in=data["skus"]))
-        promo.warehouses.set(data["warehouses"] or Warehouse.objects.filter(active=True))
+    promo = plan_promotion(name=data["name"].strip(), start_date=data["start_date"], end_date=data["end_date"],
+                           discount_pct=data["discount_pct"], kind=data["kind"], skus=data["skus"],
+                           warehouses=data["warehouses"], user=request.user)
     messages.success(request, f"Promotion “{promo.name}” saved as planned.")
     return redirect("ui:promotion", pk=promo.pk)
 

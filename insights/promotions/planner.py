@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, Promotion, Warehouse
+from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, Warehouse
+from inventory.promotions.models import Promotion
+from inventory.promotions.selectors import promoted_products
 from inventory.selectors import sales_rows, sales_totals
 from inventory.selectors import stock_levels_with_on_order
 
@@ -131,9 +133,7 @@ def _category_share(product: Product, products: list[Product], warehouse: Wareho
     if not others:
         return 0.0
     on = {p.pk for p in products} & others
-    on |= set(Promotion.objects.exclude(status=Promotion.Status.CANCELLED)
-              .filter(start_date__lte=end, end_date__gte=start, warehouses=warehouse, products__in=others)
-              .values_list("products", flat=True)) & others
+    on |= promoted_products(others, warehouse, start, end)
     return len(on) / len(others)
 
 

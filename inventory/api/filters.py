@@ -10,8 +10,6 @@ from inventory.models import (
     Category,
     MovementKind,
     Product,
-    Promotion,
-    PurchaseOrder,
     SalesDay,
     StockLevel,
     StockMovement,
@@ -125,35 +123,3 @@ class SalesDayFilter(df.FilterSet):
     class Meta:
         model = SalesDay
         fields = ["warehouse", "product", "on_promotion"]
-
-
-class PromotionFilter(df.FilterSet):
-    product = df.CharFilter(field_name="products__sku", help_text="Promotions that include this SKU.")
-    warehouse = df.CharFilter(field_name="warehouses__code", help_text="Promotions running in this warehouse.")
-    active_on = df.DateFilter(method="filter_active_on", help_text="Promotions whose date range contains this day.")
-
-    class Meta:
-        model = Promotion
-        fields = ["status", "kind"]
-
-    def filter_active_on(self, queryset, name, value):
-        return queryset.filter(start_date__lte=value, end_date__gte=value)
-
-    def filter_queryset(self, queryset):
-        # product/warehouse join across many-to-many tables: one row per promotion.
-        return super().filter_queryset(queryset).distinct()
-
-
-class PurchaseOrderFilter(df.FilterSet):
-    supplier = df.CharFilter(field_name="supplier__code", help_text="Supplier code.")
-    warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
-    status = df.MultipleChoiceFilter(choices=PurchaseOrder.Status.choices)
-    product = df.CharFilter(method="filter_product", help_text="Orders with a line for this SKU.")
-    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-
-    class Meta:
-        model = PurchaseOrder
-        fields = ["supplier", "warehouse", "status", "number"]
-
-    def filter_product(self, queryset, name, value):
-        return queryset.filter(lines__product__sku=value).distinct()

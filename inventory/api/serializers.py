@@ -4,19 +4,14 @@ returned too. Writes that touch stock go through inventory.services, never throu
 """
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory import services
 from inventory.models import (
     Category,
     MovementKind,
     Product,
-    Promotion,
-    PurchaseOrder,
-    PurchaseOrderLine,
     SalesDay,
     StockLevel,
     StockMovement,
@@ -27,12 +22,12 @@ from inventory.models import (
 from .contributions import contributions
 
 
-def _active_slug(model, slug_field, **kwargs):
+def active_slug(model, slug_field, **kwargs):
     return serializers.SlugRelatedField(slug_field=slug_field, queryset=model.objects.all(), **kwargs)
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = _active_slug(Category, "code", allow_null=True, required=False,
+    parent = active_slug(Category, "code", allow_null=True, required=False,
                           help_text="Code of the parent category; empty for a root.")
 
     class Meta:
@@ -68,8 +63,8 @@ class WarehouseSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    category = _active_slug(Category, "code", allow_null=True, required=False, help_text="Category code.")
-    supplier = _active_slug(Supplier, "code", allow_null=True, required=False, help_text="Supplier code.")
+    category = active_slug(Category, "code", allow_null=True, required=False, help_text="Category code.")
+    supplier = active_slug(Supplier, "code", allow_null=True, required=False, help_text="Supplier code.")
 
     class Meta:
         model = Product
@@ -145,8 +140,8 @@ RECORDABLE_KINDS = [MovementKind.RECEIPT, MovementKind.SALE, MovementKind.RETURN
 class StockMovementCreateSerializer(serializers.Serializer):
     """A receipt, sale, return or adjustment. Transfers have their own endpoint (both sides move together)."""
 
-    product = _active_slug(Product, "sku", help_text="SKU of the product.")
-    warehouse = _active_slug(Warehouse, "code", help_text="Code of the warehouse.")
+    product = active_slug(Product, "sku", help_text="SKU of the product.")
+    warehouse = active_slug(Warehouse, "code", help_text="Code of the warehouse.")
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in RECORDABLE_KINDS])
     quantity = serializers.IntegerField(
         min_value=-1_000_000_000, max_value=1_000_000_000,
@@ -157,9 +152,9 @@ class StockMovementCreateSerializer(serializers.Serializer):
 
 
 class StockTransferSerializer(serializers.Serializer):
-    product = _active_slug(Product, "sku")
-    source = _active_slug(Warehouse, "code", help_text="Warehouse the stock leaves.")
-    destination = _active_slug(Warehouse, "code", help_text="Warehouse the stock arrives in.")
+    product = active_slug(Product, "sku")
+    source = active_slug(Warehouse, "code", help_text="Warehouse the stock leaves.")
+    destination = active_slug(Warehouse, "code", help_text="Warehouse the stock arrives in.")
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -179,115 +174,6 @@ class SalesDaySerializer(serializers.ModelSerializer):
         fields = ["id", "product", "warehouse", "date", "units", "returned_units", "revenue", "avg_price",
                   "on_promotion", "in_stock"]
         read_only_fields = fields
-
-
-class PromotionSerializer(serializers.ModelSerializer):
-    products = serializers.SlugRelatedField(slug_field="sku", many=True, queryset=Product.objects.all(),
-                                            help_text="SKUs on promotion.")
-    warehouses = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Warehouse.objects.all(),
-                                              help_text="Warehouse codes where it runs.")
-
-    class Meta:
-        model = Promotion
-        fields = ["id", "name", "products", "warehouses", "start_date", "end_date", "discount_pct", "kind", "status",
-                  "created_at"]
-        read_only_fields = ["created_at"]
-        extra_kwargs = {"discount_pct": {"min_value": 0, "max_value": 100}}
-
-    def validate(self, attrs):
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"end_date": f"must be on or after start_date ({start})."})
-        return attrs
-
-
-class PurchaseOrderLineSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.sku", read_only=True)
-    quantity_outstanding = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = PurchaseOrderLine
-        fields = ["id", "product", "quantity_ordered", "quantity_received", "quantity_outstanding", "unit_cost"]
-        read_only_fields = fields
-
-
-class PurchaseOrderSerializer(serializers.ModelSerializer):
-    supplier = serializers.CharField(source="supplier.code", read_only=True)
-    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    lines = PurchaseOrderLineSerializer(many=True, read_only=True)
-    total_cost = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PurchaseOrder
-        fields = ["id", "number", "supplier", "warehouse", "status", "expected_date", "currency", "notes", "lines",
-                  "total_cost", "created_at", "approved_at", "sent_at", "received_at", "cancelled_at"]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.DecimalField(max_digits=16, decimal_places=4))
-    def get_total_cost(self, order) -> str:
-        # Sums the prefetched lines (order.total_cost would too, but we keep the format explicit).
-        total = sum((line.quantity_ordered * line.unit_cost for line in order.lines.all()), 0)
-        return f"{total:.4f}"
-
-
-class PurchaseOrderLineInputSerializer(serializers.Serializer):
-    product = _active_slug(Product, "sku")
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
-    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False,
-                                         allow_null=True, help_text="Defaults to the product's unit cost.")
-
-
-class PurchaseOrderCreateSerializer(serializers.Serializer):
-    supplier = _active_slug(Supplier, "code")
-    warehouse = _active_slug(Warehouse, "code")
-    expected_date = serializers.DateField(required=False, allow_null=True,
-                                          help_text="Defaults to today + the supplier's mean lead time.")
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    lines = PurchaseOrderLineInputSerializer(many=True, allow_empty=False, max_length=5000)
-
-    def validate_lines(self, lines):
-        seen = {}
-        for index, line in enumerate(lines):
-            sku = line["product"].sku
-            if sku in seen:
-                raise serializers.ValidationError(
-                    f"line {index + 1}: {sku} already appears on line {seen[sku] + 1}; merge the quantities."
-                )
-            seen[sku] = index
-        return lines
-
-    def create(self, validated):
-        return services.create_purchase_order(
-            supplier=validated["supplier"], warehouse=validated["warehouse"], user=self.context["request"].user,
-            expected_date=validated.get("expected_date"), notes=validated.get("notes", ""),
-            lines=[services.OrderLineRequest(line["product"], line["quantity"], line.get("unit_cost"))
-                   for line in validated["lines"]],
-        )
-
-
-class PurchaseOrderUpdateSerializer(serializers.ModelSerializer):
-    """Only the paperwork of an order can be edited; its status moves through the actions."""
-
-    class Meta:
-        model = PurchaseOrder
-        fields = ["expected_date", "notes"]
-
-    @transaction.atomic
-    def update(self, instance, validated):
-        return super().update(instance, validated)
-
-
-class ReceiveLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="Id of the order line.")
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000_000)
-
-
-class ReceiveSerializer(serializers.Serializer):
-    lines = ReceiveLineSerializer(
-        many=True, required=False, allow_empty=False,
-        help_text="Quantities per line; omit to receive everything still outstanding.",
-    )
 
 
 class ProductStockSerializer(serializers.Serializer):

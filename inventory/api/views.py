@@ -1,7 +1,7 @@
 """Views of the inventory API: thin; reads use selectors, writes use inventory.services."""
 from __future__ import annotations
 
-from django.db.models import FloatField, Prefetch, Value
+from django.db.models import FloatField, Value
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
@@ -19,41 +18,24 @@ from inventory import selectors, services
 from inventory.models import (
     Category,
     Product,
-    Promotion,
-    PurchaseOrder,
-    PurchaseOrderLine,
     SalesDay,
     StockMovement,
     Supplier,
     Warehouse,
 )
 from inventory_site.api.base import (
+    ApiViewMixin,
     CatalogueWrite,
-    StandardPagination,
-    StockcastAutoSchema,
-    WriteRateThrottle,
     error_response,
 )
 from inventory_site.api.errors import Conflict
 from inventory_site.api.filter_backend import filters_nothing
-from inventory_site.api.parsers import BoundedJSONParser
-from inventory_site.roles import PlannerWriteOrReadOnly
 
 from . import compiled_query, filters, serializers
 from .contributions import contributions
 from .fast_json import FastJSONRenderer
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
 from .window_pagination import WindowCountPagination, with_window_total
-
-
-class ApiViewMixin:
-    """Pagination, throttles, JSON bodies and the schema class every v1 view shares."""
-
-    parser_classes = [BoundedJSONParser]  # one body format: anything else is a clear 415
-    pagination_class = StandardPagination
-    throttle_classes = [WriteRateThrottle]
-    schema = StockcastAutoSchema()
-    permission_classes = [PlannerWriteOrReadOnly]
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -342,7 +324,7 @@ class StockMovementViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-# --- sales and promotions ---------------------------------------------------------------------
+# --- sales -------------------------------------------------------------------------------
 
 
 @extend_schema_view(
@@ -356,150 +338,3 @@ class SalesDayViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["date", "units", "revenue", "id"]
     ordering = ["-date", "id"]
     lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List promotions", tags=["sales"]),
-    retrieve=extend_schema(summary="One promotion", tags=["sales"]),
-    create=extend_schema(summary="Plan a promotion", tags=["sales"], examples=[
-        OpenApiExample("Promotion", request_only=True, value={
-            "name": "Biscuits 20% off", "products": ["FOODS_1_001"], "warehouses": ["CA_1", "CA_2"],
-            "start_date": "2026-12-01", "end_date": "2026-12-14", "discount_pct": "20.00",
-            "kind": "price_discount"})]),
-    update=extend_schema(summary="Replace a promotion", tags=["sales"]),
-    partial_update=extend_schema(summary="Change a promotion", tags=["sales"]),
-    destroy=extend_schema(summary="Delete a promotion (admin)", tags=["sales"]),
-)
-class PromotionViewSet(CatalogueViewSet):
-    queryset = Promotion.objects.prefetch_related(
-        Prefetch("products", queryset=Product.objects.only("id", "sku")),
-        Prefetch("warehouses", queryset=Warehouse.objects.only("id", "code")),
-    )
-    serializer_class = serializers.PromotionSerializer
-    filterset_class = filters.PromotionFilter
-    ordering_fields = ["start_date", "end_date", "discount_pct", "id"]
-
-    def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
-
-
-# --- purchase orders --------------------------------------------------------------------------
-
-ORDER_EDITABLE = {PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.APPROVED, PurchaseOrder.Status.SENT}
-STATE_CONFLICT = error_response("The order is not in a state that allows this action (e.g. receiving a cancelled "
-                                "order, approving a sent one).")
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List purchase orders", tags=["purchase orders"]),
-    retrieve=extend_schema(summary="One purchase order with its lines", tags=["purchase orders"]),
-    update=extend_schema(summary="Change the expected date or notes", tags=["purchase orders"],
-                         request=serializers.PurchaseOrderUpdateSerializer,
-                         responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT}),
-    partial_update=extend_schema(summary="Change the expected date or notes", tags=["purchase orders"],
-                                 request=serializers.PurchaseOrderUpdateSerializer,
-                                 responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT}),
-)
-class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    serializer_class = serializers.PurchaseOrderSerializer
-    filterset_class = filters.PurchaseOrderFilter
-    ordering_fields = ["created_at", "expected_date", "number", "id"]
-    lookup_value_regex = r"[0-9]{1,18}"  # longer: no such id (and too big for the database)
-
-    def get_queryset(self):
-        lines = PurchaseOrderLine.objects.select_related("product").order_by("id")
-        return PurchaseOrder.objects.select_related("supplier", "warehouse").prefetch_related(
-            Prefetch("lines", queryset=lines)
-        )
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return serializers.PurchaseOrderUpdateSerializer
-        if self.action == "create":
-            return serializers.PurchaseOrderCreateSerializer
-        if self.action == "receive":
-            return serializers.ReceiveSerializer
-        return serializers.PurchaseOrderSerializer
-
-    def _detail(self, order, code=status.HTTP_200_OK):
-        order = self.get_queryset().get(pk=order.pk)
-        return Response(serializers.PurchaseOrderSerializer(order).data, status=code)
-
-    @extend_schema(
-        summary="Create a draft purchase order", tags=["purchase orders"],
-        request=serializers.PurchaseOrderCreateSerializer, responses={201: serializers.PurchaseOrderSerializer},
-        examples=[OpenApiExample("Order", request_only=True, value={
-            "supplier": "ACME", "warehouse": "CA_1", "expected_date": "2026-12-10", "notes": "weekly",
-            "lines": [{"product": "FOODS_1_001", "quantity": 48}, {"product": "FOODS_1_002", "quantity": 24,
-                                                                     "unit_cost": "1.1000"}]})],
-    )
-    def create(self, request, *args, **kwargs):
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._detail(data.save(), status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        order = self.get_object()
-        if order.status not in ORDER_EDITABLE:
-            raise Conflict(
-                f"Purchase order {order.number} is {order.get_status_display().lower()}; its paperwork can no "
-                "longer be changed.", code="invalid_transition", fields={"status": order.status},
-            )
-        data = self.get_serializer(order, data=request.data, partial=kwargs.get("partial", False))
-        data.is_valid(raise_exception=True)
-        data.save()
-        return self._detail(order)
-
-    def _transition(self, request, service):
-        order = self.get_object()
-        return self._detail(service(order, user=request.user))
-
-    @extend_schema(summary="Approve a draft order", tags=["purchase orders"], request=None,
-                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._transition(request, services.approve_purchase_order)
-
-    @extend_schema(summary="Mark an approved order as sent to the supplier", tags=["purchase orders"], request=None,
-                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
-    @action(detail=True, methods=["post"])
-    def send(self, request, pk=None):
-        return self._transition(request, services.send_purchase_order)
-
-    @extend_schema(summary="Cancel an order that has received nothing", tags=["purchase orders"], request=None,
-                   responses={200: serializers.PurchaseOrderSerializer, 409: STATE_CONFLICT})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        return self._transition(request, services.cancel_purchase_order)
-
-    @extend_schema(
-        summary="Book goods received (all outstanding, or given quantities per line)", tags=["purchase orders"],
-        parameters=[IDEMPOTENCY_HEADER],
-        request=serializers.ReceiveSerializer,
-        responses={200: serializers.PurchaseOrderSerializer,
-                   409: error_response("Order not receivable (draft/cancelled/received) or more than outstanding.")},
-        examples=[OpenApiExample("Part delivery", request_only=True, value={"lines": [{"line": 17, "quantity": 12}]}),
-                  OpenApiExample("Everything outstanding", request_only=True, value={})],
-    )
-    @action(detail=True, methods=["post"])
-    def receive(self, request, pk=None):
-        order = self.get_object()
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        requested = data.validated_data.get("lines")
-        quantities = None
-        if requested is not None:
-            quantities = {}
-            for index, item in enumerate(requested):
-                if item["line"] in quantities:
-                    raise ValidationError({"lines": [f"line {item['line']} appears twice (item {index + 1})."]})
-                quantities[item["line"]] = item["quantity"]
-        with idempotent(request, f"receive:{order.pk}") as attempt:
-            if attempt.key is None:
-                services.receive_purchase_order(order, quantities, user=request.user)
-            elif not attempt.replayed:
-                movements = services.receive_purchase_order(order, quantities, user=request.user,
-                                                            idempotency_key=attempt.ledger_key)
-                attempt.result = {"movements": [m.pk for m in movements]}
-        return self._detail(order)

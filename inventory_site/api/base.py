@@ -11,8 +11,9 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from inventory_site.roles import can_plan, is_admin
+from inventory_site.roles import PlannerWriteOrReadOnly, can_plan, is_admin
 
+from .parsers import BoundedJSONParser
 from .throttles import BulkRateThrottle, LiveForecastRateThrottle, TokenRateThrottle, WriteRateThrottle  # noqa: F401
 
 # --- pagination -------------------------------------------------------------------------------
@@ -98,3 +99,12 @@ class StockcastAutoSchema(AutoSchema):
             responses[key]["description"] = description
         return responses
 
+
+class ApiViewMixin:
+    """Pagination, throttles, JSON bodies and the schema class every v1 view shares."""
+
+    parser_classes = [BoundedJSONParser]  # one body format: anything else is a clear 415
+    pagination_class = StandardPagination
+    throttle_classes = [WriteRateThrottle]
+    schema = StockcastAutoSchema()
+    permission_classes = [PlannerWriteOrReadOnly]

@@ -1,7 +1,7 @@
 """Serializers of the replenishment API."""
 from rest_framework import serializers
 
-from inventory.api.serializers import PurchaseOrderSerializer
+from inventory.purchasing.api import PurchaseOrderSerializer
 from replenishment.models import PolicyReplay, PolicyReplayRun, ReorderSuggestion
 
 

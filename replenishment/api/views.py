@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from inventory.api.serializers import PurchaseOrderSerializer
-from inventory.models import PurchaseOrder, PurchaseOrderLine
+from inventory.purchasing.api import PurchaseOrderSerializer
+from inventory.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from inventory_site.api.base import StandardPagination, StockcastAutoSchema, error_response
 from inventory_site.api.errors import Conflict, Unprocessable
 from inventory_site.api.parsers import BoundedJSONParser

@@ -3,6 +3,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from inventory import services
+from inventory.purchasing import services as purchasing
 from tests.factories import make_category, make_product, make_supplier, make_warehouse
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,8 @@ def world():
     category, supplier, warehouse = make_category(code="PC"), make_supplier(code="PS"), make_warehouse(code="PW")
     product = make_product(sku="PP", category=category, supplier=supplier)
     services.receive(product, warehouse, 50)
-    order = services.create_purchase_order(supplier=supplier, warehouse=warehouse,
-                                           lines=[services.OrderLineRequest(product, 5)])
+    order = purchasing.create_purchase_order(supplier=supplier, warehouse=warehouse,
+                                           lines=[purchasing.OrderLineRequest(product, 5)])
     return {"category": category, "supplier": supplier, "warehouse": warehouse, "product": product, "order": order}
 
 

@@ -24,6 +24,7 @@ from forecasting.models import ForecastRun
 from insights import services as insights_services
 from insights.rules import Assessment
 from inventory import services
+from inventory.purchasing import services as purchasing
 from inventory.models import SalesDay
 from inventory_site.roles import ADMIN
 from tests.api.conftest import client_for, make_user
@@ -41,7 +42,7 @@ def api_schema(django_user_model):
     category, supplier, warehouse = make_category(code="SC"), make_supplier(code="SS"), make_warehouse(code="SW")
     product = make_product(sku="SP", category=category, supplier=supplier)
     services.receive(product, warehouse, 100)
-    services.create_purchase_order(supplier=supplier, warehouse=warehouse, lines=[services.OrderLineRequest(product, 5)])
+    purchasing.create_purchase_order(supplier=supplier, warehouse=warehouse, lines=[purchasing.OrderLineRequest(product, 5)])
     # alerts with and without a product (a warehouse's stale data), so their responses are checked too
     insights_services.raise_or_update(Assessment("stockout_risk", product.pk, warehouse.pk, True, "critical",
                                                  "will run out", {"probability": 0.8}))

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inventory import services
+from inventory.purchasing import services as purchasing
 from inventory.models import StockLevel, StockMovement
 from tests.factories import make_product, make_supplier, make_warehouse
 
@@ -21,9 +22,9 @@ def test_stock_levels_show_available_and_on_order(viewer_client):
     warehouse, product = make_warehouse(code="WS"), make_product(sku="ST-1")
     services.receive(product, warehouse, 20)
     services.reserve_stock(product, warehouse, 5)
-    order = services.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
-                                           lines=[services.OrderLineRequest(product, 30)])
-    services.approve_purchase_order(order)
+    order = purchasing.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
+                                           lines=[purchasing.OrderLineRequest(product, 30)])
+    purchasing.approve_purchase_order(order)
     row = viewer_client.get("/api/v1/stock-levels/?warehouse=WS&product=ST-1").json()["results"][0]
     assert (row["on_hand"], row["reserved"], row["available"], row["on_order"]) == (20, 5, 15, 30)
     assert row["sku"] == "ST-1" and row["warehouse"] == "WS"
@@ -51,9 +52,9 @@ def test_stock_list_rows_equal_the_serializer(viewer_client):
         product = make_product(sku=sku, name=f"Quince {n} \u00e9\"'")
         services.receive(product, warehouse, 10 + n)
     services.reserve_stock(StockLevel.objects.get(product__sku="Q-2").product, warehouse, 4)
-    order = services.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
-                                           lines=[services.OrderLineRequest(StockLevel.objects.get(product__sku="Q-3").product, 7)])
-    services.approve_purchase_order(order)
+    order = purchasing.create_purchase_order(supplier=make_supplier(), warehouse=warehouse,
+                                           lines=[purchasing.OrderLineRequest(StockLevel.objects.get(product__sku="Q-3").product, 7)])
+    purchasing.approve_purchase_order(order)
     suggest(StockLevel.objects.get(product__sku="Q-1").product, warehouse, target=12.5)
     listed = viewer_client.get("/api/v1/stock-levels/?warehouse=WQ").json()["results"]
     expected = StockLevelSerializer(stock_levels_queryset().filter(warehouse=warehouse)
@@ -74,9 +75,9 @@ def _varied_stock():
             product = make_product(sku=f"{code}-{n}", name=f"Item {n} \u00e9")
             services.receive(product, warehouse, 10 * n + (3 if code == "WB" else 1))
             if n == 2:
-                order = services.create_purchase_order(supplier=supplier, warehouse=warehouse,
-                                                       lines=[services.OrderLineRequest(product, 5)])
-                services.approve_purchase_order(order)
+                order = purchasing.create_purchase_order(supplier=supplier, warehouse=warehouse,
+                                                       lines=[purchasing.OrderLineRequest(product, 5)])
+                purchasing.approve_purchase_order(order)
             if n == 1:
                 suggest(product, warehouse, target=7.5)
 
@@ -161,8 +162,8 @@ def test_query_count_does_not_grow_with_page_size_for_orders_and_movements(viewe
     warehouse, supplier = make_warehouse(), make_supplier()
     for _ in range(12):
         products = [make_product(), make_product()]
-        services.create_purchase_order(supplier=supplier, warehouse=warehouse,
-                                       lines=[services.OrderLineRequest(p, 5) for p in products])
+        purchasing.create_purchase_order(supplier=supplier, warehouse=warehouse,
+                                       lines=[purchasing.OrderLineRequest(p, 5) for p in products])
         services.receive(products[0], warehouse, 1)
     counts = {}
     for path in ("/api/v1/purchase-orders/", "/api/v1/stock-movements/", "/api/v1/products/"):

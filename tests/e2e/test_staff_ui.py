@@ -2,7 +2,7 @@
 import pytest
 
 from inventory.models import PurchaseOrder, StockLevel
-from inventory.services import OrderLineRequest, create_purchase_order
+from inventory.purchasing.services import OrderLineRequest, create_purchase_order
 from replenishment.replays import replay_history
 from insights.models import Alert
 from staff import health

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from inventory import services
+from inventory.purchasing import services as purchasing
 from inventory.models import Product, PurchaseOrder, StockLevel, StockMovement, Warehouse
 from tests.factories import make_product, make_supplier, make_warehouse
 
@@ -39,9 +40,9 @@ def test_backup_then_restore_into_an_empty_database(tmp_path):
     services.receive(mug, warehouse, 40, idempotency_key="open-mug")
     services.sell(mug, warehouse, 7)
     services.transfer_stock(product=mug, source=warehouse, destination=other, quantity=5, idempotency_key="t1")
-    order = services.create_purchase_order(supplier=supplier, warehouse=warehouse, lines=[services.OrderLineRequest(pen, 12)])
-    services.approve_purchase_order(order)
-    services.receive_purchase_order_line(order.lines.get(), 4)
+    order = purchasing.create_purchase_order(supplier=supplier, warehouse=warehouse, lines=[purchasing.OrderLineRequest(pen, 12)])
+    purchasing.approve_purchase_order(order)
+    purchasing.receive_purchase_order_line(order.lines.get(), 4)
     before = snapshot()
 
     path = tmp_path / "backup.json.gz"

@@ -2,7 +2,8 @@
 import pytest
 from django.db.models import Sum
 
-from inventory import selectors, services
+from inventory import selectors
+from inventory.purchasing import selectors as purchasing_selectors, services as purchasing
 from inventory.errors import InvalidTransition, OverReceipt
 from inventory.models import PurchaseOrder, StockLevel, StockMovement
 from tests.factories import make_product, make_supplier, make_warehouse
@@ -14,9 +15,9 @@ pytestmark = pytest.mark.django_db
 def order():
     supplier, warehouse = make_supplier(), make_warehouse(code="MAIN")
     a, b = make_product(sku="A-1"), make_product(sku="B-2")
-    return services.create_purchase_order(
+    return purchasing.create_purchase_order(
         supplier=supplier, warehouse=warehouse,
-        lines=[services.OrderLineRequest(a, 10), services.OrderLineRequest(b, 5)],
+        lines=[purchasing.OrderLineRequest(a, 10), purchasing.OrderLineRequest(b, 5)],
     )
 
 
@@ -27,15 +28,15 @@ def test_new_order_is_a_draft_with_a_number_and_lines(order):
 
 def test_life_cycle_and_on_order(order):
     line = order.lines.get(product__sku="A-1")
-    assert selectors.on_order_quantity(line.product, order.warehouse) == 0  # drafts are not on order
-    services.approve_purchase_order(order)
-    services.send_purchase_order(order)
-    assert selectors.on_order_quantity(line.product, order.warehouse) == 10
-    services.receive_purchase_order_line(line, 4)
+    assert purchasing_selectors.on_order_quantity(line.product, order.warehouse) == 0  # drafts are not on order
+    purchasing.approve_purchase_order(order)
+    purchasing.send_purchase_order(order)
+    assert purchasing_selectors.on_order_quantity(line.product, order.warehouse) == 10
+    purchasing.receive_purchase_order_line(line, 4)
     order.refresh_from_db()
     assert order.status == PurchaseOrder.Status.PARTIALLY_RECEIVED
-    assert selectors.on_order_quantity(line.product, order.warehouse) == 6
-    services.receive_purchase_order(order)
+    assert purchasing_selectors.on_order_quantity(line.product, order.warehouse) == 6
+    purchasing.receive_purchase_order(order)
     order.refresh_from_db()
     assert order.status == PurchaseOrder.Status.RECEIVED
     assert StockLevel.objects.get(product=line.product, warehouse=order.warehouse).on_hand == 10
@@ -45,12 +46,12 @@ def test_life_cycle_and_on_order(order):
 
 
 def test_receiving_beyond_the_ordered_quantity_is_refused(order):
-    services.approve_purchase_order(order)
-    services.send_purchase_order(order)
+    purchasing.approve_purchase_order(order)
+    purchasing.send_purchase_order(order)
     line = order.lines.get(product__sku="B-2")
-    services.receive_purchase_order_line(line, 5)
+    purchasing.receive_purchase_order_line(line, 5)
     with pytest.raises(OverReceipt) as excinfo:
-        services.receive_purchase_order_line(line, 1)
+        purchasing.receive_purchase_order_line(line, 1)
     assert "B-2" in excinfo.value.message and "5 ordered, 5 already received" in excinfo.value.message
     line.refresh_from_db()
     assert line.quantity_received == 5
@@ -60,17 +61,17 @@ def test_receiving_beyond_the_ordered_quantity_is_refused(order):
 def test_a_draft_or_cancelled_order_cannot_be_received(order):
     line = order.lines.first()
     with pytest.raises(InvalidTransition):
-        services.receive_purchase_order_line(line, 1)
-    services.cancel_purchase_order(order)
+        purchasing.receive_purchase_order_line(line, 1)
+    purchasing.cancel_purchase_order(order)
     with pytest.raises(InvalidTransition):
-        services.receive_purchase_order_line(line, 1)
+        purchasing.receive_purchase_order_line(line, 1)
     with pytest.raises(InvalidTransition):
-        services.approve_purchase_order(order)
+        purchasing.approve_purchase_order(order)
     assert StockMovement.objects.count() == 0
 
 
 def test_an_order_with_receipts_cannot_be_cancelled(order):
-    services.approve_purchase_order(order)
-    services.receive_purchase_order_line(order.lines.first(), 1)
+    purchasing.approve_purchase_order(order)
+    purchasing.receive_purchase_order_line(order.lines.first(), 1)
     with pytest.raises(InvalidTransition):
-        services.cancel_purchase_order(order)
+        purchasing.cancel_purchase_order(order)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from scipy import stats
 
-from inventory import services as inv
+from inventory.purchasing import services as inv
 from inventory.models import PurchaseOrder, SalesDay, StockLevel
 from replenishment import approvals, selectors, services, tasks
 from replenishment.errors import ReplenishmentError

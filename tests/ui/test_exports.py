@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from inventory import services
+from inventory.purchasing import services as purchasing
 from inventory.exports import spreadsheet_safe
 from tests.factories import make_product, make_supplier, make_warehouse
 
@@ -25,9 +25,9 @@ def test_plain_text_and_numbers_pass_unchanged():
 def test_purchase_order_csv_is_safe_and_complete(client):
     client.force_login(User.objects.create_user("viewer", password="a-long-test-password"))
     evil = make_product(sku="EVIL-1", name='=HYPERLINK("http://attacker.example","click")')
-    order = services.create_purchase_order(
+    order = purchasing.create_purchase_order(
         supplier=make_supplier(name="Acme"), warehouse=make_warehouse(code="MAIN"),
-        lines=[services.OrderLineRequest(evil, 12)],
+        lines=[purchasing.OrderLineRequest(evil, 12)],
     )
     response = client.get(reverse("ui:order-csv", args=[order.pk]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

@@ -29,7 +29,7 @@ def test_risk_and_overstock_per_series(shop):
 
 
 def test_open_orders_count_in_the_position(shop):
-    from inventory.services import OrderLineRequest, approve_purchase_order, create_purchase_order
+    from inventory.purchasing.services import OrderLineRequest, approve_purchase_order, create_purchase_order
 
     order = create_purchase_order(supplier=shop["supplier"], warehouse=shop["warehouse"],
                                   lines=[OrderLineRequest(shop["mug"], 100)])

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from inventory.services import OrderLineRequest, create_purchase_order
+from inventory.purchasing.services import OrderLineRequest, create_purchase_order
 
 pytestmark = pytest.mark.django_db
 
