@@ -1,4 +1,6 @@
-"""Reorder suggestions: grouped by supplier x warehouse, totals against a budget, bulk decisions.
+"""Reorder suggestions: paged on the server, due first (or by value, or grouped as the orders
+they become), totals of everything that matches against a budget, bulk decisions (the ticked
+rows, or everything matching the filter after the planner confirms the count), CSV export.
 
 Suggestions are written by replenishment (services.run_replenishment, usually as a task after
 each forecast run). Planners approve them in bulk into draft purchase orders (one per supplier
@@ -6,17 +8,22 @@ x warehouse) or reject them with a reason, both through replenishment.approvals.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 from django.utils.html import format_html, format_html_join
 
 from replenishment import approvals, selectors
 from replenishment.errors import ReplenishmentError
 from replenishment.tasks import run_replenishment
+
+from inventory.exports import csv_response
 
 from . import background
 from .access import planner_required
@@ -35,55 +42,69 @@ def _budget(raw: str):
     return value, None
 
 
-class Group:
-    def __init__(self, supplier, warehouse):
-        self.supplier, self.warehouse, self.items = supplier, warehouse, []
+PAGE_SIZE = 100
+# How a planner can order the work: the orders due first (the default: what must be placed
+# today), the largest purchases first, or grouped as the orders they become.
+SORTS = {
+    "due": ("Order-by date, due first", ("order_by", "-line_value", "product__sku")),
+    "value": ("Line value, largest first", ("-line_value", "order_by", "product__sku")),
+    "supplier": ("Supplier and warehouse", ("supplier__code", "warehouse__code", "order_by", "product__sku")),
+}
+# "Approve all matching" decides at most this many at once: one transaction, one lock set.
+MAX_BULK_DECISION = 5000
 
-    @property
-    def total(self) -> Decimal:
-        return sum((s.line_cost for s in self.items), start=Decimal("0"))
 
-    @property
-    def units(self) -> int:
-        return sum(s.quantity for s in self.items)
-
-    @property
-    def cut(self) -> bool:
-        return any(s.wanted_quantity > s.quantity for s in self.items)
-
-    @property
-    def key(self) -> str:
-        return f"{self.supplier.code if self.supplier else 'none'}-{self.warehouse.code}"
+def matching(params) -> tuple[QuerySet, dict]:
+    """Pending suggestions that match the page's filters, in the chosen order, with line_value."""
+    pending = selectors.pending_suggestions().annotate(
+        line_value=ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4)))
+    chosen = {"warehouse": params.get("warehouse", ""), "supplier": params.get("supplier", ""),
+              "sort": params.get("sort", "") if params.get("sort", "") in SORTS else "due"}
+    if chosen["warehouse"]:
+        pending = pending.filter(warehouse__code=chosen["warehouse"])
+    if chosen["supplier"]:
+        pending = pending.filter(supplier__code=chosen["supplier"])
+    return pending.order_by(*SORTS[chosen["sort"]][1]), chosen
 
 
 def suggestion_list(request):
-    pending = selectors.pending_suggestions()
-    warehouse = request.GET.get("warehouse", "")
-    if warehouse:
-        pending = pending.filter(warehouse__code=warehouse)
-    supplier = request.GET.get("supplier", "")
-    if supplier:
-        pending = pending.filter(supplier__code=supplier)
-    groups: OrderedDict[tuple, Group] = OrderedDict()
-    for s in pending:
-        key = (s.supplier_id, s.warehouse_id)
-        if key not in groups:
-            groups[key] = Group(s.supplier, s.warehouse)
-        groups[key].items.append(s)
-    total = sum((g.total for g in groups.values()), start=Decimal("0"))
+    rows, chosen = matching(request.GET)
+    figures = rows.aggregate(count=Count("id"), total=Sum("line_value"), groups=Count(
+        Concat(Coalesce("supplier_id", Value(0)), Value("-"), "warehouse_id", output_field=CharField()), distinct=True))
+    total = figures["total"] or Decimal("0")
     budget, budget_error = _budget(request.GET.get("budget", "").strip())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    everything = selectors.pending_suggestions()
     return render(request, "staff/suggestion_list.html", {
-        "groups": list(groups.values()),
+        "page": page,
         "total": total,
-        "count": sum(len(g.items) for g in groups.values()),
+        "count": figures["count"],
+        "group_count": figures["groups"],
         "budget": budget,
         "budget_error": budget_error,
         "over_budget": budget is not None and total > budget,
         "remaining": None if budget is None else budget - total,
-        "selected": {"warehouse": warehouse, "supplier": supplier, "budget": request.GET.get("budget", "")},
-        "warehouses": sorted({g.warehouse.code for g in groups.values()}),
-        "suppliers": sorted({(g.supplier.code, g.supplier.name) for g in groups.values() if g.supplier}),
+        "selected": {**chosen, "budget": request.GET.get("budget", "")},
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "max_bulk": MAX_BULK_DECISION,
+        "warehouses": sorted(set(everything.values_list("warehouse__code", flat=True))),
+        "suppliers": sorted(set(everything.exclude(supplier=None).values_list("supplier__code", "supplier__name"))),
     })
+
+
+@require_safe
+def suggestion_export(request):
+    """The suggestions as shown (filters and order applied, every page) as CSV, formula-safe."""
+    rows, _ = matching(request.GET)
+    header = ["sku", "product", "warehouse", "supplier", "quantity", "wanted_quantity", "unit_cost", "line_value",
+              "order_by", "expected_arrival", "on_hand", "on_order", "demand_over_protection_interval",
+              "order_up_to", "expected_service_level", "method", "demand_source", "explanation"]
+    return csv_response("reorder-suggestions.csv", header, (
+        [s.product.sku, s.product.name, s.warehouse.code, s.supplier.code if s.supplier else "", s.quantity,
+         s.wanted_quantity, s.unit_cost, f"{s.line_value:.2f}", s.order_by, s.expected_arrival or "", s.on_hand,
+         s.on_order, round(s.forecast_over_lead_time, 2), round(s.target_level, 2),
+         round(s.expected_service_level, 4), s.method, s.demand_source, s.explanation]
+        for s in rows.iterator(chunk_size=2000)))
 
 
 def _ids(request) -> list[int]:
@@ -95,9 +116,31 @@ def _back(request):
     return redirect(back if back.startswith("/suggestions/") else reverse("ui:suggestions"))
 
 
+def _matching_ids(request) -> tuple[list[int] | None, str | None]:
+    """Every pending suggestion matching the filter the page showed, if the count the planner
+    confirmed is still the count (the list may have changed since the page was drawn)."""
+    rows, _ = matching(request.POST)
+    ids = list(rows.values_list("id", flat=True)[:MAX_BULK_DECISION + 1])
+    if len(ids) > MAX_BULK_DECISION:
+        return None, (f"More than {MAX_BULK_DECISION:,} suggestions match; narrow the filter (supplier or warehouse) "
+                      "to decide them in parts.")
+    confirmed = request.POST.get("confirm_count", "")
+    if not confirmed.isdigit() or int(confirmed) != len(ids):
+        return None, (f"{len(ids):,} suggestions match now, not the {confirmed or 'unconfirmed'} shown: "
+                      "reload the page and confirm again.")
+    return ids, None
+
+
 @planner_required
 def suggestion_decide(request):
-    ids, action = _ids(request), request.POST.get("action")
+    action = request.POST.get("action")
+    if request.POST.get("scope") == "matching":
+        ids, problem = _matching_ids(request)
+        if problem:
+            messages.error(request, f"Nothing was decided. {problem}")
+            return _back(request)
+    else:
+        ids = _ids(request)
     if not ids:
         messages.error(request, "Nothing was decided: tick at least one suggestion.")
         return _back(request)

@@ -12,6 +12,7 @@ ui_patterns = [
     path("orders/<int:pk>/csv/", orders.order_csv, name="order-csv"),
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order-action"),
     path("suggestions/", suggestions.suggestion_list, name="suggestions"),
+    path("suggestions/export.csv", suggestions.suggestion_export, name="suggestions-export"),
     path("suggestions/decide/", suggestions.suggestion_decide, name="suggestions-decide"),
     path("suggestions/recompute/", suggestions.suggestion_recompute, name="suggestions-recompute"),
     path("replay/", replay.replay_page, name="replay"),
