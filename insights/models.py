@@ -54,6 +54,9 @@ class Alert(models.Model):
     subject_key = models.CharField(max_length=80, editable=False, help_text="kind:product:warehouse")
     message = models.TextField()
     evidence = models.JSONField(default=dict, blank=True)
+    money_at_stake = models.FloatField(null=True, blank=True, db_index=True,
+                                       help_text="Expected margin lost (stock-out) or excess stock value (overstock); "
+                                                 "empty where the rule has no money figure.")
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN, db_index=True)
     occurrences = models.PositiveIntegerField(default=1, help_text="Checks that found the condition while active.")
     opened_at = models.DateTimeField(auto_now_add=True, db_index=True)

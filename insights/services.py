@@ -17,6 +17,7 @@ from . import forecast_link, notify
 from .errors import AlertTransitionError
 from .models import SEVERITY_RANK, Alert, AlertKind, subject_key
 from .rules.base import Assessment
+from .thresholds import is_trivial
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,10 @@ def raise_or_update(a: Assessment) -> tuple[Alert, bool]:
                 with transaction.atomic():  # savepoint: a concurrent check may open it first
                     alert = Alert.objects.create(kind=a.kind, severity=a.severity, product_id=a.product_id,
                                                  warehouse_id=a.warehouse_id, message=a.message,
-                                                 evidence=a.evidence, last_seen_at=now)
-                _notify_after_commit(alert.pk, "alert.opened")
+                                                 evidence=a.evidence, money_at_stake=a.money_at_stake,
+                                                 last_seen_at=now)
+                if not is_trivial(a.money_at_stake):  # small ones wait in the page's digest
+                    _notify_after_commit(alert.pk, "alert.opened")
                 return alert, True
             except IntegrityError:
                 alert = _active(key)
@@ -64,10 +67,12 @@ def raise_or_update(a: Assessment) -> tuple[Alert, bool]:
                     raise
         escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[alert.severity]
         alert.severity, alert.message, alert.evidence = a.severity, a.message, a.evidence
+        alert.money_at_stake = a.money_at_stake
         alert.last_seen_at = now
         alert.occurrences += 1
-        alert.save(update_fields=["severity", "message", "evidence", "last_seen_at", "occurrences", "updated_at"])
-        if escalated:
+        alert.save(update_fields=["severity", "message", "evidence", "money_at_stake", "last_seen_at", "occurrences",
+                                  "updated_at"])
+        if escalated and not is_trivial(a.money_at_stake):
             _notify_after_commit(alert.pk, "alert.escalated")
         return alert, False
 

@@ -1,7 +1,20 @@
 """Threshold lookup: most specific AlertThreshold scope first, then wider ones, then defaults."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from .models import DEFAULT_THRESHOLDS, AlertThreshold
+
+
+def minimum_amount() -> float:
+    """The smallest money at stake worth an alert of its own (STOCKCAST_ALERT_MIN_AMOUNT)."""
+    return float(settings.STOCKCAST_ALERT_MIN_AMOUNT)
+
+
+def is_trivial(money_at_stake: float | None) -> bool:
+    """An alert whose money at stake is below the minimum: kept, but folded into the alerts page's
+    digest and never notified on its own. Alerts without a money figure are never trivial."""
+    return money_at_stake is not None and money_at_stake < minimum_amount()
 
 
 class ThresholdBook:

@@ -40,6 +40,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_amount(name: str, default: float) -> float:
+    """A finite amount of money, zero or more."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from exc
+    if not (value >= 0 and value != float("inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a finite amount, zero or more")
+    return value
+
+
 def env_fraction(name: str, default: float) -> float:
     """A number strictly between 0 and 1 (a service level, a share)."""
     raw = os.environ.get(name)

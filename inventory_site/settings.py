@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_fraction, env_int, env_list, env_str
+from .env import env_amount, env_bool, env_fraction, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("STOCKCAST_VAR_DIR", str(BASE_DIR / "var")))
@@ -167,6 +167,9 @@ STOCKCAST_MAX_UPLOAD_BYTES = env_int("STOCKCAST_MAX_UPLOAD_BYTES", 200 * 1024 * 
 # The service level a reorder decision targets when nothing prices holding (a product with no
 # unit cost and a policy with no holding cost), instead of a free holding cost and a fractile of 1.
 STOCKCAST_DEFAULT_SERVICE_LEVEL = env_fraction("STOCKCAST_DEFAULT_SERVICE_LEVEL", 0.95)
+# Alerts whose money at stake (expected margin lost, excess stock value) is below this amount are
+# kept but folded into one digest line on the alerts page and never notified on their own.
+STOCKCAST_ALERT_MIN_AMOUNT = env_amount("STOCKCAST_ALERT_MIN_AMOUNT", 5.0)
 # Policy replay: a method replaces a pair's current one only if the replay says it is this much cheaper.
 STOCKCAST_REPLAY_MARGIN = env_fraction("STOCKCAST_REPLAY_MARGIN", 0.05)
 # Uploaded sales files are deleted this long after their import finished ("run again" needs them).

@@ -1,4 +1,7 @@
-"""Alerts inbox: filter by kind, severity and status; planners acknowledge and resolve.
+"""Alerts inbox: ranked by what is at stake (critical first, then the most money, then the newest),
+filtered by kind, severity and status; alerts below the smallest amount worth one
+(STOCKCAST_ALERT_MIN_AMOUNT) are folded into one digest line unless asked for; planners
+acknowledge and resolve.
 
 Alerts are raised by the insights app; every change goes through insights.services so that
 notifications and de-duplication stay right.
@@ -6,12 +9,14 @@ notifications and de-duplication stay right.
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from insights import services
 from insights.errors import InsightsError
-from insights.models import Alert, AlertKind, Severity
+from insights.models import SEVERITY_RANK, Alert, AlertKind, Severity
+from insights.thresholds import minimum_amount
 
 from .access import planner_required
 
@@ -31,9 +36,20 @@ def alert_list(request):
     severity = request.GET.get("severity", "")
     if severity in Severity.values:
         alerts = alerts.filter(severity=severity)
-    page = Paginator(alerts.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    floor = minimum_amount()
+    small = Q(money_at_stake__lt=floor)
+    digest = alerts.filter(small).aggregate(count=Count("id"), total=Sum("money_at_stake"))
+    show_small = request.GET.get("small") == "1"
+    if not show_small:
+        alerts = alerts.exclude(small)
+    rank = Case(*[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()], output_field=IntegerField())
+    ranked = alerts.annotate(rank=rank).order_by("-rank", F("money_at_stake").desc(nulls_last=True), "-opened_at", "-id")
+    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/alert_list.html", {
         "page": page,
+        "digest": digest,
+        "minimum_amount": floor,
+        "show_small": show_small,
         "kinds": AlertKind.choices,
         "severities": Severity.choices,
         "statuses": [("active", "Open or acknowledged")] + list(Alert.Status.choices) + [("all", "All")],

@@ -30,6 +30,9 @@ class Assessment:
     severity: str = Severity.INFO
     message: str = ""
     evidence: dict = field(default_factory=dict)
+    # what the condition may cost, in the shop's currency (expected margin lost, excess stock
+    # value); None where a rule has no money figure (anomaly, drift, stale data)
+    money_at_stake: float | None = None
 
     @property
     def key(self) -> tuple:

@@ -71,4 +71,5 @@ def assess_overstock(x: OverstockInput, *, max_days_cover: float = 90.0, min_val
     message = f"Overstock: {'; '.join(reasons) or 'within limits'}; excess value {value:.2f}."
     severity = Severity.CRITICAL if (critical_value is not None and value >= critical_value) or expiring > 0 \
         else Severity.WARNING
-    return Assessment(KIND, x.product_id, x.warehouse_id, bool(firing), severity, message, evidence)
+    return Assessment(KIND, x.product_id, x.warehouse_id, bool(firing), severity, message, evidence,
+                      money_at_stake=round(value, 2))

@@ -62,4 +62,5 @@ def assess_stockout(x: StockoutInput, *, probability: float = 0.2, critical_prob
                f"{position:g} units available or on order against a median demand of "
                f"{evidence['demand_over_lead_time']['p50']:.0f}; expected margin lost {margin_lost:.2f}.")
     return Assessment(KIND, x.product_id, x.warehouse_id, firing,
-                      Severity.CRITICAL if critical else Severity.WARNING, message, evidence)
+                      Severity.CRITICAL if critical else Severity.WARNING, message, evidence,
+                      money_at_stake=round(margin_lost, 2))
