@@ -45,3 +45,17 @@ def latest_model_version(name: str | None = None, with_weights: bool = False) ->
     if name:
         qs = qs.filter(name=name)
     return qs.order_by("-created_at", "-id").first()
+
+
+def accuracy_by_run(limit: int = 20) -> list[dict]:
+    """Backtest accuracy of the last ``limit`` succeeded runs, oldest first: the model's WRMSSE
+    and seasonal naive's on the same holdout (runs without both are left out)."""
+    runs = ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).order_by("-finished_at", "-id")[:limit]
+    out = []
+    for run in reversed(list(runs)):
+        metrics = run.metrics or {}
+        value, naive = metrics.get("wrmsse"), metrics.get("seasonal_naive_wrmsse")
+        if isinstance(value, (int, float)) and isinstance(naive, (int, float)) and naive > 0:
+            out.append({"run_id": run.pk, "finished": run.finished_at, "model": run.model_name,
+                        "wrmsse": float(value), "naive": float(naive)})
+    return out

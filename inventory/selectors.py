@@ -8,14 +8,14 @@ Two conventions hold for every function below:
   capped by an empty shelf. Functions that return demand say what they do with such a day
   (``demand_history`` makes it NaN); functions that return sales count what was sold.
 """
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 
-from .models import SalesDay, StockLevel
+from .models import SalesDay, StockLevel, StockMovement
 from .purchasing.selectors import open_order_lines
 
 
@@ -193,3 +193,31 @@ def demand_history(pairs, start: date, end: date) -> dict[tuple[int, int], np.nd
         series[i] = np.nan if in_stock is False else max(units, 0)
         first[key] = min(first.get(key, i), i)
     return {k: v[first[k]:] for k, v in out.items()}
+
+
+def weekly_in_stock(start: date, end: date) -> list[dict]:
+    """Per week (Monday) of recorded sales in the window: product x warehouse days whose in-stock
+    flag is known, how many of them were in stock, and the share (None for a week without flags)."""
+    rows = (_sales(start, end).annotate(week=TruncWeek("date")).values("week")
+            .annotate(flagged=Count("id", filter=Q(in_stock__isnull=False)), in_stock=Count("id", filter=Q(in_stock=True)))
+            .order_by("week"))
+    out = []
+    for r in rows:
+        week = r["week"].date() if hasattr(r["week"], "date") else r["week"]
+        out.append({"week": week, "flagged": r["flagged"], "in_stock": r["in_stock"],
+                    "share": r["in_stock"] / r["flagged"] if r["flagged"] else None})
+    return out
+
+
+def stock_value_by_week(weeks: int, today: date) -> list[dict]:
+    """Stock value at today's unit costs at the end of each of the last ``weeks`` weeks, rebuilt
+    from the ledger: today's value minus the value of every movement booked after that week."""
+    money = DecimalField(max_digits=24, decimal_places=4)
+    current = StockLevel.objects.aggregate(
+        v=Sum(ExpressionWrapper(F("on_hand") * F("product__unit_cost"), output_field=money)))["v"] or 0
+    ends = [today - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+    booked = (StockMovement.objects.filter(created_at__date__gt=ends[0])
+              .annotate(day=TruncDate("created_at")).values("day")
+              .annotate(value=Sum(ExpressionWrapper(F("quantity") * F("product__unit_cost"), output_field=money))))
+    later = [(r["day"], float(r["value"] or 0)) for r in booked]
+    return [{"week_end": end, "value": float(current) - sum(v for day, v in later if day > end)} for end in ends]

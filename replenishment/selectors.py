@@ -19,3 +19,8 @@ def current_suggestion(product, warehouse=None) -> ReorderSuggestion | None:
 
 def policy_for(product, warehouse) -> ReorderPolicy | None:
     return ReorderPolicy.objects.filter(product=product, warehouse=warehouse, active=True).first()
+
+
+def due_suggestions(day) -> QuerySet[ReorderSuggestion]:
+    """Pending suggestions whose order-by date is ``day`` or earlier: to be placed today."""
+    return pending_suggestions().filter(order_by__lte=day)

@@ -9,13 +9,13 @@ notifications and de-duplication stay right.
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from insights import services
+from insights import selectors, services
 from insights.errors import InsightsError
-from insights.models import SEVERITY_RANK, Alert, AlertKind, Severity
+from insights.models import Alert, AlertKind, Severity
 from insights.thresholds import minimum_amount
 
 from .access import planner_required
@@ -37,14 +37,11 @@ def alert_list(request):
     if severity in Severity.values:
         alerts = alerts.filter(severity=severity)
     floor = minimum_amount()
-    small = Q(money_at_stake__lt=floor)
-    digest = alerts.filter(small).aggregate(count=Count("id"), total=Sum("money_at_stake"))
+    digest = alerts.filter(selectors.small(floor)).aggregate(count=Count("id"), total=Sum("money_at_stake"))
     show_small = request.GET.get("small") == "1"
     if not show_small:
-        alerts = alerts.exclude(small)
-    rank = Case(*[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()], output_field=IntegerField())
-    ranked = alerts.annotate(rank=rank).order_by("-rank", F("money_at_stake").desc(nulls_last=True), "-opened_at", "-id")
-    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+        alerts = alerts.exclude(selectors.small(floor))
+    page = Paginator(selectors.ranked(alerts), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/alert_list.html", {
         "page": page,
         "digest": digest,

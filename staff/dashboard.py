@@ -8,7 +8,7 @@ from inventory.purchasing.models import PurchaseOrder
 from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 
-from . import health, sources
+from . import health, sources, today, trends
 
 
 @require_safe
@@ -40,5 +40,7 @@ def dashboard(request):
         "suggestions": sources.pending_suggestion_count(),
         "accuracy": sources.current_accuracy(),
         "runs": sources.recent_runs(5),
+        "today": today.today(),
+        "trends": trends.all_trends(),
     }
     return render(request, "staff/dashboard.html", context)

@@ -1,0 +1,42 @@
+"""The dashboard's "today": what a planner acts on first. Orders due today or overdue (pending
+suggestions whose order-by date has come), the alerts with the most money at stake, and the
+work that failed in the last week. "Today" on a historical data set is its last sales day."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.utils import timezone
+
+from forecasting.models import ForecastRun
+from insights import selectors as alert_selectors
+from inventory.import_models import ImportJob
+from inventory.selectors import last_sales_day
+from replenishment import selectors as replenishment_selectors
+
+TOP = 5
+FAILED_WITHIN = timedelta(days=7)
+
+
+def decision_day():
+    return last_sales_day() or timezone.localdate()
+
+
+def today() -> dict:
+    day = decision_day()
+    value = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4))
+    due = replenishment_selectors.due_suggestions(day).annotate(line_value=value)
+    totals = due.aggregate(n=Count("id"), value=Sum("line_value"))
+    since = timezone.now() - FAILED_WITHIN
+    return {
+        "day": day,
+        "due_count": totals["n"],
+        "due_value": totals["value"] or 0,
+        "overdue_count": due.filter(order_by__lt=day).count(),
+        "due_top": list(due.order_by("-line_value", "order_by")[:TOP]),
+        "top_alerts": list(alert_selectors.ranked(alert_selectors.active_alerts().exclude(alert_selectors.small()))[:TOP]),
+        "failed_runs": list(ForecastRun.objects.filter(status=ForecastRun.Status.FAILED, created_at__gte=since)
+                            .order_by("-created_at")[:TOP]),
+        "failed_imports": list(ImportJob.objects.filter(status=ImportJob.Status.FAILED, created_at__gte=since)
+                               .order_by("-created_at")[:TOP]),
+    }
