@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from inventory.models import Product, StockMovement, Warehouse
 from inventory.promotions.selectors import of_product as promotions_of_product
+from replenishment.inputs import default_service_level
 from inventory.selectors import daily_units, last_sales_day, warehouses_selling
 from inventory.purchasing.selectors import open_order_lines
 
@@ -142,6 +143,7 @@ def product_insight(product: Product, warehouse: Warehouse | None = None) -> dic
         "explanation": sources.forecast_explanation(product, warehouse),
         "similar": similar_products(product),
         "demand_class": classes.get(product.pk),
+        "default_service_level": default_service_level(),
         "open_lines": open_order_lines().filter(product=product).select_related("order", "order__warehouse"),
         "movements": StockMovement.objects.filter(product=product).select_related("warehouse")[:10],
         "promotions": product.promotions.order_by("-start_date")[:5],

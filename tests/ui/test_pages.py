@@ -3,6 +3,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.purchasing.services import OrderLineRequest, create_purchase_order
+from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +146,12 @@ def test_dashboard_without_in_stock_flags_says_so(viewer_client, shop):
     page = viewer_client.get(reverse("home")).content.decode()
     assert 'data-figure="fill_rate">—<' in page and "has no in-stock flags" in page
     assert 'data-figure="stockout_days">—<' in page
+
+
+def test_a_product_without_unit_cost_is_flagged_on_its_page(viewer_client, shop, settings):
+    settings.STOCKCAST_DEFAULT_SERVICE_LEVEL = 0.95
+    free = make_product(sku="FREE-1", unit_cost="0")
+    page = viewer_client.get(reverse("ui:product", args=[free.sku])).content.decode()
+    assert 'id="no-unit-cost"' in page and "target the default 95 % service level" in page
+    costed = viewer_client.get(reverse("ui:product", args=["MUG-1"])).content.decode()
+    assert 'id="no-unit-cost"' not in costed
