@@ -358,6 +358,10 @@ def _holdout_metrics(hist: Panel, model, H: int, fit: bool) -> dict:
                              "rmsse": None if np.all(np.isnan(r)) else float(np.nanmean(r))}
     clean = {k: (None if v is None or not np.isfinite(v) else round(float(v), 4)) for k, v in overall.items()}
     clean["seasonal_naive_wrmsse"] = None if not np.isfinite(sn_overall["wrmsse"]) else round(sn_overall["wrmsse"], 4)
+    # a relative MAE: unlike the mean of per-series MASE it does not explode on intermittent series
+    truth = hist.y[:, origin:origin + H]
+    model_err, naive_err = np.nansum(np.abs(truth - fc.mean)), np.nansum(np.abs(truth - sn.mean))
+    clean["mae_vs_seasonal_naive"] = round(float(model_err / naive_err), 4) if naive_err > 0 else None
     clean["holdout_start"] = str(hist.dates[origin].date())
     clean["per_class"] = per_class
     # the interval-sum calibration reorder decisions use (forecasting/ml/sum_calibration.py)

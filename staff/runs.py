@@ -16,6 +16,7 @@ from forecasting.services import MODEL_CHOICES, ForecastError
 from forecasting.tasks import run_forecast
 
 from . import background, sources
+from .metric_meanings import MEANINGS, explained
 from .access import planner_required
 
 ACTIVE = ("queued", "running")
@@ -33,7 +34,8 @@ def _accuracy_by_model() -> list[dict]:
         rows.append({
             "model": run.model_name, "run": run.pk, "as_of": run.as_of, "wrmsse": value, "naive": naive,
             "ratio": value / naive if isinstance(value, (int, float)) and isinstance(naive, (int, float)) and naive else None,
-            "coverage_80": m.get("coverage_80"), "coverage_80_pit": m.get("coverage_80_pit"), "mase": m.get("mase"), "bias": m.get("bias"),
+            "coverage_80": m.get("coverage_80"), "coverage_80_pit": m.get("coverage_80_pit"),
+            "mae_ratio": m.get("mae_vs_seasonal_naive"), "mase": m.get("mase"), "bias": m.get("bias"),
         })
     return rows
 
@@ -62,6 +64,7 @@ def run_list(request):
     accuracy = _accuracy_by_model()
     chosen = request.GET.get("model") or (accuracy[0]["model"] if accuracy else None)
     return render(request, "staff/run_list.html", {
+        "meanings": MEANINGS,
         "available": True,
         "page": page,
         "runs": runs,
@@ -79,7 +82,7 @@ def run_detail(request, pk: int):
     metrics = dict(run.metrics or {})
     per_class = metrics.pop("per_class", {})
     return render(request, "staff/run_detail.html", {
-        "run": run, "summary": sources.run_summary(run), "metrics": metrics, "per_class": per_class,
+        "run": run, "summary": sources.run_summary(run), "metrics": explained(metrics), "per_class": per_class,
         "active": run.status in ACTIVE,
     })
 

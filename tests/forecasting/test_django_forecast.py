@@ -70,6 +70,7 @@ def test_run_succeeds_becomes_current_and_writes_every_row(catalogue):
     assert r.n_series == 7 and Forecast.objects.filter(run=r).count() == 7 * H
     assert r.as_of == END
     assert r.metrics["wrmsse"] is not None and "seasonal_naive_wrmsse" in r.metrics
+    assert r.metrics["mae_vs_seasonal_naive"] > 0  # the relative MAE the runs page shows
     # the default is the mean of an unmasked and a stock-out-masked network; both are reported
     masking = r.metrics["stockout_masking"]
     assert masking["setting"] == "both" and [m["mask_stockouts"] for m in masking["members"]] == [False, True]

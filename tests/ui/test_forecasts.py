@@ -146,3 +146,17 @@ def test_unreachable_queue_is_reported_not_a_500(planner_client, db, monkeypatch
     response = planner_client.post(reverse("ui:run-start"), {"model": "naive", "horizon": 7}, follow=True)
     assert response.status_code == 200
     assert "The run was not started: the task queue cannot be reached" in response.content.decode()
+
+
+def test_accuracy_figures_carry_their_meaning(viewer_client, db):
+    run = _run()
+    run.metrics = {**run.metrics, "mae_vs_seasonal_naive": 0.83, "mase": 6.612,
+                   "decision_calibration": {"smooth": {"7": 1.2}}}
+    run.save(update_fields=["metrics"])
+    runs_page = viewer_client.get(reverse("ui:runs")).content.decode()
+    assert "MAE ÷ seasonal naive" in runs_page and ">0.830<" in runs_page
+    assert "6.612" not in runs_page  # one-step MASE is not shown as if it were a ratio
+    detail = viewer_client.get(reverse("ui:run", args=[run.pk])).content.decode()
+    assert "6.612" in detail and "not &#x27;6 times worse&#x27;" in detail
+    assert "1.0 = as good as a naive forecast" in detail
+    assert "decision_calibration" not in detail  # a nested table is not a figure
