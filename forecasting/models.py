@@ -57,6 +57,7 @@ class ForecastRun(models.Model):
     device = models.CharField(max_length=32, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of its running task.")
     error = models.TextField(blank=True)
+    progress = models.CharField(max_length=300, blank=True, help_text="The latest progress line (epoch, shard).")
     metrics = models.JSONField(default=dict, blank=True, help_text="Backtest on the last horizon before as_of.")
     is_current = models.BooleanField(default=False)
 

@@ -34,6 +34,7 @@ from inventory.import_models import CalendarEvent
 from inventory.models import Product, StockLevel
 from inventory.promotions.selectors import planned as planned_promotions
 from inventory.selectors import last_sales_day, pairs_with_sales, sales_rows
+from inventory_site import progress
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
 from . import selectors
@@ -303,6 +304,7 @@ def train(run: ForecastRun) -> ModelVersion | None:
         and previous.data_end >= holdout_start
     start_from = None if saw_holdout else prev_model
     holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=start_from)
+    holdout.on_epoch = _epoch_reporter(run, "holdout model (scored on the last horizon)")
     if hist.n_obs >= 3 * H + 2:
         metrics = _holdout_metrics(hist, holdout, H, fit=True)
         metrics["holdout_model"] = "fine-tuned" if start_from is not None else "from scratch"
@@ -316,7 +318,9 @@ def train(run: ForecastRun) -> ModelVersion | None:
         base = prev_model
     # 2) the version we forecast with: adapt to the newest data
     model = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=base)
+    model.on_epoch = _epoch_reporter(run, "model on all history")
     model.fit(hist, hist.n_obs)
+    model.on_epoch = None
     model.metrics = metrics
     blob = model.to_bytes()
     art = model.to_artifact()
@@ -384,6 +388,25 @@ def shard_keys(keys: list, shard: int, n_shards: int) -> list:
     return keys[shard::n_shards]
 
 
+def _say(run: ForecastRun, line: str) -> None:
+    """A progress line: logged (printed by the demo and the forecast command), and kept on the run
+    for its page."""
+    progress.report("%s", line)
+    ForecastRun.objects.filter(pk=run.pk).update(progress=line[:300])
+
+
+def _epoch_reporter(run: ForecastRun, what: str):
+    def on_epoch(info: dict) -> None:
+        done, of = info["epoch"], info["of"]
+        per_epoch = info["elapsed"] / max(done, 1)
+        left = min(info["budget_left"], per_epoch * (of - done))
+        member = f", {info['member']}" if info.get("member") else ""
+        val = f", validation loss {info['val']:.4f}" if info["val"] is not None else ""
+        _say(run, f"run {run.pk} {what}{member}: {info['stage']} epoch {done}/{of}, loss {info['loss']:.4f}{val}, "
+                  f"at most {progress.duration(left)} left")
+    return on_epoch
+
+
 def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> int:
     """Forecast one shard of the series and write its rows.  Idempotent: a retried shard
     first deletes what an earlier attempt of it wrote."""
@@ -416,6 +439,7 @@ def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> in
         for lo in range(0, len(rows), WRITE_BATCH):
             Forecast.objects.bulk_create(rows[lo:lo + WRITE_BATCH])
         _shard_done(run)
+    _say(run, f"run {run.pk}: shard {shard + 1} of {n_shards} written ({len(keys):,} series, {len(rows):,} rows)")
     return len(rows)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from inventory.import_models import CalendarEvent
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Warehouse
 from inventory.promotions.selectors import promotion_dates
+from inventory_site import progress
 from inventory.selectors import last_sales_day_by_warehouse, sales_rows
 from inventory.selectors import stock_levels_with_on_order
 
@@ -164,5 +165,12 @@ def check_drift(inputs: list[DriftInput] | None = None) -> dict:
 
 
 def run_all(today: date | None = None) -> dict:
-    return {"stock": check_stock(today), "anomaly": check_anomalies(today), "stale": check_stale(today),
-            "drift": check_drift()}
+    out = {}
+    for name, check in (("stock", lambda: check_stock(today)), ("anomaly", lambda: check_anomalies(today)),
+                        ("stale", lambda: check_stale(today)), ("drift", check_drift)):
+        progress.report("alert checks: %s ...", name)
+        out[name] = check()
+        counts = out[name] if isinstance(out[name], dict) else {}
+        progress.report("alert checks: %s done: %s opened, %s updated, %s resolved", name, counts.get("opened", 0),
+                        counts.get("updated", 0), counts.get("resolved", 0))
+    return out

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from inventory_site import progress
+
 from . import inputs
 from .decisions import apply_constraints, decide, order_by
 from .explain import explain
@@ -29,11 +31,17 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
     pairs = inputs.pairs(products, warehouses)
     history = inputs.history(pairs, as_of)
     run, forecasts = inputs.forecasts(pairs, as_of)
+    progress.report("replenishment as of %s: deciding %s product x warehouse pairs (%s with a current forecast)",
+                    as_of, f"{len(pairs):,}", f"{len(forecasts):,}")
     decisions = []
+    step = max(len(pairs) // 5, 1000)
     for i, pair in enumerate(pairs):
         d = decide(pair, history, forecasts, as_of, seed=seed + i)
         if d is not None:
             decisions.append(d)
+        if (i + 1) % step == 0 and i + 1 < len(pairs):
+            progress.report("replenishment: %s of %s pairs decided, %s need an order so far",
+                            f"{i + 1:,}", f"{len(pairs):,}", f"{len(decisions):,}")
     quantities = apply_constraints(decisions, budgets or {})
     replayed = latest_replay_rows([d.pair.key for d in decisions])
     with transaction.atomic():
@@ -57,4 +65,6 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
                 expected_cost=float(d.demand.expected_cost(y, d.costs.holding, d.costs.shortage)),
                 unit_cost=d.pair.product.unit_cost, explanation=explain(d, q, as_of, replayed.get(d.pair.key))))
         ReorderSuggestion.objects.bulk_create(out)
+    progress.report("replenishment: %s suggestions written (%s pairs need no order)", f"{len(out):,}",
+                    f"{len(pairs) - len(out):,}")
     return out

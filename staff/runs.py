@@ -94,7 +94,7 @@ def run_progress(request, pk: int):
     return JsonResponse({
         "id": run.pk, "status": run.status, "status_label": summary["status_label"],
         "shards_done": run.shards_done, "n_shards": run.n_shards, "progress": summary["progress"],
-        "error": run.error, "finished": run.status not in ACTIVE,
+        "error": run.error, "finished": run.status not in ACTIVE, "line": run.progress,
     })
 
 

@@ -70,6 +70,8 @@ class GlobalForecaster(Forecaster):
         self.yearly = yearly
         self.init_from = init_from  # fit() fine-tunes this version instead of starting from scratch
         self.members: list[GlobalForecaster] | None = None  # mask_stockouts="both": the two networks averaged
+        # called after every training epoch with its figures (progress lines); never saved
+        self.on_epoch = None
 
     # ------------------------------------------------------------------ inputs
     def _vocab(self, panel: Panel, grow: bool) -> None:
@@ -130,6 +132,8 @@ class GlobalForecaster(Forecaster):
             # the time budget is the pair's: each network gets half
             m.tc = replace(self.tc, mask_stockouts=mask, max_seconds=self.tc.max_seconds / 2)
             m.members, m.init_from = None, None
+            if self.on_epoch is not None:  # each network says which of the pair it is
+                m.on_epoch = _labelled(self.on_epoch, f"network {len(members) + 1} of 2 (stock-out masking {'on' if mask else 'off'})")
             m.item_vocab, m.cat_vocab = dict(self.item_vocab), dict(self.cat_vocab)
             parent = init_from
             if init_from is not None and init_from.members:
@@ -209,7 +213,7 @@ class GlobalForecaster(Forecaster):
         val_b = to_batch(val_w)
         sample = WindowSampler(panel, val_end, H, tc.volume_power, rng)
         report = fit_network(net, pw, sample, to_batch, (val_b, val_w), tc, rng, dev, pretrain=self.pretrain,
-                             finetuning=init_from is not None, started=t0)
+                             finetuning=init_from is not None, started=t0, on_epoch=self.on_epoch)
         self.net = net
         self.interval_scale = 1.0
         if tc.calibrate:
@@ -335,6 +339,10 @@ class GlobalForecaster(Forecaster):
     @classmethod
     def from_bytes(cls, blob: bytes, device: str | None = None) -> "GlobalForecaster":
         return cls.from_artifact(artifact.loads(blob), device)
+
+
+def _labelled(on_epoch, label: str):
+    return lambda info: on_epoch({**info, "member": label})
 
 
 def _validation_scores(panel: Panel, end: int, fc) -> dict:

@@ -100,16 +100,17 @@ class WindowSampler:
 
 def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batch, validation: tuple[dict, Windows],
                 tc: TrainConfig, rng: np.random.Generator, dev: torch.device, *, pretrain: bool, finetuning: bool,
-                started: float) -> FitReport:
+                started: float, on_epoch=None) -> FitReport:
     """Train ``net`` in place and leave it in eval mode with the best validated weights.
 
     ``to_batch(windows, hide_item=None)`` turns gathered windows into the network's input;
     ``validation`` is that input and its windows for the last horizon before the training end;
-    ``started`` is when the fit began (``tc.max_seconds`` counts from it)."""
+    ``started`` is when the fit began (``tc.max_seconds`` counts from it); ``on_epoch(info)``, when
+    given, hears of every epoch (stage, epoch, of, loss, val, best, elapsed, budget_left seconds)."""
     report = FitReport(device=str(dev))
     opt = torch.optim.AdamW(net.parameters(), lr=tc.lr * (0.3 if finetuning else 1.0), weight_decay=tc.weight_decay)
     if pretrain and not finetuning and tc.pretrain_epochs > 0:
-        pretrain_masked(net, opt, pw, sample, to_batch, tc, rng, dev, report)
+        pretrain_masked(net, opt, pw, sample, to_batch, tc, rng, dev, report, on_epoch, started)
         opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     val_b, val_w = validation
     levels = torch.tensor(QUANTILES, device=dev)
@@ -144,6 +145,7 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
             bad += 1
             for g in opt.param_groups:  # halve the step on a plateau before giving up
                 g["lr"] *= 0.5
+        _tell(on_epoch, "train", ep, max_epochs, tot / tc.batches_per_epoch, val, best, started, tc)
         if bad >= tc.patience or time.perf_counter() - started > tc.max_seconds:
             break
     net.load_state_dict(best_state)
@@ -153,7 +155,7 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
 
 
 def pretrain_masked(net, opt, pw: PanelWindows, sample: WindowSampler, to_batch, tc: TrainConfig, rng, dev,
-                    report: FitReport) -> None:
+                    report: FitReport, on_epoch=None, started: float | None = None) -> None:
     """Self-supervised stage: hide random spans of the context and rebuild them."""
     for ep in range(tc.pretrain_epochs):
         net.train()
@@ -174,6 +176,15 @@ def pretrain_masked(net, opt, pw: PanelWindows, sample: WindowSampler, to_batch,
             tot += float(loss.detach())
         report.history.append({"stage": "pretrain", "epoch": ep, "loss": tot / tc.batches_per_epoch})
         report.pretrain_epochs += 1
+        _tell(on_epoch, "pretrain", ep, tc.pretrain_epochs, tot / tc.batches_per_epoch, None, None, started, tc)
+
+
+def _tell(on_epoch, stage, ep, of, loss, val, best, started, tc) -> None:
+    if on_epoch is None:
+        return
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    on_epoch({"stage": stage, "epoch": ep + 1, "of": of, "loss": loss, "val": val, "best": best,
+              "elapsed": elapsed, "budget_left": max(tc.max_seconds - elapsed, 0.0)})
 
 
 def forecast_loss(net, b: dict, w: Windows, levels, dev, tc: TrainConfig):

@@ -12,6 +12,8 @@
         if (bar && data.progress !== null && data.progress !== undefined) bar.value = data.progress;
         var status = el.querySelector("[data-status]");
         if (status) status.textContent = data.status_label + (data.n_shards ? " · " + data.shards_done + " of " + data.n_shards + " shards" : "");
+        var line = el.querySelector("[data-line]");
+        if (line && data.line) line.textContent = data.line;
         if (data.finished) { window.location.reload(); return; }
         setTimeout(function () { poll(el); }, INTERVAL_MS);
       })

@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from forecasting import services, tasks
 from forecasting.models import ForecastRun
+from inventory_site import progress
 
 
 class Command(BaseCommand):
@@ -49,18 +50,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         bar = tqdm(total=run.n_shards + 2, desc=f"forecast run {run.pk}", unit="step")
         try:
-            services.start(run)
-            bar.set_postfix_str("training")
-            services.train(run)
-            bar.update(1)
-            run.refresh_from_db()
-            model = services.load_model(run)
-            for i in range(run.n_shards):
-                bar.set_postfix_str(f"shard {i + 1}/{run.n_shards}")
-                services.predict_shard(run, i, run.n_shards, model=model)
+            with progress.echo_to(tqdm.write):  # epochs and shards print above the bar
+                services.start(run)
+                bar.set_postfix_str("training")
+                services.train(run)
                 bar.update(1)
-            services.finalize(run)
-            bar.update(1)
+                run.refresh_from_db()
+                model = services.load_model(run)
+                for i in range(run.n_shards):
+                    bar.set_postfix_str(f"shard {i + 1}/{run.n_shards}")
+                    services.predict_shard(run, i, run.n_shards, model=model)
+                    bar.update(1)
+                services.finalize(run)
+                bar.update(1)
         except Exception as exc:
             services.mark_failed(run.pk, exc)
             bar.close()

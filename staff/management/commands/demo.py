@@ -2,11 +2,13 @@
 suggestions and alerts. `make demo` runs this, then serves the app.
 
 Online Retail II carries sales only: no supplier, lead time or stock figures. The demo states
-its two assumptions openly instead of inventing data that looks real:
+its three assumptions openly instead of inventing data that looks real:
 - one supplier, "Demo supplier (assumed)", with a 14-day mean lead time (sd 3 days), because
   the retailer's purchasing is not in the data;
 - an opening stock count per product and warehouse of about three weeks of its average demand
-  over the last eight weeks of history, written to the ledger as adjustments whose note says so.
+  over the last eight weeks of history, written to the ledger as adjustments whose note says so;
+- no unit costs (the data has none): holding cannot be priced, so every reorder decision targets
+  the default service level (STOCKCAST_DEFAULT_SERVICE_LEVEL) and its explanation says so.
 Everything else (products, names, prices, warehouses by region, daily demand) is the real data.
 Re-running the command is safe: each step notices what is already there.
 """
@@ -31,7 +33,9 @@ from inventory import services
 from inventory.ingest.api import import_files
 from inventory.models import Product, StockMovement, Supplier, Warehouse
 from inventory.selectors import has_sales, last_sales_day, sales_day_count, units_by_pair
+from inventory_site import progress
 from inventory_site.roles import ADMIN
+from replenishment.inputs import default_service_level
 from replenishment.learned import rl_policy_path, train_catalogue_policy
 from replenishment.models import PolicyReplayRun, ReorderSuggestion
 from replenishment.tasks import run_replenishment
@@ -55,12 +59,15 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir, train_seconds, skip_forecast, **options):
         started = time.monotonic()
         password = self._staff_login()
-        self._import_sales(Path(data_dir))
-        self._supplier_and_opening_stock()
-        if not skip_forecast:
-            self._learned_policy()
-            self._forecast(train_seconds)
-            self._replenish_and_watch()
+        # every progress line of the work below (import rows, epochs, shards, passes) is printed
+        with progress.echo_to(lambda line: self.stdout.write("  " + line)):
+            self._import_sales(Path(data_dir))
+            self._supplier_and_opening_stock()
+            self._say_assumptions()
+            if not skip_forecast:
+                self._learned_policy()
+                self._forecast(train_seconds)
+                self._replenish_and_watch()
         self.stdout.write(self.style.SUCCESS(f"\nDemo ready in {time.monotonic() - started:.0f} s."))
         self.stdout.write(f"Log in as  {DEMO_USER} / {password}   (also the admin at /admin/)")
 
@@ -81,6 +88,13 @@ class Command(BaseCommand):
         user.save()
         user.groups.add(Group.objects.get(name=ADMIN))
         return password
+
+    def _say_assumptions(self) -> None:
+        level = default_service_level()
+        self.stdout.write("Assumptions (the data does not say): 1) one supplier with a 14-day mean lead time (sd 3); "
+                          "2) an opening stock of about three weeks of recent demand; 3) no unit costs, so every "
+                          f"reorder decision targets the default {level:.0%} service level "
+                          "(STOCKCAST_DEFAULT_SERVICE_LEVEL) instead of pricing holding.")
 
     def _online_retail_files(self, data_dir: Path) -> list[Path]:
         folder = data_dir / "online_retail_ii"
@@ -112,7 +126,8 @@ class Command(BaseCommand):
             return
         files = self._online_retail_files(data_dir)
         self.stdout.write(f"Importing Online Retail II from {', '.join(str(f) for f in files)} ...")
-        summary = import_files("online_retail", files)
+        summary = import_files("online_retail", files,
+                               progress=lambda rows: progress.report("import: %s order lines read", f"{rows:,}"))
         self.stdout.write(
             f"  {summary.rows_read:,} order lines -> {summary.days_inserted:,} product-days, "
             f"{summary.products_created:,} products, {summary.warehouses_created} warehouses "
