@@ -103,3 +103,25 @@ def test_csv_export_is_the_list_as_shown_and_formula_safe(viewer_client, many):
     only_man = list(csv.reader(io.StringIO(
         viewer_client.get(reverse("ui:suggestions-export"), {"warehouse": "MAN"}).content.decode())))
     assert [r[0] for r in only_man[1:]] == ["EVIL-1"]
+
+
+def test_the_first_page_costs_the_same_queries_at_any_size(viewer_client, shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            product = make_product(sku=f"Q-{i}", unit_cost="1.00", supplier=shop["mug"].supplier)
+            make_suggestion(product, shop["warehouse"], 5)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert viewer_client.get(reverse("ui:suggestions")).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(30, 0)
+    small = count()
+    grow(300, 30)
+    assert count() == small
+    html = viewer_client.get(reverse("ui:suggestions")).content.decode()
+    assert html.count('href="/products/Q-') == page_module.PAGE_SIZE  # 330 pending, one page drawn
