@@ -42,6 +42,11 @@ Policies
   order_what_sold          order what sold in the period just ended
   selected                 per series, the method the selection rule picked on the selection
                            window (incumbent: base_stock_forecast)
+Bounds (not policies: they look at the evaluation itself, so no shop could run them)
+  hindsight_best_per_class the single candidate method that was cheapest on the evaluation,
+                           per demand class
+  hindsight_best_per_series each series' cheapest candidate method on the evaluation: the
+                           floor any selection among these methods can reach
 Coverage: the share of evaluation decisions whose protection-interval demand stayed at or
 below the order-up-to level (target p/(p+h)), overall and per demand class.
 """
@@ -377,8 +382,19 @@ def run(args, log=print):
         "base_stock_forecast_raw": _coverage(S_raw, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
         "base_stock_moving_avg": _coverage(S_ma, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
     }
+    # hindsight bounds of the choice itself: how much choosing among these methods can ever buy
+    stack = np.stack([evaluation[n].total for n in names])
+    cls = classes[T0 - 1]
+    per_class = np.zeros(stack.shape[1], int)
+    for c in np.unique(cls):
+        rows = cls == c
+        per_class[rows] = int(np.argmin(stack[:, rows].sum(1)))
+    for label, pick_ in (("hindsight_best_per_class", per_class), ("hindsight_best_per_series", stack.argmin(0))):
+        bound = {f: np.choose(pick_, [getattr(evaluation[n], f) for n in names]) for f in fields}
+        evaluation[label] = ReplayResult(**bound, per_period=np.zeros(P))
     results = {k: v.summary() for k, v in evaluation.items()}
-    results["selected"].pop("per_period")
+    for k in ("selected", "hindsight_best_per_class", "hindsight_best_per_series"):
+        results[k].pop("per_period")
     meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
     return results, meta
 
