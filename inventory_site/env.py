@@ -40,29 +40,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_amount(name: str, default: float) -> float:
-    """A finite amount of money, zero or more."""
+def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from exc
+
+
+def env_amount(name: str, default: float) -> float:
+    """A finite amount of money, zero or more."""
+    value = _env_float(name, default)
     if not (value >= 0 and value != float("inf")):
-        raise ImproperlyConfigured(f"{name}={raw!r} must be a finite amount, zero or more")
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} must be a finite amount, zero or more")
     return value
 
 
 def env_fraction(name: str, default: float) -> float:
     """A number strictly between 0 and 1 (a service level, a share)."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from exc
+    value = _env_float(name, default)
     if not 0 < value < 1:
-        raise ImproperlyConfigured(f"{name}={raw!r} must lie strictly between 0 and 1")
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} must lie strictly between 0 and 1")
     return value
