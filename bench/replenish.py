@@ -140,7 +140,7 @@ class ForecastSource:
     """Quantile forecasts of the next H periods at each origin, from the project's model
     when it can be used, else empirical quantiles of the last 52 uncensored periods."""
 
-    def __init__(self, ids, y, ins, dates, freq, fit_end, horizon, seconds, log=print):
+    def __init__(self, ids, y, ins, dates, freq, fit_end, horizon, seconds, log=print, train_overrides=None):
         self.y, self.ins, self.H = y, ins, horizon
         self.source, self.note, self.model = "empirical_quantiles", "", None
         try:
@@ -161,7 +161,8 @@ class ForecastSource:
             self.order = order
             self.levels = np.asarray(QUANTILES)
             t0 = time.perf_counter()
-            self.model = GlobalForecaster(horizon=horizon, train=TrainConfig(max_seconds=seconds, seed=0))
+            self.model = GlobalForecaster(horizon=horizon,
+                                          train=TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {})))
             self.model.fit(self.panel, end=fit_end - self.offset)
             self.panel = self.panel.extend(horizon)  # covariates for the last decisions' future
             self.source = "forecasting.ml.GlobalForecaster"
@@ -281,7 +282,12 @@ def run(args, log=print):
 
     # --- demand views: moving average, and the project's forecasts (raw and calibrated) ------
     S_ma = {c: moving_average_level(y, observed, c + 1, H, fractile) for c in all_cols}
-    fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log)
+    overrides = {}
+    if getattr(args, "mask_stockouts", "both") != "both":
+        overrides["mask_stockouts"] = args.mask_stockouts == "on"
+    if getattr(args, "weight_average", "on") == "off":
+        overrides["ema_decay"] = 0.0
+    fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
     t0 = time.perf_counter()
     sums, centre, scale = {}, {}, {}
@@ -411,6 +417,11 @@ def main(argv=None):
     ap.add_argument("--select-periods", type=int, default=None)
     ap.add_argument("--initial-state", default=None)
     ap.add_argument("--forecast-seconds", type=float, default=240.0)
+    ap.add_argument("--mask-stockouts", choices=["both", "on", "off"], default="both",
+                    help="the forecaster's stock-out masking (manage.py forecast's option; README: off for a "
+                         "seasonal weekly catalogue like Online Retail)")
+    ap.add_argument("--weight-average", choices=["on", "off"], default="on",
+                    help="the forecaster's weight averaging (README: off for Online Retail)")
     ap.add_argument("--rl-policy", default=None, help="load a saved policy instead of training")
     ap.add_argument("--rl-save", default=None)
     ap.add_argument("--rl-states", type=int, default=1500)
