@@ -398,12 +398,14 @@ def _say(run: ForecastRun, line: str) -> None:
 def _epoch_reporter(run: ForecastRun, what: str):
     def on_epoch(info: dict) -> None:
         done, of = info["epoch"], info["of"]
-        per_epoch = info["elapsed"] / max(done, 1)
-        left = min(info["budget_left"], per_epoch * (of - done))
         member = f", {info['member']}" if info.get("member") else ""
         val = f", validation loss {info['val']:.4f}" if info["val"] is not None else ""
-        _say(run, f"run {run.pk} {what}{member}: {info['stage']} epoch {done}/{of}, loss {info['loss']:.4f}{val}, "
-                  f"at most {progress.duration(left)} left")
+        if info["stage"] == "pretrain":  # forecasting training follows: only the budget bounds it
+            left = f"training follows; at most {progress.duration(info['budget_left'])} of the budget left"
+        else:  # early stopping may end it sooner
+            per_epoch = info["stage_elapsed"] / max(done, 1)
+            left = f"at most {progress.duration(min(info['budget_left'], per_epoch * (of - done)))} left"
+        _say(run, f"run {run.pk} {what}{member}: {info['stage']} epoch {done}/{of}, loss {info['loss']:.4f}{val}, {left}")
     return on_epoch
 
 

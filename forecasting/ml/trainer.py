@@ -119,6 +119,7 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
     # validated and kept: an exponential moving average of the weights over the last few hundred
     # steps, not the last step's (less noise from the last batches; see ema_decay)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(tc.ema_decay)) if tc.ema_decay else None
+    stage_started = time.perf_counter()
     for ep in range(max_epochs):
         net.train()
         tot = 0.0
@@ -145,7 +146,7 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
             bad += 1
             for g in opt.param_groups:  # halve the step on a plateau before giving up
                 g["lr"] *= 0.5
-        _tell(on_epoch, "train", ep, max_epochs, tot / tc.batches_per_epoch, val, best, started, tc)
+        _tell(on_epoch, "train", ep, max_epochs, tot / tc.batches_per_epoch, val, best, started, stage_started, tc)
         if bad >= tc.patience or time.perf_counter() - started > tc.max_seconds:
             break
     net.load_state_dict(best_state)
@@ -157,6 +158,7 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
 def pretrain_masked(net, opt, pw: PanelWindows, sample: WindowSampler, to_batch, tc: TrainConfig, rng, dev,
                     report: FitReport, on_epoch=None, started: float | None = None) -> None:
     """Self-supervised stage: hide random spans of the context and rebuild them."""
+    stage_started = time.perf_counter()
     for ep in range(tc.pretrain_epochs):
         net.train()
         tot = 0.0
@@ -176,15 +178,18 @@ def pretrain_masked(net, opt, pw: PanelWindows, sample: WindowSampler, to_batch,
             tot += float(loss.detach())
         report.history.append({"stage": "pretrain", "epoch": ep, "loss": tot / tc.batches_per_epoch})
         report.pretrain_epochs += 1
-        _tell(on_epoch, "pretrain", ep, tc.pretrain_epochs, tot / tc.batches_per_epoch, None, None, started, tc)
+        _tell(on_epoch, "pretrain", ep, tc.pretrain_epochs, tot / tc.batches_per_epoch, None, None, started,
+              stage_started, tc)
 
 
-def _tell(on_epoch, stage, ep, of, loss, val, best, started, tc) -> None:
+def _tell(on_epoch, stage, ep, of, loss, val, best, started, stage_started, tc) -> None:
     if on_epoch is None:
         return
-    elapsed = time.perf_counter() - started if started is not None else 0.0
+    now = time.perf_counter()
+    elapsed = now - started if started is not None else 0.0
     on_epoch({"stage": stage, "epoch": ep + 1, "of": of, "loss": loss, "val": val, "best": best,
-              "elapsed": elapsed, "budget_left": max(tc.max_seconds - elapsed, 0.0)})
+              "elapsed": elapsed, "stage_elapsed": now - stage_started,
+              "budget_left": max(tc.max_seconds - elapsed, 0.0)})
 
 
 def forecast_loss(net, b: dict, w: Windows, levels, dev, tc: TrainConfig):
