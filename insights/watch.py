@@ -5,6 +5,8 @@ usable directly (tests, management shell). Each check returns ApplyReport.as_dic
 """
 from __future__ import annotations
 
+import functools
+
 import math
 from datetime import date, timedelta
 
@@ -42,6 +44,22 @@ def _today(today):
     return today or timezone.localdate()
 
 
+def _reported(name: str):
+    """Every alert check says when it starts and what it did (progress lines), however it is called."""
+    def wrap(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            progress.report("alert checks: %s ...", name)
+            counts = check(*args, **kwargs)
+            done = counts if isinstance(counts, dict) else {}
+            progress.report("alert checks: %s done: %s opened, %s updated, %s resolved", name, done.get("opened", 0),
+                            done.get("updated", 0), done.get("resolved", 0))
+            return counts
+        return run
+    return wrap
+
+
+@_reported("stock")
 def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> dict:
     """Stock-out risk and overstock for every active product x warehouse with a stock row."""
     today = _today(today)
@@ -99,6 +117,7 @@ def calendar_event_dates(start: date, end: date) -> dict:
     return out
 
 
+@_reported("anomaly")
 def check_anomalies(today: date | None = None, days: int = 7, reference_days: int = 56, source=None,
                     event_dates: set | None = None) -> dict:
     """Demand anomalies on the last ``days`` days of every series that has sales in them.
@@ -141,6 +160,7 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
     return services.apply_assessments(verdicts).as_dict()
 
 
+@_reported("stale")
 def check_stale(today: date | None = None) -> dict:
     today = _today(today)
     book = ThresholdBook()
@@ -156,6 +176,7 @@ def check_stale(today: date | None = None) -> dict:
     return services.apply_assessments(verdicts).as_dict()
 
 
+@_reported("drift")
 def check_drift(inputs: list[DriftInput] | None = None) -> dict:
     """Forecast drift for the current model; ``inputs`` default to forecasting's accuracy summary."""
     inputs = drift_inputs() if inputs is None else inputs
@@ -165,12 +186,5 @@ def check_drift(inputs: list[DriftInput] | None = None) -> dict:
 
 
 def run_all(today: date | None = None) -> dict:
-    out = {}
-    for name, check in (("stock", lambda: check_stock(today)), ("anomaly", lambda: check_anomalies(today)),
-                        ("stale", lambda: check_stale(today)), ("drift", check_drift)):
-        progress.report("alert checks: %s ...", name)
-        out[name] = check()
-        counts = out[name] if isinstance(out[name], dict) else {}
-        progress.report("alert checks: %s done: %s opened, %s updated, %s resolved", name, counts.get("opened", 0),
-                        counts.get("updated", 0), counts.get("resolved", 0))
-    return out
+    return {"stock": check_stock(today), "anomaly": check_anomalies(today), "stale": check_stale(today),
+            "drift": check_drift()}
