@@ -59,3 +59,20 @@ def accuracy_by_run(limit: int = 20) -> list[dict]:
             out.append({"run_id": run.pk, "finished": run.finished_at, "model": run.model_name,
                         "wrmsse": float(value), "naive": float(naive)})
     return out
+
+
+def succeeded_runs() -> list[dict]:
+    """Succeeded runs with a data end, oldest data first: ``{"id", "as_of", "is_current"}``."""
+    return list(ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of__isnull=False)
+                .order_by("as_of", "created_at").values("id", "as_of", "is_current"))
+
+
+def issued_run_for(day, runs) -> int | None:
+    """The run whose forecast for ``day`` was the one in force: the latest succeeded run whose
+    history ended before that day (``runs`` as ``succeeded_runs`` returns them). What a forecast
+    said about a day is judged against this run's row, and retention keeps exactly these rows."""
+    chosen = None
+    for r in runs:
+        if r["as_of"] < day:
+            chosen = r["id"]
+    return chosen

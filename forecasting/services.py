@@ -37,7 +37,7 @@ from inventory.selectors import last_sales_day, pairs_with_sales, sales_rows
 from inventory_site import progress
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
-from . import selectors
+from . import retention, selectors
 from .ledger_availability import ledger_stockout_days
 from .models import Forecast, ForecastRun, ModelVersion
 
@@ -468,6 +468,7 @@ def finalize(run: ForecastRun) -> ForecastRun:
         ForecastRun.objects.select_for_update().filter(is_current=True).update(is_current=False)
         ForecastRun.objects.filter(pk=run.pk).update(is_current=True, status=ForecastRun.Status.SUCCEEDED,
                                                       finished_at=timezone.now())
+    retention.prune()  # the superseded runs' rows this run makes unnecessary
     run.refresh_from_db()
     return run
 

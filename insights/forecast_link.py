@@ -28,6 +28,7 @@ from forecasting import tasks as forecast_tasks
 from forecasting.ml.base import QUANTILE_NAMES, QUANTILES
 from forecasting.ml.metrics import mase
 from forecasting.models import Forecast, ForecastRun
+from forecasting.selectors import issued_run_for, succeeded_runs
 from inventory.promotions.selectors import deepest_discounts
 from inventory.selectors import sales_rows
 
@@ -36,20 +37,6 @@ from .sources import HistoryQuantileSource, LayeredSource, QuantileRows
 
 log = logging.getLogger(__name__)
 PAD_DAYS = 7
-
-
-def _succeeded_runs():
-    return list(ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of__isnull=False)
-                .order_by("as_of", "created_at").values("id", "as_of", "is_current"))
-
-
-def issued_run_for(day: date, runs) -> int | None:
-    """The latest succeeded run whose history ended before ``day`` (runs sorted by as_of)."""
-    chosen = None
-    for r in runs:
-        if r["as_of"] < day:
-            chosen = r["id"]
-    return chosen
 
 
 class StoredForecastSource:
@@ -82,7 +69,7 @@ class StoredForecastSource:
         return out
 
     def band(self, pairs, dates) -> dict:
-        runs = _succeeded_runs()
+        runs = succeeded_runs()
         frames = []
         for d in dates:
             run_id = issued_run_for(d, runs)
@@ -109,7 +96,7 @@ def drift_inputs(today: date | None = None, window: int = 14, history_days: int 
         backtest = (current.model_version.metrics or {}).get("mase")
     if not backtest:
         return []
-    runs = _succeeded_runs()
+    runs = succeeded_runs()
     days = [today - timedelta(days=i) for i in range(window, 0, -1)]
     issued = []
     for d in days:

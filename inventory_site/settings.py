@@ -167,6 +167,10 @@ STOCKCAST_MAX_UPLOAD_BYTES = env_int("STOCKCAST_MAX_UPLOAD_BYTES", 200 * 1024 * 
 # The service level a reorder decision targets when nothing prices holding (a product with no
 # unit cost and a policy with no holding cost), instead of a free holding cost and a fractile of 1.
 STOCKCAST_DEFAULT_SERVICE_LEVEL = env_fraction("STOCKCAST_DEFAULT_SERVICE_LEVEL", 0.95)
+# Forecast rows kept (forecasting/retention.py): every row of the current run and of this many
+# newest superseded runs; of older runs only the rows that were in force, for this many days.
+STOCKCAST_FORECAST_KEEP_RUNS = env_int("STOCKCAST_FORECAST_KEEP_RUNS", 7, minimum=0)
+STOCKCAST_FORECAST_HISTORY_DAYS = env_int("STOCKCAST_FORECAST_HISTORY_DAYS", 400, minimum=28)
 # Alerts whose money at stake (expected margin lost, excess stock value) is below this amount are
 # kept but folded into one digest line on the alerts page and never notified on their own.
 STOCKCAST_ALERT_MIN_AMOUNT = env_amount("STOCKCAST_ALERT_MIN_AMOUNT", 5.0)
