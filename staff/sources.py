@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun
+from insights import selectors as alert_selectors
 from insights.models import Alert
 from replenishment import selectors as replenishment_selectors
 from replenishment.models import ReorderSuggestion
@@ -21,7 +22,8 @@ def open_alerts_by_severity():
     by_severity = [(s, counts[s]) for s in order if counts.get(s)] + [
         (s, n) for s, n in counts.items() if s not in order
     ]
-    return {"total": sum(counts.values()), "by_severity": by_severity}
+    small = alert_selectors.active_alerts().filter(alert_selectors.small()).count()
+    return {"total": sum(counts.values()), "by_severity": by_severity, "small": small}
 
 
 def pending_suggestion_count() -> int:

@@ -82,3 +82,10 @@ def test_the_stockout_rule_puts_its_margin_at_stake():
                                       unit_margin=2.0, levels=levels))
     assert a.firing and a.money_at_stake == pytest.approx(a.evidence["expected_margin_lost"])
     assert a.money_at_stake > 50  # about 32 units short at 2.00 each
+
+
+def test_the_dashboard_says_how_many_open_alerts_are_small(viewer_client, ranked, settings):
+    settings.STOCKCAST_ALERT_MIN_AMOUNT = 5.0
+    html = viewer_client.get(reverse("home")).content.decode()
+    assert 'data-figure="open_alerts">6<' in html
+    assert "2 of them under the smallest amount worth an alert" in html
