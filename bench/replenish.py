@@ -63,6 +63,7 @@ import pandas as pd
 import torch
 
 from forecasting.ml.classify import classify
+from forecasting.ml.trainer import catalogue_settings
 from replenishment.policies.calibration import GRID, calibrated_levels, conformal_offsets, level_for, offset_for
 from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
 from replenishment.policies.replay import ReplayResult, replay
@@ -282,11 +283,7 @@ def run(args, log=print):
 
     # --- demand views: moving average, and the project's forecasts (raw and calibrated) ------
     S_ma = {c: moving_average_level(y, observed, c + 1, H, fractile) for c in all_cols}
-    overrides = {}
-    if getattr(args, "mask_stockouts", "both") != "both":
-        overrides["mask_stockouts"] = args.mask_stockouts == "on"
-    if getattr(args, "weight_average", "on") == "off":
-        overrides["ema_decay"] = 0.0
+    overrides = catalogue_settings(getattr(args, "mask_stockouts", "both"), getattr(args, "weight_average", "on"))
     fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
     t0 = time.perf_counter()

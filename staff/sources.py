@@ -8,21 +8,19 @@ from django.urls import reverse
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun
 from insights import selectors as alert_selectors
-from insights.models import Alert
 from replenishment import selectors as replenishment_selectors
 from replenishment.models import ReorderSuggestion
 
 
 def open_alerts_by_severity():
     """{"total": n, "by_severity": [(severity, count)], most severe first} of active alerts."""
-    counts = dict(
-        Alert.objects.filter(status__in=Alert.ACTIVE_STATUSES).values_list("severity").annotate(n=Count("id"))
-    )
+    active = alert_selectors.active_alerts()
+    counts = dict(active.order_by().values_list("severity").annotate(n=Count("id")))
     order = ["critical", "warning", "info"]
     by_severity = [(s, counts[s]) for s in order if counts.get(s)] + [
         (s, n) for s, n in counts.items() if s not in order
     ]
-    small = alert_selectors.active_alerts().filter(alert_selectors.small()).count()
+    small = active.filter(alert_selectors.small()).count()
     return {"total": sum(counts.values()), "by_severity": by_severity, "small": small}
 
 

@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -56,8 +55,7 @@ MAX_BULK_DECISION = 5000
 
 def matching(params) -> tuple[QuerySet, dict]:
     """Pending suggestions that match the page's filters, in the chosen order, with line_value."""
-    pending = selectors.pending_suggestions().annotate(
-        line_value=ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4)))
+    pending = selectors.pending_suggestions()
     chosen = {"warehouse": params.get("warehouse", ""), "supplier": params.get("supplier", ""),
               "sort": params.get("sort", "") if params.get("sort", "") in SORTS else "due"}
     if chosen["warehouse"]:
@@ -69,8 +67,8 @@ def matching(params) -> tuple[QuerySet, dict]:
 
 def suggestion_list(request):
     rows, chosen = matching(request.GET)
-    figures = rows.aggregate(count=Count("id"), total=Sum("line_value"), groups=Count(
-        Concat(Coalesce("supplier_id", Value(0)), Value("-"), "warehouse_id", output_field=CharField()), distinct=True))
+    figures = rows.aggregate(count=Count("id"), total=Sum("line_value"))
+    groups = rows.order_by().values("supplier_id", "warehouse_id").distinct().count()
     total = figures["total"] or Decimal("0")
     budget, budget_error = _budget(request.GET.get("budget", "").strip())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -79,7 +77,7 @@ def suggestion_list(request):
         "page": page,
         "total": total,
         "count": figures["count"],
-        "group_count": figures["groups"],
+        "group_count": groups,
         "budget": budget,
         "budget_error": budget_error,
         "over_budget": budget is not None and total > budget,
@@ -87,8 +85,9 @@ def suggestion_list(request):
         "selected": {**chosen, "budget": request.GET.get("budget", "")},
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
         "max_bulk": MAX_BULK_DECISION,
-        "warehouses": sorted(set(everything.values_list("warehouse__code", flat=True))),
-        "suppliers": sorted(set(everything.exclude(supplier=None).values_list("supplier__code", "supplier__name"))),
+        "warehouses": list(everything.order_by("warehouse__code").values_list("warehouse__code", flat=True).distinct()),
+        "suppliers": list(everything.exclude(supplier=None).order_by("supplier__code")
+                          .values_list("supplier__code", "supplier__name").distinct()),
     })
 
 

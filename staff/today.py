@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from forecasting.models import ForecastRun
@@ -24,8 +24,7 @@ def decision_day():
 
 def today() -> dict:
     day = decision_day()
-    value = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4))
-    due = replenishment_selectors.due_suggestions(day).annotate(line_value=value)
+    due = replenishment_selectors.due_suggestions(day)
     totals = due.aggregate(n=Count("id"), value=Sum("line_value"))
     since = timezone.now() - FAILED_WITHIN
     return {

@@ -66,6 +66,20 @@ class TrainConfig:
         return asdict(self)
 
 
+def catalogue_settings(mask_stockouts: str = "both", weight_average: str = "on") -> dict:
+    """TrainConfig overrides from the catalogue options of ``manage.py forecast`` and the
+    benchmarks: stock-out masking both/on/off, weight averaging on/off."""
+    if mask_stockouts not in ("both", "on", "off") or weight_average not in ("on", "off"):
+        raise DataError(f"mask_stockouts must be both/on/off and weight_average on/off, got "
+                        f"{mask_stockouts!r}, {weight_average!r}")
+    out: dict = {}
+    if mask_stockouts != "both":
+        out["mask_stockouts"] = mask_stockouts == "on"
+    if weight_average == "off":
+        out["ema_decay"] = 0.0
+    return out
+
+
 @dataclass
 class FitReport:
     epochs: int = 0

@@ -9,11 +9,14 @@ from django.db.models import QuerySet
 from .models import Promotion
 
 
+def counting(start: date, end: date) -> QuerySet[Promotion]:
+    """The promotions that count (not cancelled) whose dates overlap ``start..end``."""
+    return Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(start_date__lte=end, end_date__gte=start)
+
+
 def planned(start: date, end: date) -> QuerySet[Promotion]:
-    """Promotions not cancelled whose dates overlap ``start..end``, with products and warehouses."""
-    return (Promotion.objects.exclude(status=Promotion.Status.CANCELLED)
-            .filter(start_date__lte=end, end_date__gte=start)
-            .prefetch_related("products", "warehouses"))
+    """``counting`` with their products and warehouses."""
+    return counting(start, end).prefetch_related("products", "warehouses")
 
 
 def promotion_dates(product_ids, warehouse_ids, start: date, end: date) -> dict:
@@ -43,15 +46,13 @@ def deepest_discounts(pairs, start: date, end: date) -> dict[tuple[int, int], fl
 
 def promoted_products(product_ids, warehouse, start: date, end: date) -> set[int]:
     """Which of ``product_ids`` are on a promotion in ``warehouse`` during the window."""
-    return set(Promotion.objects.exclude(status=Promotion.Status.CANCELLED)
-               .filter(start_date__lte=end, end_date__gte=start, warehouses=warehouse, products__in=product_ids)
+    return set(counting(start, end).filter(warehouses=warehouse, products__in=product_ids)
                .values_list("products", flat=True)) & set(product_ids)
 
 
 def of_product(product, start: date, end: date, warehouse=None) -> QuerySet[Promotion]:
     """Promotions not cancelled of one product (in one warehouse when given) overlapping the window."""
-    found = Promotion.objects.exclude(status=Promotion.Status.CANCELLED).filter(
-        products=product, end_date__gte=start, start_date__lte=end)
+    found = counting(start, end).filter(products=product)
     if warehouse is not None:
         found = found.filter(warehouses=warehouse)
     return found.distinct()

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from forecasting import services, tasks
+from forecasting.ml.trainer import catalogue_settings
 from forecasting.models import ForecastRun
 from inventory_site import progress
 
@@ -36,10 +37,9 @@ class Command(BaseCommand):
         options = {"finetune": not opts["scratch"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
         if opts["max_epochs"]:
             options["train"] = {"max_epochs": opts["max_epochs"], "pretrain_epochs": min(2, opts["max_epochs"])}
-        if opts["mask_stockouts"] != "both":
-            options.setdefault("train", {})["mask_stockouts"] = opts["mask_stockouts"] == "on"
-        if opts["weight_average"] == "off":
-            options.setdefault("train", {})["ema_decay"] = 0.0
+        catalogue = catalogue_settings(opts["mask_stockouts"], opts["weight_average"])
+        if catalogue:
+            options.setdefault("train", {}).update(catalogue)
         if opts["queue"]:
             run_id = tasks.run_forecast.delay(opts["model"], opts["horizon"], opts["shards"], options)
             self.stdout.write(f"queued: {run_id}")
