@@ -25,5 +25,9 @@ def ranked(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
 
 def open_counts_at(moments) -> list[int]:
     """How many alerts were open or acknowledged at each moment (opened by then, not yet resolved)."""
-    spans = list(Alert.objects.values_list("opened_at", "resolved_at"))
+    if not moments:
+        return []
+    # only alerts whose open span meets the window: the table keeps every alert ever raised
+    spans = list(Alert.objects.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=min(moments)),
+                                      opened_at__lte=max(moments)).values_list("opened_at", "resolved_at"))
     return [sum(1 for opened, resolved in spans if opened <= t and (resolved is None or resolved > t)) for t in moments]
