@@ -96,6 +96,17 @@ def warehouses_selling(product) -> QuerySet:
 SALES_FIELDS = ("product_id", "warehouse_id", "date", "units", "revenue", "avg_price", "on_promotion", "in_stock")
 
 
+def sales_tuples(start: date | None, end: date | None, *, fields=("product_id", "warehouse_id", "date", "units"),
+                 product_ids=None, warehouse_ids=None, product=None, warehouse=None, on_promotion: bool | None = None):
+    """Sales rows in the window as tuples of ``fields``, streamed from the database in chunks
+    (memory does not grow with the window); see ``sales_rows`` for what a row means."""
+    rows = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids, product=product,
+                  warehouse=warehouse)
+    if on_promotion is not None:
+        rows = rows.filter(on_promotion=on_promotion)
+    return rows.values_list(*fields).iterator(chunk_size=20000)
+
+
 def sales_rows(start: date | None, end: date | None, *, fields=("product_id", "warehouse_id", "date", "units"),
                pairs=None, product_ids=None, warehouse_ids=None, product=None, warehouse=None,
                on_promotion: bool | None = None) -> pd.DataFrame:
@@ -112,11 +123,9 @@ def sales_rows(start: date | None, end: date | None, *, fields=("product_id", "w
         for needed in ("product_id", "warehouse_id"):
             if needed not in fields:
                 fields.append(needed)
-    rows = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids, product=product,
-                  warehouse=warehouse)
-    if on_promotion is not None:
-        rows = rows.filter(on_promotion=on_promotion)
-    frame = pd.DataFrame(list(rows.values_list(*fields).iterator(chunk_size=20000)), columns=fields)
+    frame = pd.DataFrame(list(sales_tuples(start, end, fields=fields, product_ids=product_ids,
+                                           warehouse_ids=warehouse_ids, product=product, warehouse=warehouse,
+                                           on_promotion=on_promotion)), columns=fields)
     if pairs is not None and len(frame):
         keep = [(p, w) in pairs for p, w in zip(frame["product_id"], frame["warehouse_id"])]
         frame = frame[keep].reset_index(drop=True)
@@ -179,10 +188,9 @@ def demand_history(pairs, start: date, end: date) -> dict[tuple[int, int], np.nd
         return {}
     out: dict[tuple[int, int], np.ndarray] = {}
     first: dict[tuple[int, int], int] = {}
-    rows = SalesDay.objects.filter(product_id__in={k[0] for k in wanted}, warehouse_id__in={k[1] for k in wanted},
-                                   date__gte=start, date__lte=end).values_list(
-        "product_id", "warehouse_id", "date", "units", "in_stock")
-    for pid, wid, day, units, in_stock in rows.iterator(chunk_size=20000):
+    rows = sales_tuples(start, end, fields=("product_id", "warehouse_id", "date", "units", "in_stock"),
+                        product_ids={k[0] for k in wanted}, warehouse_ids={k[1] for k in wanted})
+    for pid, wid, day, units, in_stock in rows:
         key = (pid, wid)
         if key not in wanted:
             continue

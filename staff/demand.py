@@ -14,7 +14,7 @@ import numpy as np
 from django.core.cache import cache
 
 from forecasting.ml.classify import CLASSES, classify_one
-from inventory.selectors import last_sales_day, sales_fingerprint, sales_rows
+from inventory.selectors import last_sales_day, sales_fingerprint, sales_tuples
 
 CLASS_WINDOW_DAYS = 365
 _CACHE_SECONDS = 600
@@ -27,9 +27,9 @@ def _compute(product_ids=None) -> dict[int, str]:
     start = latest - timedelta(days=CLASS_WINDOW_DAYS - 1)
     # One plain scan (no GROUP BY: on SQLite that costs more than summing here); warehouses
     # are added together per day.
-    rows = sales_rows(start, latest, fields=("product_id", "date", "units"), product_ids=product_ids)
+    rows = sales_tuples(start, latest, fields=("product_id", "date", "units"), product_ids=product_ids)
     first_seen, daily = {}, defaultdict(dict)
-    for product_id, day, units in rows.itertuples(index=False):
+    for product_id, day, units in rows:
         if product_id not in first_seen or day < first_seen[product_id]:
             first_seen[product_id] = day
         if units:
