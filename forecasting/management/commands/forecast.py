@@ -23,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-text", action="store_true", help="skip description embeddings")
         parser.add_argument("--no-explain", action="store_true", help="skip the per-forecast explanations")
         parser.add_argument("--max-epochs", type=int, help="cap training epochs (quick runs)")
+        parser.add_argument("--train-seconds", type=float,
+                            help="training budget in seconds (default: TrainConfig.max_seconds, 600)")
         parser.add_argument("--queue", action="store_true", help="dispatch to Celery workers and return at once")
         parser.add_argument("--mask-stockouts", choices=["both", "on", "off"], default="both",
                             help="treat long zero-sales runs as stock-outs, not demand: it helps grocery-like "
@@ -37,6 +39,8 @@ class Command(BaseCommand):
         options = {"finetune": not opts["scratch"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
         if opts["max_epochs"]:
             options["train"] = {"max_epochs": opts["max_epochs"], "pretrain_epochs": min(2, opts["max_epochs"])}
+        if opts["train_seconds"]:
+            options.setdefault("train", {})["max_seconds"] = opts["train_seconds"]
         catalogue = catalogue_settings(opts["mask_stockouts"], opts["weight_average"])
         if catalogue:
             options.setdefault("train", {}).update(catalogue)
