@@ -133,41 +133,42 @@ def _step_forecast(_folder, train_seconds: float) -> dict:
             "status": run.status, "metrics": {k: run.metrics.get(k) for k in ("wrmsse", "seasonal_naive_wrmsse")}}
 
 
-def _as_of():
-    from inventory.selectors import last_sales_day
-
-    return last_sales_day()
-
-
 def _step_replay(_folder, _train) -> dict:
+    from inventory.selectors import last_sales_day
     from replenishment.replays import replay_history
 
-    run = replay_history(periods=8, freq="W", as_of=_as_of())
+    run = replay_history(periods=8, freq="W", as_of=last_sales_day())
     return {"pairs": run.selected.get("pairs"), "totals": {m: round(t["total_cost"]) for m, t in run.totals.items()}}
 
 
 def _step_replenish(_folder, _train) -> dict:
+    from inventory.selectors import last_sales_day
     from replenishment.services import run_replenishment
 
-    return {"suggestions": len(run_replenishment(as_of=_as_of()))}
+    return {"suggestions": len(run_replenishment(as_of=last_sales_day()))}
 
 
 def _step_alerts(_folder, _train) -> dict:
     from insights.models import Alert
     from insights.tasks import run_checks
+    from inventory.selectors import last_sales_day
 
-    run_checks(today=_as_of().isoformat())
+    run_checks(today=last_sales_day().isoformat())
     return {"open_alerts": Alert.objects.exclude(status="resolved").count()}
 
 
 # --- parent ---------------------------------------------------------------------------------------
+def _admin(*statements: str) -> None:
+    import psycopg  # only the PostgreSQL runs need the driver here
+
+    with psycopg.connect(PG_SERVER.replace("postgres://", "postgresql://") + "/postgres", autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
 def _database(db: str, series: int, days: int) -> str:
     if db == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_SERVER.replace("postgres://", "postgresql://") + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_DB}"')
+        _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_DB}"')
         return f"{PG_SERVER}/{PG_DB}"
     path = REPO / "var" / "scale" / f"bench-{series}x{days}.sqlite3"
     path.unlink(missing_ok=True)
@@ -176,10 +177,7 @@ def _database(db: str, series: int, days: int) -> str:
 
 def _drop(db: str, url: str) -> None:
     if db == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_SERVER.replace("postgres://", "postgresql://") + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
     else:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
