@@ -166,12 +166,15 @@ def _admin(*statements: str) -> None:
             conn.execute(statement)
 
 
-def _database(db: str, series: int, days: int) -> str:
+def _database(db: str, series: int, days: int, reuse: bool) -> str:
+    """A fresh database, or with `reuse` the one a --keep run left (to time one step again)."""
     if db == "postgres":
-        _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_DB}"')
+        if not reuse:
+            _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_DB}"')
         return f"{PG_SERVER}/{PG_DB}"
     path = REPO / "var" / "scale" / f"bench-{series}x{days}.sqlite3"
-    path.unlink(missing_ok=True)
+    if not reuse:
+        path.unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
@@ -264,26 +267,36 @@ def main(argv=None) -> int:
     parser.add_argument("--page-seconds", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="run on the database a --keep run left (implies --keep), e.g. with --steps pages")
+    parser.add_argument("--steps", default=",".join(STEPS + ("pages",)),
+                        help="comma-separated steps to run, of: " + ", ".join(STEPS + ("pages",)))
     parser.add_argument("--child", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS + ("pages",)))
+    if unknown:
+        parser.error(f"--steps: unknown step(s) {', '.join(unknown)}")
     if args.child:
         child(args.child, args.folder, args.train_seconds)
         return 0
 
     folder = generate(args.series, args.days, REPO / "var" / "scale")
-    url = _database(args.db, args.series, args.days)
+    url = _database(args.db, args.series, args.days, args.reuse)
     env = serving.configure_environment(url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=REPO, env=env, check=True)
     result = {"series": args.series, "days": args.days, "db": args.db, "train_seconds": args.train_seconds,
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "steps": {}, "pages": {}}
     try:
         for step in STEPS:
-            result["steps"][step] = _run_step(step, folder, args.train_seconds, env)
+            if step in steps:
+                result["steps"][step] = _run_step(step, folder, args.train_seconds, env)
         result["database_mb"] = _database_mb(args.db, url)
-        result["pages"] = _serve_pages(env, args.page_seconds)
+        if "pages" in steps:
+            result["pages"] = _serve_pages(env, args.page_seconds)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _drop(args.db, url)
     print_table(result)
     if args.json:
