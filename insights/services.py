@@ -84,33 +84,109 @@ def auto_resolve(a: Assessment) -> Alert | None:
         alert = _active(key)
         if alert is None:
             return None
-        alert.status = Alert.Status.RESOLVED
-        alert.resolved_at = timezone.now()
-        alert.auto_resolved = True
-        alert.evidence = {**alert.evidence, "cleared": {"message": a.message, "evidence": a.evidence}}
-        alert.save(update_fields=["status", "resolved_at", "auto_resolved", "evidence", "updated_at"])
+        _mark_resolved(alert, a, timezone.now())
+        alert.save(update_fields=_RESOLVED)
         _notify_after_commit(alert.pk, "alert.resolved")
         return alert
 
 
+BATCH = 500  # subjects per transaction: one locking read and a few bulk writes each
+_UPDATED = ["severity", "message", "evidence", "money_at_stake", "last_seen_at", "occurrences", "updated_at"]
+_RESOLVED = ["status", "resolved_at", "auto_resolved", "evidence", "updated_at"]
+
+
 def apply_assessments(assessments) -> ApplyReport:
-    """Apply a check's verdicts: firing -> raise/update, cleared -> resolve, None -> leave as is."""
+    """Apply a check's verdicts: firing -> raise/update, cleared -> resolve, None -> leave as is.
+
+    Set-based: a check over a whole catalogue gives tens of thousands of verdicts, most of them
+    "cleared, nothing open". Each batch locks the active alerts of its subjects in one query and
+    writes them back in bulk, in one transaction, with the same outcome as raise_or_update and
+    auto_resolve one by one (those stay the path for a single verdict and for a batch that
+    meets a concurrent check)."""
     report = ApplyReport()
+    decided = []
     for a in assessments:
-        if a.firing is True:
-            alert, created = raise_or_update(a)
-            (report.opened if created else report.updated).append(alert.pk)
-            if a.kind == AlertKind.FORECAST_DRIFT and created:
-                _request_finetune_after_commit(alert)
-        elif a.firing is False:
-            alert = auto_resolve(a)
-            if alert is not None:
-                report.resolved.append(alert.pk)
+        if a.firing is None:
+            report.unchanged += 1
+        else:
+            decided.append(a)
+    for start in range(0, len(decided), BATCH):
+        _apply_batch(decided[start:start + BATCH], report)
+    return report
+
+
+def _apply_batch(batch, report: ApplyReport) -> None:
+    keyed = [(subject_key(a.kind, a.product_id, a.warehouse_id), a) for a in batch]
+    if len({key for key, _ in keyed}) < len(keyed):  # one subject twice: order matters, go one by one
+        for _, a in keyed:
+            _apply_one(a, report)
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        active = {alert.subject_key: alert for alert in Alert.objects.select_for_update().filter(
+            subject_key__in=[key for key, _ in keyed], status__in=Alert.ACTIVE_STATUSES)}
+        new, updated, resolved, events = [], [], [], []
+        for key, a in keyed:
+            alert = active.get(key)
+            if a.firing and alert is None:
+                new.append((a, Alert(kind=a.kind, severity=a.severity, product_id=a.product_id,
+                                     warehouse_id=a.warehouse_id, subject_key=key, message=a.message,
+                                     evidence=a.evidence, money_at_stake=a.money_at_stake, last_seen_at=now)))
+            elif a.firing:
+                escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[alert.severity]
+                alert.severity, alert.message, alert.evidence = a.severity, a.message, a.evidence
+                alert.money_at_stake, alert.last_seen_at, alert.updated_at = a.money_at_stake, now, now
+                alert.occurrences += 1
+                updated.append(alert)
+                if escalated and not is_trivial(a.money_at_stake):
+                    events.append((alert, "alert.escalated"))
+            elif alert is not None:
+                _mark_resolved(alert, a, now)
+                resolved.append(alert)
+                events.append((alert, "alert.resolved"))
             else:
                 report.unchanged += 1
-        else:
-            report.unchanged += 1
-    return report
+        Alert.objects.bulk_update(updated, _UPDATED)
+        Alert.objects.bulk_update(resolved, _RESOLVED)
+        report.updated += [alert.pk for alert in updated]
+        report.resolved += [alert.pk for alert in resolved]
+        try:
+            with transaction.atomic():  # savepoint: a concurrent check may open one of them first
+                Alert.objects.bulk_create([alert for _, alert in new])
+        except IntegrityError:
+            for a, _ in new:
+                _apply_one(a, report)
+            new = []
+        for a, alert in new:
+            report.opened.append(alert.pk)
+            if not is_trivial(a.money_at_stake):  # small ones wait in the page's digest
+                events.append((alert, "alert.opened"))
+            if a.kind == AlertKind.FORECAST_DRIFT:
+                _request_finetune_after_commit(alert)
+        for alert, event in events:
+            _notify_after_commit(alert.pk, event)
+
+
+def _apply_one(a: Assessment, report: ApplyReport) -> None:
+    if a.firing:
+        alert, created = raise_or_update(a)
+        (report.opened if created else report.updated).append(alert.pk)
+        if a.kind == AlertKind.FORECAST_DRIFT and created:
+            _request_finetune_after_commit(alert)
+        return
+    alert = auto_resolve(a)
+    if alert is not None:
+        report.resolved.append(alert.pk)
+    else:
+        report.unchanged += 1
+
+
+def _mark_resolved(alert: Alert, a: Assessment, now) -> None:
+    alert.status = Alert.Status.RESOLVED
+    alert.resolved_at = now
+    alert.auto_resolved = True
+    alert.evidence = {**alert.evidence, "cleared": {"message": a.message, "evidence": a.evidence}}
+    alert.updated_at = now
 
 
 def _request_finetune_after_commit(alert: Alert) -> None:

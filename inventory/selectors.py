@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 
@@ -144,6 +145,27 @@ def sales_totals(start: date, end: date, *, product_ids=None, warehouse_ids=None
     t = _sales(start, end, product_ids=product_ids, warehouse_ids=warehouse_ids).aggregate(
         units=Sum("units"), revenue=Sum("revenue"))
     return {"units": t["units"], "revenue": t["revenue"]}
+
+
+def daily_total_moments(start: date, end: date, *, product_ids=None) -> dict[int, tuple[date, int, float, float]]:
+    """Per product id, over its daily totals (all warehouses added up) in the window:
+    ``(first day with a row, days with units > 0, sum and sum of squares of those days' units)``,
+    the inputs of the ADI / CV2 demand classes, summed by the database in one statement
+    instead of streaming every row to Python (a year of a catalogue is millions of rows)."""
+    if product_ids is not None and not len(product_ids):
+        return {}  # an empty IN () has no SQL
+    inner = _sales(start, end, product_ids=product_ids).values("product_id", "date").annotate(total=Sum("units"))
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT d.product_id, MIN(d.date), SUM(CASE WHEN d.total > 0 THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN d.total > 0 THEN d.total ELSE 0 END),"
+            " SUM(CASE WHEN d.total > 0 THEN 1.0 * d.total * d.total ELSE 0 END)"
+            f" FROM ({sql}) d GROUP BY d.product_id", params)
+        rows = cur.fetchall()
+    # SQLite returns the MIN of a date column as text.
+    return {pid: (first if isinstance(first, date) else date.fromisoformat(first), int(n), float(total), float(squares))
+            for pid, first, n, total, squares in rows}
 
 
 def daily_units(product, start: date, end: date, warehouse=None) -> tuple[dict[date, int], set[date]]:

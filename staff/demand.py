@@ -7,14 +7,12 @@ until the sales data changes, so the products list can filter on it.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
-import numpy as np
 from django.core.cache import cache
 
-from forecasting.ml.classify import CLASSES, classify_one
-from inventory.selectors import last_sales_day, sales_fingerprint, sales_tuples
+from forecasting.ml.classify import CLASSES, classify_moments
+from inventory.selectors import daily_total_moments, last_sales_day, sales_fingerprint
 
 CLASS_WINDOW_DAYS = 365
 _CACHE_SECONDS = 600
@@ -25,24 +23,9 @@ def _compute(product_ids=None) -> dict[int, str]:
     if latest is None:
         return {}
     start = latest - timedelta(days=CLASS_WINDOW_DAYS - 1)
-    # One plain scan (no GROUP BY: on SQLite that costs more than summing here); warehouses
-    # are added together per day.
-    rows = sales_tuples(start, latest, fields=("product_id", "date", "units"), product_ids=product_ids)
-    first_seen, daily = {}, defaultdict(dict)
-    for product_id, day, units in rows:
-        if product_id not in first_seen or day < first_seen[product_id]:
-            first_seen[product_id] = day
-        if units:
-            per_day = daily[product_id]
-            per_day[day] = per_day.get(day, 0) + units
-    classes = {}
-    for product_id, first in first_seen.items():
-        span = (latest - first).days + 1
-        history = np.zeros(span)
-        for day, units in daily.get(product_id, {}).items():
-            history[(day - first).days] = units
-        classes[product_id] = classify_one(history)
-    return classes
+    return {product_id: classify_moments((latest - first).days + 1, nonzero, total, squares)
+            for product_id, (first, nonzero, total, squares)
+            in daily_total_moments(start, latest, product_ids=product_ids).items()}
 
 
 def demand_classes() -> dict[int, str]:

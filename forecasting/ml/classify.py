@@ -29,7 +29,20 @@ def adi_cv2(history: np.ndarray) -> tuple[float, float]:
 
 
 def classify_one(history: np.ndarray) -> str:
-    adi, cv2 = adi_cv2(history)
+    return _classify(*adi_cv2(history))
+
+
+def classify_moments(days: int, nonzero_days: int, total: float, squares: float) -> str:
+    """The class from sums instead of the series (what a database can aggregate): `days` observed,
+    `nonzero_days` of them with demand, and the sum and sum of squares of those days' demand."""
+    if nonzero_days == 0:
+        return "no_demand"
+    mean = total / nonzero_days
+    cv2 = max(squares / nonzero_days - mean * mean, 0.0) / (mean * mean) if nonzero_days > 1 else float("nan")
+    return _classify(days / nonzero_days, cv2)
+
+
+def _classify(adi: float, cv2: float) -> str:
     if np.isinf(adi):
         return "no_demand"
     if np.isnan(cv2):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from forecasting.ml import metrics as M
-from forecasting.ml.classify import adi_cv2, classify_one
+from forecasting.ml.classify import adi_cv2, classify_moments, classify_one
 
 
 def test_mase_and_rmsse_by_hand():
@@ -86,6 +86,17 @@ def test_bias_sign():
 ])
 def test_demand_classes(series, expected):
     assert classify_one(np.array(series, float)) == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_class_from_sums_equals_class_from_series(seed):
+    # What the database aggregates (days, non-zero days, sum, sum of squares) gives the
+    # class the series gives, on intermittent series of every kind.
+    rng = np.random.default_rng(seed)
+    series = rng.poisson(rng.uniform(0.2, 6), 60) * rng.binomial(1, rng.uniform(0.05, 1), 60)
+    nz = series[series > 0]
+    assert classify_moments(len(series), len(nz), float(nz.sum()), float((nz.astype(float) ** 2).sum())) \
+        == classify_one(series.astype(float))
 
 
 def test_adi_cv2_by_hand():

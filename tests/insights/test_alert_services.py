@@ -61,6 +61,35 @@ def test_auto_resolve_and_reopen_after_clearing():
     assert Alert.objects.filter(status="open").count() == 1 and Alert.objects.count() == 2
 
 
+def test_a_catalogue_of_verdicts_is_applied_in_constant_queries(django_assert_max_num_queries):
+    # Each batch of verdicts is one locking read and a few bulk writes, whatever its size:
+    # 600 subjects (two batches) opened, then updated and resolved, then cleared with nothing open.
+    w = make_warehouse()
+    products = [make_product() for _ in range(600)]
+    with django_assert_max_num_queries(40):  # SQLite splits a bulk insert by its variable limit
+        report = services.apply_assessments([firing(p, w) for p in products])
+    assert report.as_dict()["opened"] == 600 and Alert.objects.filter(status="open").count() == 600
+    mixed = [firing(p, w, severity="critical", msg="lower") for p in products[:300]] + \
+        [cleared(p, w) for p in products[300:]]
+    with django_assert_max_num_queries(40):  # SQLite splits a bulk insert by its variable limit
+        report = services.apply_assessments(mixed)
+    assert report.as_dict() == {"opened": 0, "updated": 300, "resolved": 300, "unchanged": 0}
+    still = Alert.objects.filter(status="open")
+    assert still.count() == 300 and set(still.values_list("severity", "occurrences").distinct()) == {("critical", 2)}
+    resolved = Alert.objects.get(product=products[-1])
+    assert resolved.auto_resolved and resolved.resolved_at and resolved.evidence["cleared"]["message"] == "ok"
+    with django_assert_max_num_queries(10):
+        report = services.apply_assessments([cleared(p, w) for p in products[300:]])
+    assert report.as_dict() == {"opened": 0, "updated": 0, "resolved": 0, "unchanged": 300}
+
+
+def test_one_subject_twice_in_a_check_is_applied_in_order():
+    p, w = make_product(), make_warehouse()
+    report = services.apply_assessments([firing(p, w), cleared(p, w), firing(p, w, msg="again")])
+    assert report.as_dict() == {"opened": 2, "updated": 0, "resolved": 1, "unchanged": 0}
+    assert Alert.objects.get(status="open").message == "again"
+
+
 def test_hold_verdict_leaves_alert_alone():
     p, w = make_product(), make_warehouse()
     services.apply_assessments([firing(p, w, kind="forecast_drift")])
