@@ -17,7 +17,8 @@
    - replay: `replenishment.replays.replay_history` (8 weeks, every method);
    - replenish: `replenishment.services.run_replenishment`;
    - alerts: `insights.tasks.run_checks` (stock risk, anomalies, stale data; drift).
-3. Serves the database with gunicorn (2 sync workers) and drives 4 concurrent clients for
+3. Serves the database with gunicorn (2 sync workers; the cache in Redis, BENCH_REDIS_URL,
+   default db 3, as a production install has it) and drives 4 concurrent clients for
    --page-seconds per page: dashboard, product list, one product page, suggestions, and the
    stock-list endpoint; p50/p99 per page.
 4. Prints a table (with each step's target) and writes JSON:
@@ -45,6 +46,7 @@ from bench.scale_catalogue import FULL_DAYS, generate
 REPO = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "stockcast_bench_scale"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 STEPS = ("import", "reimport", "stock", "forecast", "replay", "replenish", "alerts")
 TARGETS = {  # issue #19, for the full size (30,490 x 1,913) on PostgreSQL
     "import": "< 600 s, < 4 GiB", "reimport": "< 300 s", "forecast": "< 2700 s",
@@ -202,6 +204,12 @@ def _run_step(step: str, folder: Path, train_seconds: float, env: dict) -> dict:
     return result
 
 
+def _flush_cache() -> None:
+    import redis  # the client Django's Redis cache uses
+
+    redis.Redis.from_url(REDIS).flushdb()
+
+
 def _database_mb(db: str, url: str) -> float:
     if db == "postgres":
         import psycopg
@@ -224,6 +232,8 @@ def _serve_pages(env: dict, seconds: float) -> dict:
             "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend';"
             "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create();"
             "sku = StockLevel.objects.order_by('id').values_list('product__sku', flat=True).first();"
+            # What each import warmed (staff.warm); again here, as a --reuse run's import was long ago.
+            "from staff.warm import sales_figures; sales_figures();"
             "print(json.dumps({'session': s.session_key, 'token': Token.objects.get_or_create(user=u)[0].key, 'sku': sku}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     login = json.loads(out.stdout.strip().splitlines()[-1])
@@ -285,6 +295,11 @@ def main(argv=None) -> int:
     folder = generate(args.series, args.days, REPO / "var" / "scale")
     url = _database(args.db, args.series, args.days, args.reuse)
     env = serving.configure_environment(url)
+    # The cache of a production install: Redis, shared by the steps and every web process (the
+    # import warms the pages' figures there). A database of its own, emptied with the database.
+    env["REDIS_URL"] = os.environ["REDIS_URL"] = REDIS
+    if not args.reuse:
+        _flush_cache()
     subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=REPO, env=env, check=True)
     result = {"series": args.series, "days": args.days, "db": args.db, "train_seconds": args.train_seconds,
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "steps": {}, "pages": {}}

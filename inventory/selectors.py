@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
@@ -61,10 +62,21 @@ def sales_day_count() -> int:
     return SalesDay.objects.count()
 
 
+SALES_REVISION_KEY = "stockcast:sales-revision"
+
+
 def sales_fingerprint() -> str:
-    """Changes whenever sales rows are added, removed or the newest day moves (a cache key part)."""
-    f = SalesDay.objects.aggregate(n=Count("id"), latest=Max("date"), last_id=Max("id"))
-    return f"{f['n']}:{f['latest']}:{f['last_id']}"
+    """Changes whenever sales change (a cache key part): rows added (the newest id), the newest
+    day, and the revision every committed import bumps (an import that only corrects stored
+    days adds no id). Two index look-ups: counting the rows would scan millions of them."""
+    f = SalesDay.objects.aggregate(latest=Max("date"), last_id=Max("id"))
+    return f"{f['last_id']}:{f['latest']}:{cache.get(SALES_REVISION_KEY, 0)}"
+
+
+def note_sales_changed() -> None:
+    """Called after a committed write of sales rows other than an insert (an import's upsert)."""
+    cache.add(SALES_REVISION_KEY, 0, timeout=None)
+    cache.incr(SALES_REVISION_KEY)
 
 
 def last_sales_day(*, product=None, warehouse=None) -> date | None:

@@ -9,11 +9,13 @@ from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 
 from . import health, sources, today, trends
+from .sales_cache import until_sales_change
 
 
 @require_safe
 def dashboard(request):
-    sales = health.sales_by_series()  # one pass over the window's sales for both figures
+    # One pass over the window's sales for both figures, once per change of the sales.
+    sales = until_sales_change(health.WINDOW_CACHE_NAME, health.sales_by_series)
     rows = health.series_health(sales=sales)
     service = health.service_figures(sales=sales)
     at_risk = [r for r in rows if r.at_risk]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.cache import cache
-
 from forecasting.ml.classify import CLASSES, classify_moments
-from inventory.selectors import daily_total_moments, last_sales_day, sales_fingerprint
+from inventory.selectors import daily_total_moments, last_sales_day
+
+from .sales_cache import if_cached, until_sales_change
 
 CLASS_WINDOW_DAYS = 365
-_CACHE_SECONDS = 600
+CACHE_NAME = "demand-classes"
 
 
 def _compute(product_ids=None) -> dict[int, str]:
@@ -28,18 +28,21 @@ def _compute(product_ids=None) -> dict[int, str]:
             in daily_total_moments(start, latest, product_ids=product_ids).items()}
 
 
+def demand_classes_uncached() -> dict[int, str]:
+    return _compute()
+
+
 def demand_classes() -> dict[int, str]:
     """Class of every product that has sales in the window (cached until sales change)."""
-    key = f"stockcast:ui:demand-classes:{sales_fingerprint()}"
-    classes = cache.get(key)
-    if classes is None:
-        classes = _compute()
-        cache.set(key, classes, _CACHE_SECONDS)
-    return classes
+    return until_sales_change(CACHE_NAME, demand_classes_uncached)
 
 
 def demand_classes_for(product_ids) -> dict[int, str]:
-    """Classes of a few products (one page of a list, one product page) without the cache."""
+    """Classes of a few products (one page of a list, one product page): from the catalogue's
+    when it is cached (warmed after every import, staff.warm), else computed for these alone."""
+    catalogue = if_cached(CACHE_NAME)
+    if catalogue is not None:
+        return {pk: catalogue[pk] for pk in product_ids if pk in catalogue}
     return _compute(list(product_ids))
 
 

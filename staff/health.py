@@ -29,6 +29,7 @@ from inventory.purchasing.selectors import open_order_lines
 from inventory.selectors import last_sales_day, stock_out_summary
 
 WINDOW_DAYS = 28
+WINDOW_CACHE_NAME = "window-sales"  # staff.sales_cache: sales_by_series() of the whole catalogue
 OVERSTOCK_DAYS = 90
 
 

@@ -11,7 +11,10 @@ from forecasting.selectors import accuracy_by_run
 from insights.selectors import open_counts_at
 from inventory.selectors import last_sales_day, stock_value_by_week, weekly_in_stock
 
+from .sales_cache import until_sales_change
+
 WEEKS = 26
+SERVICE_CACHE_NAME = "service-by-week"
 
 
 def service_by_week() -> dict | None:
@@ -49,5 +52,5 @@ def accuracy() -> dict | None:
 
 
 def all_trends() -> dict:
-    return {"service": service_by_week(), "stock_value": stock_value(), "open_alerts": open_alerts(),
+    return {"service": until_sales_change(SERVICE_CACHE_NAME, service_by_week), "stock_value": stock_value(), "open_alerts": open_alerts(),
             "accuracy": accuracy()}

@@ -24,6 +24,7 @@ from django.db import DataError, transaction
 
 from inventory.import_models import CalendarEvent
 from inventory.models import Warehouse
+from inventory.selectors import note_sales_changed
 from inventory.signals import sales_imported
 
 from .base import ImportOptions
@@ -114,8 +115,14 @@ def import_files(
     if not dry_run:
         # After the commit: listeners (alert checks) must see the new sales, and must not run
         # if an outer transaction of the caller rolls everything back.
-        transaction.on_commit(lambda: sales_imported.send(sender=import_files, summary=summary))
+        transaction.on_commit(lambda: _after_commit(summary))
     return summary
+
+
+def _after_commit(summary: ImportSummary) -> None:
+    if summary.days_updated:
+        note_sales_changed()  # new rows move the fingerprint by themselves; corrected ones do not
+    sales_imported.send(sender=import_files, summary=summary)
 
 
 class ValueOutOfRange(ValueError):
