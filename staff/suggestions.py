@@ -41,7 +41,7 @@ def _budget(raw: str):
     return value, None
 
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # the products list's too: a page a planner works through, and ~2 ms of rendering a row
 # How a planner can order the work: the orders due first (the default: what must be placed
 # today), the largest purchases first, or grouped as the orders they become.
 SORTS = {
