@@ -116,11 +116,12 @@ class Table:
         return io.BufferedReader(BoundedStream(raw, self.budget, self.name, compressed), buffer_size=64 * 1024)
 
     def _csv_chunks(self, usecols):
+        wanted = set(usecols) if usecols else None  # once: pandas calls the test per column per chunk
         with self._open_csv() as stream:
             reader = pd.read_csv(
                 stream, dtype=str, keep_default_na=False, na_filter=False, chunksize=self.chunk_rows,
                 sep="\t" if self._is_tsv else ",",
-                usecols=(lambda c: str(c).strip() in set(usecols)) if usecols else None,
+                usecols=(lambda c: str(c).strip() in wanted) if wanted else None,
             )
             line = 2
             for frame in reader:

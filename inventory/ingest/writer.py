@@ -22,10 +22,11 @@ ones, for append-only feeds where stored history must never move.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
@@ -85,27 +86,25 @@ class SalesWriter:
         """facts: FACT_COLUMNS; date as datetime64; price and in_stock may be NaN."""
         if facts.empty:
             return
+        if self.postgres:
+            with connection.cursor() as cur:
+                with cur.cursor.copy(f"COPY {STAGE} ({', '.join(FACT_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(_csv_for_copy(facts))
+            self.staged_rows += len(facts)
+            return
         frame = facts[FACT_COLUMNS].copy()
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
         frame["units"] = frame["units"].astype("int64")
         frame["returned"] = frame["returned"].astype("int64")
         frame["revenue"] = frame["revenue"].astype(float).round(6)
+        frame["promo"] = frame["promo"].astype(bool).astype(int)
+        frame["in_stock"] = frame["in_stock"].astype(object).where(frame["in_stock"].notna(), None)
+        frame["price"] = frame["price"].astype(object).where(frame["price"].notna(), None)
         with connection.cursor() as cur:
-            if self.postgres:
-                frame["promo"] = frame["promo"].map({True: "t", False: "f", 1: "t", 0: "f"})
-                frame["in_stock"] = frame["in_stock"].map({1.0: "t", 0.0: "f"})
-                buffer = io.StringIO()
-                frame.to_csv(buffer, header=False, index=False, na_rep="")
-                with cur.cursor.copy(f"COPY {STAGE} ({', '.join(FACT_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
-                    copy.write(buffer.getvalue())
-            else:
-                frame["promo"] = frame["promo"].astype(bool).astype(int)
-                frame["in_stock"] = frame["in_stock"].astype(object).where(frame["in_stock"].notna(), None)
-                frame["price"] = frame["price"].astype(object).where(frame["price"].notna(), None)
-                cur.executemany(
-                    f"INSERT INTO {STAGE} ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))})",
-                    list(frame.itertuples(index=False, name=None)),
-                )
+            cur.executemany(
+                f"INSERT INTO {STAGE} ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))})",
+                list(frame.itertuples(index=False, name=None)),
+            )
         self.staged_rows += len(frame)
 
     def close(self) -> None:
@@ -261,6 +260,26 @@ class SalesWriter:
         counts.days_inserted += inserted
         counts.days_updated += updated
         counts.days_unchanged += total - inserted - updated
+
+
+def _csv_for_copy(facts: pd.DataFrame) -> bytes:
+    """The facts as CSV for COPY, written by Arrow's C++ writer (pandas' to_csv was half of the
+    whole import's time at 5 M rows). Missing values are empty unquoted fields: NULL to COPY."""
+    in_stock = facts["in_stock"]
+    table = pa.table({
+        "sku": pa.array(facts["sku"].to_numpy(), pa.string()),
+        "warehouse": pa.array(facts["warehouse"].to_numpy(), pa.string()),
+        "date": pa.array(facts["date"].to_numpy().astype("datetime64[D]"), pa.date32()),
+        "units": pa.array(facts["units"].to_numpy().astype("int64")),
+        "returned": pa.array(facts["returned"].to_numpy().astype("int64")),
+        "revenue": pa.array(facts["revenue"].astype(float).round(6).to_numpy()),
+        "price": pa.array(facts["price"].astype(float).to_numpy(), from_pandas=True),  # NaN -> null
+        "promo": pa.array(facts["promo"].astype(bool).to_numpy()),
+        "in_stock": pa.array(in_stock.astype(float).to_numpy() == 1.0, mask=in_stock.isna().to_numpy()),
+    })
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+    return sink.getvalue().to_pybytes()
 
 
 def _differs(old, new) -> bool:
