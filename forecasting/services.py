@@ -23,7 +23,7 @@ from forecasting.ml.backtest import score
 from forecasting.ml.base import QUANTILE_NAMES
 from forecasting.ml.baselines import SBA, TSB, Croston, MovingAverage, Naive, SeasonalNaive
 from forecasting.ml.classify import classify
-from forecasting.ml.data import DataError, Panel, panel_from_long
+from forecasting.ml.data import DataError, Panel
 from forecasting.ml.explain import COMPONENTS, explain
 from forecasting.ml import sum_calibration
 
@@ -33,12 +33,12 @@ if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay 
 from inventory.import_models import CalendarEvent
 from inventory.models import Product, StockLevel
 from inventory.promotions.selectors import planned as planned_promotions
-from inventory.selectors import last_sales_day, pairs_with_sales, sales_rows
+from inventory.selectors import last_sales_day, pairs_with_sales
 from inventory_site import progress
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
 from . import retention, selectors
-from .ledger_availability import ledger_stockout_days
+from .history import daily_panel, uid
 from .models import Forecast, ForecastRun, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,6 @@ def series_keys(product_ids=None) -> list[tuple[int, int]]:
     return keys
 
 
-def uid(product_id: int, warehouse_id: int) -> str:
-    return f"{product_id}:{warehouse_id}"
-
-
 def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel:
     """Panel over the history up to ``as_of`` plus ``horizon`` future days with planned
     promotions and prices.  Days without a SalesDay row inside a series' span are zero sales;
@@ -84,28 +80,13 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
     if not keys:
         raise DataError("no (product, warehouse) series to forecast: the catalogue has no sales and no stock levels")
     pids = sorted({k[0] for k in keys})
-    df = sales_rows(None, as_of, pairs=keys, fields=(
-        "product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion", "in_stock"))
-    df.columns = ["p", "w", "ds", "y", "price", "on_promotion", "in_stock"]
-    df["unique_id"] = [uid(p, w) for p, w in zip(df["p"], df["w"])] if len(df) else pd.Series(dtype=str)
     products = {p.id: p for p in Product.objects.filter(id__in=pids).select_related("category")}
     statics = pd.DataFrame({
         "unique_id": [uid(*k) for k in keys],
         "category": [(products[k[0]].category.code if products[k[0]].category else "unknown") for k in keys],
         "description": [f"{products[k[0]].name}. {products[k[0]].description}".strip() for k in keys],
     })
-    start = df["ds"].min() if len(df) else as_of - timedelta(days=1)
-    # a row per key on the last day anchors the grid at as_of (and gives unsold keys a row)
-    anchor = pd.DataFrame({"unique_id": [uid(*k) for k in keys], "ds": as_of, "y": np.nan})
-    long = pd.concat([df[["unique_id", "ds", "y", "price", "on_promotion", "in_stock"]], anchor], ignore_index=True)
-    long = long.drop_duplicates(["unique_id", "ds"], keep="first")
-    long["ds"] = pd.to_datetime(long["ds"])
-    long["price"] = pd.to_numeric(long["price"], errors="coerce")
-    long["on_promotion"] = long["on_promotion"].astype(float)
-    long["in_stock"] = long["in_stock"].map({True: 1.0, False: 0.0}).astype(float)  # None: not recorded
-    long = _with_ledger_stockouts(long, keys, start, as_of)
-    long = long.sort_values(["unique_id", "ds"])
-    panel = _panel_with_unsold(long, statics, pd.Timestamp(start))
+    panel = daily_panel(keys, as_of, statics)
     # price: the day's average price where sold, else the product's list price
     list_price = np.array([float(products[k[0]].price or 0) or np.nan for k in _keys_of(panel)], np.float32)
     panel.price = np.where(np.isnan(panel.price), list_price[:, None], panel.price).astype(np.float32)
@@ -146,36 +127,6 @@ def build_panel(keys: list[tuple[int, int]], as_of: date, horizon: int) -> Panel
                     ext.price[r, d0:d1 + 1] = float(p.price) * (1 - float(pr.discount_pct) / 100)
     ext.extra["keys"] = _keys_of(ext)
     return ext
-
-
-def _with_ledger_stockouts(long: pd.DataFrame, keys, start: date, as_of: date) -> pd.DataFrame:
-    """Days the stock ledger shows empty all day are out of stock where the sales import recorded
-    no flag and nothing sold (a sale that day means the ledger missed stock: the sales win)."""
-    empty = ledger_stockout_days(keys, start, as_of)
-    if empty.empty:
-        return long
-    empty = pd.DataFrame({"unique_id": [uid(p, w) for p, w in zip(empty["product_id"], empty["warehouse_id"])],
-                          "ds": pd.to_datetime(empty["date"]), "ledger_empty": True})
-    long = long.merge(empty, on=["unique_id", "ds"], how="outer")  # an empty day may have no sales row
-    unrecorded = long["in_stock"].isna() & long["ledger_empty"].eq(True) & ~(long["y"] > 0)
-    long.loc[unrecorded, "in_stock"] = 0.0
-    return long.drop(columns="ledger_empty")
-
-
-def _panel_with_unsold(long: pd.DataFrame, statics: pd.DataFrame, start: pd.Timestamp) -> Panel:
-    """panel_from_long, where keys that never sold stay unobserved (NaN) rather than zero."""
-    have = long.dropna(subset=["y"])
-    panel = panel_from_long(long.fillna({"y": 0.0}), statics, freq="D")
-    sold = set(have["unique_id"])
-    unsold = np.array([u not in sold for u in panel.ids])
-    panel.y[unsold] = np.nan
-    # rows of sold keys: before the first sale is unobserved, after it zero (panel_from_long did that)
-    first = have.groupby("unique_id")["ds"].min()
-    for i, u in enumerate(panel.ids):
-        if u in first.index:
-            c = panel.dates.get_indexer([first[u]])[0]
-            panel.y[i, :c] = np.nan
-    return panel
 
 
 def _keys_of(panel: Panel) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 
 from .models import SalesDay, StockLevel, StockMovement
@@ -83,6 +83,11 @@ def last_sales_day(*, product=None, warehouse=None) -> date | None:
     """The newest day with sales (of one product or warehouse when given): "today" for decisions
     and pages on a historical data set."""
     return _sales(product=product, warehouse=warehouse).aggregate(d=Max("date"))["d"]
+
+
+def first_sales_day(*, end: date | None = None, product_ids=None, warehouse_ids=None) -> date | None:
+    """The oldest day with sales of these products and warehouses (up to ``end``)."""
+    return _sales(None, end, product_ids=product_ids, warehouse_ids=warehouse_ids).aggregate(d=Min("date"))["d"]
 
 
 def last_sales_day_by_warehouse() -> dict[int, date]:
