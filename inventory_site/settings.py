@@ -170,6 +170,9 @@ STOCKCAST_DEFAULT_SERVICE_LEVEL = env_fraction("STOCKCAST_DEFAULT_SERVICE_LEVEL"
 # Forecast rows kept (forecasting/retention.py): every row of the current run and of this many
 # newest superseded runs; of older runs only the rows that were in force, for this many days.
 STOCKCAST_FORECAST_KEEP_RUNS = env_int("STOCKCAST_FORECAST_KEEP_RUNS", 7, minimum=0)
+# A replenishment run splits into this many tasks by warehouse (every constraint, a supplier's
+# budget or a warehouse's capacity, lies inside one warehouse), taken by any default worker.
+STOCKCAST_REPLENISH_SHARDS = env_int("STOCKCAST_REPLENISH_SHARDS", 1, minimum=1)
 STOCKCAST_FORECAST_HISTORY_DAYS = env_int("STOCKCAST_FORECAST_HISTORY_DAYS", 400, minimum=28)
 # Alerts whose money at stake (expected margin lost, excess stock value) is below this amount are
 # kept but folded into one digest line on the alerts page and never notified on their own.

@@ -56,6 +56,17 @@ class PairInput:
         return float(supplier.lead_time_std_days) if supplier else 0.0
 
 
+def pairs_per_warehouse() -> dict[int, int]:
+    """How many pairs ``pairs()`` finds per warehouse id (stocked pairs and active policies' pairs)."""
+    stocked = set(StockLevel.objects.filter(product__active=True, warehouse__active=True)
+                  .values_list("product_id", "warehouse_id"))
+    stocked |= set(ReorderPolicy.objects.filter(active=True).values_list("product_id", "warehouse_id"))
+    counts: dict[int, int] = {}
+    for _, warehouse_id in stocked:
+        counts[warehouse_id] = counts.get(warehouse_id, 0) + 1
+    return counts
+
+
 def pairs(products=None, warehouses=None) -> list[PairInput]:
     """Every stocked product x warehouse plus every active policy's pair."""
     levels = StockLevel.objects.select_related("product__supplier", "warehouse").filter(

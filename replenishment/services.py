@@ -21,6 +21,25 @@ from .models import ReorderSuggestion
 from .replays import latest_replay_rows
 
 
+def pair_seed(key: tuple[int, int]) -> int:
+    """A pair's own random stream, whichever run or shard decides it (an index in the run's
+    list of pairs would give a pair another stream in a run split by warehouse)."""
+    product_id, warehouse_id = key
+    return (product_id * 7919 + warehouse_id) % 2**31
+
+
+def warehouse_shards(n_shards: int) -> list[list[int]]:
+    """The warehouses with pairs to decide, in at most ``n_shards`` groups of about equal pairs
+    (largest first into the smallest group). A warehouse is never split: its constraints (each
+    supplier's budget there, its capacity) are decided together."""
+    sizes = inputs.pairs_per_warehouse()
+    groups: list[tuple[int, list[int]]] = [(0, []) for _ in range(max(1, min(n_shards, len(sizes))))]
+    for warehouse_id, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        total, ids = min(groups, key=lambda g: g[0])
+        groups[groups.index((total, ids))] = (total + n, ids + [warehouse_id])
+    return [sorted(ids) for _, ids in groups if ids]
+
+
 def run_replenishment(as_of: date | None = None, budgets: dict | None = None, products=None,
                       warehouses=None, seed: int = 0) -> list[ReorderSuggestion]:
     """Write a fresh pending suggestion for every pair that needs an order; older pending
@@ -36,7 +55,7 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
     decisions = []
     step = max(len(pairs) // 5, 1000)
     for i, pair in enumerate(pairs):
-        d = decide(pair, history, forecasts, as_of, seed=seed + i)
+        d = decide(pair, history, forecasts, as_of, seed=seed + pair_seed(pair.key))
         if d is not None:
             decisions.append(d)
         if (i + 1) % step == 0 and i + 1 < len(pairs):

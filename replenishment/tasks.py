@@ -5,7 +5,11 @@ from datetime import date
 
 import logging
 
-from celery import shared_task
+from celery import group, shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from inventory.models import Warehouse
 
 from . import learned, replays, services
 
@@ -14,12 +18,28 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="replenishment.tasks.run_replenishment")
 def run_replenishment(forecast_run_id: int | None = None, as_of: str | None = None,
-                      budgets: dict | None = None) -> int:
+                      budgets: dict | None = None, shards: int | None = None) -> int | dict:
     """Run after every forecast run (``forecast_run_id`` is informational: the current run's
     forecasts are used when there are any, else the sales history). Returns the number of
-    suggestions written."""
-    day = date.fromisoformat(as_of) if as_of else None
-    return len(services.run_replenishment(as_of=day, budgets=budgets))
+    suggestions written; split into ``shards`` (default settings.STOCKCAST_REPLENISH_SHARDS)
+    warehouse groups, it queues one replenish_shard task per group for any worker and returns
+    ``{"shards", "group_id"}`` instead (a task must not wait for tasks it queued)."""
+    shards = settings.STOCKCAST_REPLENISH_SHARDS if shards is None else shards
+    groups = services.warehouse_shards(shards) if shards > 1 else []
+    if len(groups) < 2:
+        day = date.fromisoformat(as_of) if as_of else None
+        return len(services.run_replenishment(as_of=day, budgets=budgets))
+    as_of = as_of or timezone.localdate().isoformat()  # one decision day for every shard
+    result = group(replenish_shard.s(ids, as_of, budgets) for ids in groups).apply_async()
+    return {"shards": len(groups), "group_id": result.id}
+
+
+@shared_task(name="replenishment.tasks.replenish_shard")
+def replenish_shard(warehouse_ids: list[int], as_of: str, budgets: dict | None = None) -> int:
+    """One warehouse group of a sharded run: the suggestions of its pairs, as the whole run
+    would write them. Idempotent (a redelivery supersedes its own first suggestions)."""
+    warehouses = Warehouse.objects.filter(pk__in=warehouse_ids)
+    return len(services.run_replenishment(as_of=date.fromisoformat(as_of), budgets=budgets, warehouses=warehouses))
 
 
 @shared_task(name="replenishment.tasks.train_rl_policy")

@@ -1,14 +1,20 @@
 """Several machines: two real worker processes share one PostgreSQL and one Redis; a forecast
-run's shards spread over both; a worker killed mid-run leaves the previous forecasts current;
+run's shards spread over both; a replenishment run split by warehouse spreads over both and
+writes what one process writes; a worker killed mid-run leaves the previous forecasts current;
 a shard delivered twice does no double work."""
 import os
 import signal
+from datetime import date
 
 import pytest
 
 from forecasting import services as forecast_services
 from forecasting.models import Forecast, ForecastRun, ModelVersion
 from forecasting.tasks import predict_shard, run_forecast
+from inventory import services as inventory_services
+from replenishment import services as replenishment_services
+from replenishment.models import ReorderSuggestion
+from replenishment.tasks import run_replenishment
 from tests.workers import celery_worker, clear_broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -29,6 +35,31 @@ def test_shards_of_one_run_spread_over_two_workers(small_history, tmp_path):
     shards_a = log_a.read_text().count("forecasting.tasks.predict_shard[")
     shards_b = log_b.read_text().count("forecasting.tasks.predict_shard[")
     assert shards_a > 0 and shards_b > 0, f"shards not spread: alpha saw {shards_a}, beta saw {shards_b}"
+
+
+def _suggestions(status):
+    return sorted(ReorderSuggestion.objects.filter(status=status).values_list(
+        "product_id", "warehouse_id", "quantity", "target_level", "expected_cost", "method", "order_by", "explanation"))
+
+
+def test_replenishment_split_by_warehouse_over_two_workers_equals_one_process(small_history, tmp_path):
+    products, warehouses = small_history
+    for product in products:
+        for warehouse in warehouses:
+            inventory_services.receive(product, warehouse, 3)
+    as_of = date(2024, 5, 29)  # the history's last day
+    single = replenishment_services.run_replenishment(as_of=as_of)
+    assert {s.warehouse_id for s in single} == {w.pk for w in warehouses}
+    expected = _suggestions(ReorderSuggestion.Status.PENDING)
+    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
+    with celery_worker(log_a, "alpha"), celery_worker(log_b, "beta"):
+        queued = run_replenishment.delay(as_of=as_of.isoformat(), shards=2).get(timeout=60)
+        assert queued["shards"] == 2
+        wait_for(lambda: ReorderSuggestion.objects.filter(status=ReorderSuggestion.Status.SUPERSEDED).count()
+                 == len(expected), 120, "the shards did not supersede the single run's suggestions within 120 s")
+    assert _suggestions(ReorderSuggestion.Status.PENDING) == expected  # the same decisions, to the cent
+    took = [log.read_text().count("replenishment.tasks.replenish_shard[") for log in (log_a, log_b)]
+    assert all(took), f"shards not spread: alpha saw {took[0]}, beta saw {took[1]}"
 
 
 def test_worker_killed_mid_run_leaves_previous_forecasts_current(small_history, tmp_path):

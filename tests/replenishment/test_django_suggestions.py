@@ -153,6 +153,25 @@ def test_celery_task_runs_eagerly_and_counts(setup):
     assert n == 3 == ReorderSuggestion.objects.filter(status="pending").count()
 
 
+def _pending():
+    return sorted(ReorderSuggestion.objects.filter(status="pending").values_list(
+        "product_id", "warehouse_id", "quantity", "target_level", "expected_cost", "explanation"))
+
+
+def test_a_run_split_by_warehouse_writes_what_one_run_writes(setup):
+    # Under a budget that binds, so the constraints are decided inside each shard as in the run.
+    budgets = {"SA": 20}
+    services.run_replenishment(as_of=AS_OF, budgets=budgets)
+    whole = _pending()
+    shards = services.warehouse_shards(2)
+    assert sorted(shards) == [[setup["w1"].pk], [setup["w2"].pk]]  # W1 has 2 pairs, W2 one
+    assert services.warehouse_shards(5) == shards and services.warehouse_shards(1) == [sorted(
+        [setup["w1"].pk, setup["w2"].pk])]
+    written = [tasks.replenish_shard.apply(args=[ids, AS_OF.isoformat(), budgets]).get() for ids in shards]
+    assert sum(written) == len(whole) and _pending() == whole
+    assert ReorderSuggestion.objects.filter(status="superseded").count() == len(whole)
+
+
 def test_policy_methods_and_bad_parameters(setup):
     pa, w1 = setup["pa"], setup["w1"]
     for method in ("s_S", "rq", "newsvendor"):
