@@ -16,10 +16,8 @@ from .sales_cache import until_sales_change
 def dashboard(request):
     # One pass over the window's sales for both figures, once per change of the sales.
     sales = until_sales_change(health.WINDOW_CACHE_NAME, health.sales_by_series)
-    rows = health.series_health(sales=sales)
+    risk = health.catalogue_risk(sales)
     service = health.service_figures(sales=sales)
-    at_risk = [r for r in rows if r.at_risk]
-    overstock_value = sum((r.overstock_value for r in rows), start=health.Decimal("0"))
     labels = dict(PurchaseOrder.Status.choices)
     context = {
         "product_count": Product.objects.filter(active=True).count(),
@@ -28,9 +26,9 @@ def dashboard(request):
         "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
         "default_service_level": default_service_level(),
         "service": service,
-        "at_risk_count": len({r.level.product_id for r in at_risk}),
-        "at_risk_series": len(at_risk),
-        "overstock_value": overstock_value,
+        "at_risk_count": risk.at_risk_products,
+        "at_risk_series": risk.at_risk_series,
+        "overstock_value": risk.overstock_value,
         "overstock_days": health.OVERSTOCK_DAYS,
         "open_orders": PurchaseOrder.objects.filter(status__in=PurchaseOrder.OPEN_STATUSES).count(),
         "draft_orders": PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).count(),

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import numpy as np
 from django.db.models import F, Sum
 
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
@@ -51,6 +52,20 @@ def sales_window(days: int = WINDOW_DAYS) -> Window | None:
     return Window(start=latest - timedelta(days=days - 1), end=latest)
 
 
+# The two rules, on one pair or on arrays of every pair (the dashboard's whole catalogue).
+def at_risk_rule(position, daily_rate, lead_time_days):
+    """The position covers less than the lead time at the current rate (never when nothing sells)."""
+    position, daily_rate = np.asarray(position, float), np.asarray(daily_rate, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = position / daily_rate
+    return (daily_rate > 0) & (cover < lead_time_days)
+
+
+def overstock_rule(on_hand, daily_rate):
+    """Whole units on hand beyond OVERSTOCK_DAYS of demand at the current rate."""
+    return np.maximum(np.trunc(np.asarray(on_hand, float) - np.asarray(daily_rate, float) * OVERSTOCK_DAYS), 0)
+
+
 @dataclass
 class SeriesHealth:
     level: "LevelRow"
@@ -73,13 +88,11 @@ class SeriesHealth:
 
     @property
     def at_risk(self) -> bool:
-        cover = self.days_of_cover
-        return cover is not None and cover < self.lead_time_days
+        return bool(at_risk_rule(self.position, self.daily_rate, self.lead_time_days))
 
     @property
     def overstock_units(self) -> int:
-        excess = self.level.on_hand - self.daily_rate * OVERSTOCK_DAYS
-        return max(int(excess), 0)
+        return int(overstock_rule(self.level.on_hand, self.daily_rate))
 
     @property
     def overstock_value(self) -> Decimal:
@@ -173,6 +186,33 @@ def series_health(warehouse=None, product=None, product_ids=None, sales=None) ->
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class RiskFigures:
+    at_risk_products: int
+    at_risk_series: int
+    overstock_value: Decimal
+
+
+def catalogue_risk(sales: dict) -> RiskFigures:
+    """At-risk and overstock figures of every stock level at once, on arrays (building a
+    SeriesHealth per pair costs seconds at 30 k pairs). ``sales``: sales_by_series()."""
+    rows = list(StockLevel.objects.values_list("product_id", "warehouse_id", "on_hand", "reserved",
+                                               "product__unit_cost", "product__supplier__lead_time_mean_days"))
+    if not rows:
+        return RiskFigures(0, 0, Decimal("0"))
+    on_order = _on_order_by_series()
+    keys = [(p, w) for p, w, *_ in rows]
+    on_hand = np.array([r[2] for r in rows], float)
+    position = on_hand - np.array([r[3] for r in rows], float) + np.array([on_order.get(k, 0) for k in keys], float)
+    sold = np.array([int((sales.get(k) or {}).get("units_total") or 0) for k in keys], float)
+    rate = sold / WINDOW_DAYS
+    lead = np.array([float(r[5]) if r[5] is not None else DEFAULT_LEAD_TIME_DAYS for r in rows])
+    risky = at_risk_rule(position, rate, lead)
+    over = overstock_rule(on_hand, rate)
+    value = sum((int(over[i]) * rows[i][4] for i in np.flatnonzero(over > 0)), start=Decimal("0"))
+    return RiskFigures(len({keys[i][0] for i in np.flatnonzero(risky)}), int(risky.sum()), value)
 
 
 @dataclass(frozen=True)

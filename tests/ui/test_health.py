@@ -60,3 +60,16 @@ def test_fill_rate_counts_only_flagged_days(shop):
     figures = health.service_figures()
     assert figures.fill_rate == pytest.approx(260 / 280)  # the mug alone: 260 sold, 20 lost
     assert figures.flag_share == pytest.approx(0.5)
+
+
+def test_catalogue_risk_on_arrays_equals_the_figures_per_series(shop):
+    # The dashboard's array form of the two rules against the pages' per-series form, on the
+    # shop and on a larger catalogue with open orders, reservations and suppliers without lead times.
+    from tests.ui.test_page_queries import catalogue
+
+    catalogue(12)
+    rows = health.series_health()
+    risk = health.catalogue_risk(health.sales_by_series())
+    assert risk.at_risk_series == sum(r.at_risk for r in rows) > 0
+    assert risk.at_risk_products == len({r.level.product_id for r in rows if r.at_risk})
+    assert risk.overstock_value == sum((r.overstock_value for r in rows), start=Decimal("0")) > 0
