@@ -146,8 +146,8 @@ def check_anomalies(today: date | None = None, days: int = 7, reference_days: in
         if (p, w) not in pairs:
             continue
         # A day without a row inside the covered span sold nothing: fill it, or zeros never count.
-        span = pd.DataFrame({"date": [g["date"].min() + timedelta(i)
-                                      for i in range((today - g["date"].min()).days)]})
+        first = g["date"].min()  # once: inside the comprehension it was a pandas reduction per day
+        span = pd.DataFrame({"date": [first + timedelta(i) for i in range((today - first).days)]})
         h = span.merge(g, on="date", how="left")
         h["units"] = h["units"].fillna(0).astype(float)
         h["on_promotion"] = h["on_promotion"].astype("boolean").fillna(False).astype(bool)
