@@ -34,6 +34,11 @@ class ApplyReport:
                 "unchanged": self.unchanged}
 
 
+BATCH = 500  # subjects per transaction: one locking read and a few bulk writes each
+_UPDATED = ["severity", "message", "evidence", "money_at_stake", "last_seen_at", "occurrences", "updated_at"]
+_RESOLVED = ["status", "resolved_at", "auto_resolved", "evidence", "updated_at"]
+
+
 def _active(key: str):
     return Alert.objects.select_for_update().filter(subject_key=key, status__in=Alert.ACTIVE_STATUSES).first()
 
@@ -65,13 +70,8 @@ def raise_or_update(a: Assessment) -> tuple[Alert, bool]:
                 alert = _active(key)
                 if alert is None:
                     raise
-        escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[alert.severity]
-        alert.severity, alert.message, alert.evidence = a.severity, a.message, a.evidence
-        alert.money_at_stake = a.money_at_stake
-        alert.last_seen_at = now
-        alert.occurrences += 1
-        alert.save(update_fields=["severity", "message", "evidence", "money_at_stake", "last_seen_at", "occurrences",
-                                  "updated_at"])
+        escalated = _refresh(alert, a, now)
+        alert.save(update_fields=_UPDATED)
         if escalated and not is_trivial(a.money_at_stake):
             _notify_after_commit(alert.pk, "alert.escalated")
         return alert, False
@@ -88,11 +88,6 @@ def auto_resolve(a: Assessment) -> Alert | None:
         alert.save(update_fields=_RESOLVED)
         _notify_after_commit(alert.pk, "alert.resolved")
         return alert
-
-
-BATCH = 500  # subjects per transaction: one locking read and a few bulk writes each
-_UPDATED = ["severity", "message", "evidence", "money_at_stake", "last_seen_at", "occurrences", "updated_at"]
-_RESOLVED = ["status", "resolved_at", "auto_resolved", "evidence", "updated_at"]
 
 
 def apply_assessments(assessments) -> ApplyReport:
@@ -133,10 +128,7 @@ def _apply_batch(batch, report: ApplyReport) -> None:
                                      warehouse_id=a.warehouse_id, subject_key=key, message=a.message,
                                      evidence=a.evidence, money_at_stake=a.money_at_stake, last_seen_at=now)))
             elif a.firing:
-                escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[alert.severity]
-                alert.severity, alert.message, alert.evidence = a.severity, a.message, a.evidence
-                alert.money_at_stake, alert.last_seen_at, alert.updated_at = a.money_at_stake, now, now
-                alert.occurrences += 1
+                escalated = _refresh(alert, a, now)
                 updated.append(alert)
                 if escalated and not is_trivial(a.money_at_stake):
                     events.append((alert, "alert.escalated"))
@@ -179,6 +171,15 @@ def _apply_one(a: Assessment, report: ApplyReport) -> None:
         report.resolved.append(alert.pk)
     else:
         report.unchanged += 1
+
+
+def _refresh(alert: Alert, a: Assessment, now) -> bool:
+    """The active alert takes the new verdict's figures; True when its severity went up."""
+    escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[alert.severity]
+    alert.severity, alert.message, alert.evidence = a.severity, a.message, a.evidence
+    alert.money_at_stake, alert.last_seen_at, alert.updated_at = a.money_at_stake, now, now
+    alert.occurrences += 1
+    return escalated
 
 
 def _mark_resolved(alert: Alert, a: Assessment, now) -> None:
