@@ -40,6 +40,7 @@ DAYS = "stockcast_ingest_days"  # SQLite only: the staged facts summed per produ
 FACT_COLUMNS = ["sku", "warehouse", "date", "units", "returned", "revenue", "price", "promo", "in_stock"]
 SQLITE_CACHE_KIB = 256 * 1024
 CONFLICT_MODES = ("replace", "skip")
+ANALYZE_AFTER_ROWS = 100_000  # days written by one import that refresh SalesDay's planner statistics
 _COMPARED = ["units", "returned_units", "revenue", "avg_price", "on_promotion", "in_stock"]
 
 
@@ -239,6 +240,11 @@ class SalesWriter:
                     " COUNT(*) FILTER (WHERE NOT inserted) FROM up"
                 )
                 total, inserted, updated = cur.fetchone()
+                if inserted + updated >= ANALYZE_AFTER_ROWS:
+                    # A large load changes what the planner should expect of the table (how many
+                    # days a pair has, how dates spread); autovacuum would get to it later, or never
+                    # where it is off. A sampled ANALYZE takes seconds even at tens of millions.
+                    cur.execute(f"ANALYZE {table}")
             else:
                 # Materialise the sums once so that counting them is cheap.
                 cur.execute(f"DROP TABLE IF EXISTS {DAYS}")
