@@ -38,3 +38,23 @@ def test_copy_and_one_upsert(data_dir, tmp_path, monkeypatch):
     sold = lines[~lines.Invoice.str.startswith("C") & (lines.qty > 0)]
     assert SalesDay.objects.aggregate(u=Sum("units"))["u"] == sold.qty.sum()
     assert summary.days_inserted == SalesDay.objects.count()
+
+
+def test_a_large_load_refreshes_the_planner_statistics(data_dir, tmp_path, monkeypatch):
+    from inventory.ingest import writer
+
+    first, _ = online_retail_slices(data_dir, tmp_path)
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(writer, "ANALYZE_AFTER_ROWS", 1)  # the slice is small; a real load is 100 k+
+    with connection.execute_wrapper(spy):
+        import_files("online_retail", [first])
+    assert f"ANALYZE {SalesDay._meta.db_table}" in statements
+    statements.clear()
+    with connection.execute_wrapper(spy):
+        import_files("online_retail", [first])  # nothing changed: no statistics to refresh
+    assert not any(s.startswith(f"ANALYZE {SalesDay._meta.db_table}") for s in statements)
