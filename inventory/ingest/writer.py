@@ -40,6 +40,7 @@ DAYS = "stockcast_ingest_days"  # SQLite only: the staged facts summed per produ
 FACT_COLUMNS = ["sku", "warehouse", "date", "units", "returned", "revenue", "price", "promo", "in_stock"]
 SQLITE_CACHE_KIB = 256 * 1024
 CONFLICT_MODES = ("replace", "skip")
+DEFER_INDEXES_ROWS = 1_000_000  # staged facts from which a load into a smaller table builds indexes after
 ANALYZE_AFTER_ROWS = 100_000  # days written by one import that refresh SalesDay's planner statistics
 _COMPARED = ["units", "returned_units", "revenue", "avg_price", "on_promotion", "in_stock"]
 
@@ -184,6 +185,28 @@ class SalesWriter:
         counts.products_updated += len(changed)
 
     # --- the upsert -----------------------------------------------------------------------
+    def _defer_indexes(self, cur, table: str) -> list[str]:
+        """A load larger than what the table holds (a first import, a rebuild) drops the table's
+        non-unique indexes and returns their definitions, to be built again after the insert:
+        one sorted build instead of millions of random inserts into B-trees that outgrow the
+        cache (the (date) and (warehouse, date) indexes: the unique one and the primary key are
+        filled in order and stay). Inside the import's transaction: a failure restores them, and
+        until the commit readers of the table wait, which a table this new can afford."""
+        if self.staged_rows < DEFER_INDEXES_ROWS:
+            return []
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) stored", [self.staged_rows])
+        if cur.fetchone()[0] >= self.staged_rows:
+            return []
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_index x"
+            " ON x.indexrelid = format('%%I.%%I', i.schemaname, i.indexname)::regclass"
+            " WHERE i.schemaname = current_schema() AND i.tablename = %s AND NOT x.indisunique", [table])
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the builds sort in memory
+        return [definition for _, definition in indexes]
+
     def upsert(self, counts: WriteCounts, carries_returns: bool = True) -> None:
         """carries_returns=False: the source has no notion of returns (M5, wide tables, the cleaned
         Online Retail sheet with its cancellations removed), so a stored day keeps its returned_units
@@ -232,6 +255,7 @@ class SalesWriter:
                 # the join and aggregate sizes badly. The sums also need more than 4 MB of work_mem.
                 cur.execute(f"ANALYZE {STAGE}")
                 cur.execute("SET LOCAL work_mem = '128MB'")
+                deferred = self._defer_indexes(cur, table)
                 cur.execute(
                     f"WITH agg AS MATERIALIZED ({aggregated}),"
                     f" up AS (INSERT INTO {table} ({columns}) {new_or_changed('agg')}"
@@ -240,6 +264,8 @@ class SalesWriter:
                     " COUNT(*) FILTER (WHERE NOT inserted) FROM up"
                 )
                 total, inserted, updated = cur.fetchone()
+                for definition in deferred:
+                    cur.execute(definition)
                 if inserted + updated >= ANALYZE_AFTER_ROWS:
                     # A large load changes what the planner should expect of the table (how many
                     # days a pair has, how dates spread); autovacuum would get to it later, or never

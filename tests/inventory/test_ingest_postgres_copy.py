@@ -58,3 +58,32 @@ def test_a_large_load_refreshes_the_planner_statistics(data_dir, tmp_path, monke
     with connection.execute_wrapper(spy):
         import_files("online_retail", [first])  # nothing changed: no statistics to refresh
     assert not any(s.startswith(f"ANALYZE {SalesDay._meta.db_table}") for s in statements)
+
+
+def _salesday_indexes():
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [SalesDay._meta.db_table])
+        return dict(cur.fetchall())
+
+
+def test_a_load_larger_than_the_table_builds_its_indexes_after(data_dir, tmp_path, monkeypatch):
+    from inventory.ingest import writer
+
+    first, second = online_retail_slices(data_dir, tmp_path)
+    before = _salesday_indexes()
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
+    with connection.execute_wrapper(spy):
+        summary = import_files("online_retail", [first])
+    dropped = [s for s in statements if s.startswith("DROP INDEX")]
+    assert len(dropped) == 2  # (date) and (warehouse, date); the unique one and the key stay
+    assert _salesday_indexes() == before and summary.days_inserted == SalesDay.objects.count() > 0
+    statements.clear()
+    with connection.execute_wrapper(spy):
+        import_files("online_retail", [first])  # smaller than what is stored now: indexes stay
+    assert not any(s.startswith("DROP INDEX") for s in statements)
