@@ -8,6 +8,7 @@ import pytest
 from inventory.models import Product, Warehouse
 from insights.models import Alert
 from replenishment.models import ReorderSuggestion
+from staff.suggestions import PAGE_SIZE as SUGGESTIONS_PAGE
 from tests.factories import make_supplier
 
 from .conftest import SCREENSHOTS, log_in
@@ -46,8 +47,8 @@ def morning(transactional_db, django_user_model):
 def test_the_suggestions_work_list_at_demo_size(page, morning, shoot):
     log_in(page, "planner", PASSWORD)
     page.goto("/suggestions/")
-    assert page.locator(".suggestion-table tbody tr").count() == 100
-    assert f"Page 1 of {PAIRS // 100} ({PAIRS} in all)" in page.locator(".pagination").inner_text()
+    assert page.locator(".suggestion-table tbody tr").count() == SUGGESTIONS_PAGE
+    assert f"Page 1 of {-(-PAIRS // SUGGESTIONS_PAGE)} ({PAIRS} in all)" in page.locator(".pagination").inner_text()
     shoot(page, "suggestions-due-first")
 
     page.select_option("#f-sort", "value")

@@ -153,7 +153,7 @@ def test_celery_task_runs_eagerly_and_counts(setup):
     assert n == 3 == ReorderSuggestion.objects.filter(status="pending").count()
 
 
-def _pending():
+def _pending_rows():
     return sorted(ReorderSuggestion.objects.filter(status="pending").values_list(
         "product_id", "warehouse_id", "quantity", "target_level", "expected_cost", "explanation"))
 
@@ -162,13 +162,13 @@ def test_a_run_split_by_warehouse_writes_what_one_run_writes(setup):
     # Under a budget that binds, so the constraints are decided inside each shard as in the run.
     budgets = {"SA": 20}
     services.run_replenishment(as_of=AS_OF, budgets=budgets)
-    whole = _pending()
+    whole = _pending_rows()
     shards = services.warehouse_shards(2)
     assert sorted(shards) == [[setup["w1"].pk], [setup["w2"].pk]]  # W1 has 2 pairs, W2 one
     assert services.warehouse_shards(5) == shards and services.warehouse_shards(1) == [sorted(
         [setup["w1"].pk, setup["w2"].pk])]
     written = [tasks.replenish_shard.apply(args=[ids, AS_OF.isoformat(), budgets]).get() for ids in shards]
-    assert sum(written) == len(whole) and _pending() == whole
+    assert sum(written) == len(whole) and _pending_rows() == whole
     assert ReorderSuggestion.objects.filter(status="superseded").count() == len(whole)
 
 
