@@ -18,7 +18,8 @@ CLASS_WINDOW_DAYS = 365
 CACHE_NAME = "demand-classes"
 
 
-def _compute(product_ids=None) -> dict[int, str]:
+def compute_classes(product_ids=None) -> dict[int, str]:
+    """Classes of these products (None: every product with sales in the window), uncached."""
     latest = last_sales_day()
     if latest is None:
         return {}
@@ -28,13 +29,9 @@ def _compute(product_ids=None) -> dict[int, str]:
             in daily_total_moments(start, latest, product_ids=product_ids).items()}
 
 
-def demand_classes_uncached() -> dict[int, str]:
-    return _compute()
-
-
 def demand_classes() -> dict[int, str]:
     """Class of every product that has sales in the window (cached until sales change)."""
-    return until_sales_change(CACHE_NAME, demand_classes_uncached)
+    return until_sales_change(CACHE_NAME, compute_classes)
 
 
 def demand_classes_for(product_ids) -> dict[int, str]:
@@ -43,7 +40,7 @@ def demand_classes_for(product_ids) -> dict[int, str]:
     catalogue = if_cached(CACHE_NAME)
     if catalogue is not None:
         return {pk: catalogue[pk] for pk in product_ids if pk in catalogue}
-    return _compute(list(product_ids))
+    return compute_classes(list(product_ids))
 
 
 CLASS_CHOICES = [(c, c.replace("_", " ").capitalize()) for c in CLASSES]

@@ -52,6 +52,11 @@ def sales_window(days: int = WINDOW_DAYS) -> Window | None:
     return Window(start=latest - timedelta(days=days - 1), end=latest)
 
 
+def _lead_time(supplier_mean_days) -> float:
+    """The supplier's mean lead time, or the default for a product without one."""
+    return float(supplier_mean_days) if supplier_mean_days is not None else DEFAULT_LEAD_TIME_DAYS
+
+
 # The two rules, on one pair or on arrays of every pair (the dashboard's whole catalogue).
 def at_risk_rule(position, daily_rate, lead_time_days):
     """The position covers less than the lead time at the current rate (never when nothing sells)."""
@@ -158,7 +163,7 @@ def series_health(warehouse=None, product=None, product_ids=None, sales=None) ->
     products = Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=product_ids)
     products = {
         pk: SimpleNamespace(pk=pk, sku=sku, name=name, unit_cost=cost,
-                            lead_time=float(lead) if lead is not None else DEFAULT_LEAD_TIME_DAYS)
+                            lead_time=_lead_time(lead))
         for pk, sku, name, cost, lead in products.values_list(
             "pk", "sku", "name", "unit_cost", "supplier__lead_time_mean_days")
     }
@@ -208,7 +213,7 @@ def catalogue_risk(sales: dict) -> RiskFigures:
     position = on_hand - np.array([r[3] for r in rows], float) + np.array([on_order.get(k, 0) for k in keys], float)
     sold = np.array([int((sales.get(k) or {}).get("units_total") or 0) for k in keys], float)
     rate = sold / WINDOW_DAYS
-    lead = np.array([float(r[5]) if r[5] is not None else DEFAULT_LEAD_TIME_DAYS for r in rows])
+    lead = np.array([_lead_time(r[5]) for r in rows])
     risky = at_risk_rule(position, rate, lead)
     over = overstock_rule(on_hand, rate)
     value = sum((int(over[i]) * rows[i][4] for i in np.flatnonzero(over > 0)), start=Decimal("0"))

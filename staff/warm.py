@@ -9,7 +9,7 @@ from . import demand, health, trends
 from .sales_cache import until_sales_change
 
 FIGURES = {
-    demand.CACHE_NAME: demand.demand_classes_uncached,
+    demand.CACHE_NAME: demand.compute_classes,
     health.WINDOW_CACHE_NAME: health.sales_by_series,
     trends.SERVICE_CACHE_NAME: trends.service_by_week,
 }

@@ -20,4 +20,4 @@ def test_an_import_warms_the_figures_and_the_pages_read_them(django_assert_max_n
     ids = list(if_cached(demand.CACHE_NAME))
     with django_assert_max_num_queries(1):  # the sales fingerprint, nothing per product
         warm = demand.demand_classes_for(ids)
-    assert warm == demand._compute(ids) and set(warm.values()) <= set(demand.CLASSES)
+    assert warm == demand.compute_classes(ids) and set(warm.values()) <= set(demand.CLASSES)
