@@ -1,10 +1,10 @@
-"""Admin of ImportJob: read-only history, and an action that runs selected imports again as Celery tasks."""
+"""Admin of ImportJob: read-only history, and an action that runs selected imports again as Celery tasks; SalesLoad, read-only."""
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .import_models import CalendarEvent, ImportJob
+from .import_models import CalendarEvent, ImportJob, SalesLoad
 from .tasks import run_import_job
 
 
@@ -48,3 +48,17 @@ class CalendarEventAdmin(admin.ModelAdmin):
     list_filter = ("event_type", "warehouse")
     search_fields = ("name",)
     date_hierarchy = "date"
+
+
+@admin.register(SalesLoad)
+class SalesLoadAdmin(admin.ModelAdmin):
+    """What was imported, for the record; written only by the import (inventory.ingest.loads)."""
+
+    list_display = ("created_at", "format", "days", "digest")
+    list_filter = ("format",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

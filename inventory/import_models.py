@@ -9,6 +9,11 @@ Neither holds any customer data: the pipeline never reads a customer column.
 CalendarEvent holds the calendar features that come with sales data (M5's events such as
 SuperBowl or Easter, and SNAP days per store); forecasting reads them as covariates.
 A null warehouse means the event applies everywhere.
+
+SalesLoad remembers the content of each committed import (a digest of its files and of the
+options that shape what is written) and the sales-write counter right after it (PostgreSQL: a
+sequence that a statement trigger on SalesDay advances on every write). The same files imported
+again while the counter has not moved would change nothing, so they are not read again.
 """
 from django.conf import settings
 from django.db import models
@@ -78,3 +83,18 @@ class CalendarEvent(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name}" + (f" @{self.warehouse_id}" if self.warehouse_id else "")
+
+
+class SalesLoad(models.Model):
+    format = models.CharField(max_length=20)
+    digest = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the files and the import options.")
+    files = models.JSONField(default=list)
+    sales_writes = models.BigIntegerField(help_text="The SalesDay write counter once this import had written.")
+    days = models.BigIntegerField(help_text="Sales-days the files hold (inserted, updated and unchanged).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Load of {', '.join(self.files)[:80]} ({self.days:,} days)"

@@ -272,6 +272,6 @@ class SalesDay(models.Model):
         return f"{self.product_id}@{self.warehouse_id} {self.date}: {self.units}"
 
 
-from .import_models import ImportJob  # noqa: F401
+from .import_models import ImportJob, SalesLoad  # noqa: F401
 from .promotions.models import Promotion  # noqa: F401  (registered with this app)
 from .purchasing.models import PurchaseOrder, PurchaseOrderLine  # noqa: F401  (registered with this app)

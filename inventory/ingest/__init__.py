@@ -9,6 +9,7 @@ Modules, one job each:
   generic.py, online_retail.py, m5.py, wide.py   the formats (each documents its rules)
   regions.py        Online Retail country -> warehouse rule
   writer.py         staging table (COPY on PostgreSQL), catalogue, one upsert; the conflict rule
+  loads.py          what was imported already: content digest, sales-write counter (skip unchanged)
   api.py            import_files(): the entry point, one transaction
 
 Use: `from inventory.ingest.api import import_files`.

@@ -38,6 +38,7 @@ class ImportOptions:
     country_map: dict[str, str] | None = None  # online_retail: country -> warehouse code ("*" = default)
     known_warehouses: frozenset[str] = frozenset()  # filled by the pipeline when auto-create is off
     limits: ReadLimits | None = None  # None: the pipeline sets the configured ones (settings)
+    reread: bool = False  # read the files even when the same ones are stored unchanged (loads.py)
 
 
 class Adapter:
@@ -57,6 +58,9 @@ class Adapter:
         self.rows_read = 0
         # Does the source know about returns at all? (see SalesWriter.upsert)
         self.carries_returns = False
+        # Does each product x warehouse x day come at most once in all the facts, so that the
+        # writer need not sum them? Set by an adapter that can tell, once its facts are read.
+        self.unique_facts = False
 
     def facts(self) -> Iterator[pd.DataFrame]:
         raise NotImplementedError

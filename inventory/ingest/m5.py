@@ -88,7 +88,7 @@ class M5Adapter(Adapter):
             negative = price < 0
             self.report.add_many(chunk.source, raw.index[negative], "sell_price", raw["sell_price"][negative].values, "negative price")
             key = list(zip(raw["store_id"].str.strip(), raw["item_id"].str.strip()))
-            rows = np.array([series_index.get(k, -1) for k in key])
+            rows = np.array([series_index.get(k, -1) for k in key], dtype=np.int64)  # an empty chunk too
             cols = np.searchsorted(weeks, week.fillna(-1).to_numpy())
             cols = np.clip(cols, 0, len(weeks) - 1)
             ok = (rows >= 0) & price.notna().to_numpy() & ~negative.to_numpy() & (weeks[cols] == week.to_numpy())
@@ -109,12 +109,17 @@ class M5Adapter(Adapter):
         # Pass 1 over the id columns only (cheap): series list for the price grid, stores, items.
         series_index: dict[tuple[str, str], int] = {}
         states: dict[str, str] = {}
+        series_rows = 0
         for table in tables:
             for chunk in table.chunks(usecols=ID_COLUMNS):
                 ids = chunk.frame
+                series_rows += len(ids)
                 for store, item, state in zip(ids["store_id"].str.strip(), ids["item_id"].str.strip(), ids["state_id"].str.strip()):
                     series_index.setdefault((store, item), len(series_index))
                     states.setdefault(store, state)
+        # A series is one row and a day one column: the facts are unique unless a series repeats
+        # (its rows then add up, as the sums of the writer do).
+        self.unique_facts = series_rows == len(series_index)
         prices = self._prices(series_index, weeks)
         self._calendar_events(cal, states)
         for table in tables:

@@ -9,6 +9,12 @@ database does the join to product and warehouse ids in one pass.
 - PostgreSQL: each chunk goes in with COPY (psycopg 3 `cursor.copy`), the fastest way in.
 - SQLite: executemany into the temporary table (SQLite has no COPY; in-process inserts are fast).
 
+A large load into an empty table (a catalogue's first import) is every fact new: a plain INSERT
+without the conflict handling, the sums skipped where the adapter vouches that no day repeats
+(M5), and every index but the primary key dropped and built after by one sort each. At M5's full
+size the upsert's speculative insertions and its random inserts into B-trees far larger than the
+buffer cache were most of the import.
+
 Everything, from the first staged row to the upsert and the catalogue, runs inside the caller's
 transaction (see pipeline.py): a crash or a kill leaves the database as it was.
 
@@ -186,31 +192,58 @@ class SalesWriter:
 
     # --- the upsert -----------------------------------------------------------------------
     def _defer_indexes(self, cur, table: str) -> list[str]:
-        """A load larger than what the table holds (a first import, a rebuild) drops the table's
-        non-unique indexes and returns their definitions, to be built again after the insert:
-        one sorted build instead of millions of random inserts into B-trees that outgrow the
-        cache (the (date) and (warehouse, date) indexes: the unique one and the primary key are
-        filled in order and stay). Inside the import's transaction: a failure restores them, and
-        until the commit readers of the table wait, which a table this new can afford."""
+        """A load larger than what the table holds (a rebuild, a large first file beside a small
+        history) drops the table's non-unique indexes and returns their definitions, to be built
+        again after the insert: one sorted build instead of millions of random inserts into
+        B-trees that outgrow the cache (the (date) and (warehouse, date) indexes: the unique one
+        and the primary key are filled in order and stay). Inside the import's transaction: a
+        failure restores them, and until the commit readers of the table wait, which a table this
+        new can afford."""
         if self.staged_rows < DEFER_INDEXES_ROWS:
             return []
         cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) stored", [self.staged_rows])
         if cur.fetchone()[0] >= self.staged_rows:
             return []
+        return self._drop_indexes(cur, table, unique=False)
+
+    def _empty_for_bulk_load(self, cur, table: str) -> bool:
+        """A large load into an empty table (the first import of a catalogue) needs no conflict
+        handling at all: every fact is new. The lock keeps other writers out until the commit (an
+        import into the same table meanwhile would otherwise find it empty too); readers go on."""
+        if self.staged_rows < DEFER_INDEXES_ROWS:
+            return False
+        cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        return not cur.fetchone()[0]
+
+    def _drop_indexes(self, cur, table: str, *, unique: bool) -> list[str]:
+        """Drop the table's non-unique indexes (and with unique=True its unique constraints too,
+        never the primary key); return the statements that build them again."""
         cur.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_index x"
             " ON x.indexrelid = format('%%I.%%I', i.schemaname, i.indexname)::regclass"
             " WHERE i.schemaname = current_schema() AND i.tablename = %s AND NOT x.indisunique", [table])
         indexes = cur.fetchall()
+        rebuild = [definition for _, definition in indexes]
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')
-        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the builds sort in memory
-        return [definition for _, definition in indexes]
+        if unique:
+            cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                        " WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+            for name, definition in cur.fetchall():
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cur.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the builds sort in memory, or nearly
+        return rebuild
 
-    def upsert(self, counts: WriteCounts, carries_returns: bool = True) -> None:
+    def upsert(self, counts: WriteCounts, carries_returns: bool = True, unique_facts: bool = False) -> None:
         """carries_returns=False: the source has no notion of returns (M5, wide tables, the cleaned
         Online Retail sheet with its cancellations removed), so a stored day keeps its returned_units
-        instead of having them zeroed by a file that simply does not know them."""
+        instead of having them zeroed by a file that simply does not know them.
+
+        unique_facts=True: the adapter vouches that no product x warehouse x day was staged twice
+        (M5: each series is one row of the file), so a load into an empty table skips the sums. The
+        unique constraint, built again at the end, would refuse the load if that were ever wrong."""
         table = SalesDay._meta.db_table
         product, warehouse = Product._meta.db_table, Warehouse._meta.db_table
         if self.postgres:
@@ -255,15 +288,28 @@ class SalesWriter:
                 # the join and aggregate sizes badly. The sums also need more than 4 MB of work_mem.
                 cur.execute(f"ANALYZE {STAGE}")
                 cur.execute("SET LOCAL work_mem = '128MB'")
-                deferred = self._defer_indexes(cur, table)
-                cur.execute(
-                    f"WITH agg AS MATERIALIZED ({aggregated}),"
-                    f" up AS (INSERT INTO {table} ({columns}) {new_or_changed('agg')}"
-                    f" ON CONFLICT (product_id, warehouse_id, date) {on_conflict} RETURNING (xmax = 0) AS inserted)"
-                    " SELECT (SELECT COUNT(*) FROM agg), COUNT(*) FILTER (WHERE inserted),"
-                    " COUNT(*) FILTER (WHERE NOT inserted) FROM up"
-                )
-                total, inserted, updated = cur.fetchone()
+                if self._empty_for_bulk_load(cur, table):
+                    # Every fact is new: a plain INSERT in the stage's order, and every index but the
+                    # primary key built afterwards by one sort each (the unique one included).
+                    deferred = self._drop_indexes(cur, table, unique=True)
+                    source = (f"SELECT p.id AS product_id, w.id AS warehouse_id, s.date AS date, s.units AS units,"
+                              f" s.returned AS returned_units, ROUND(s.revenue, 4) AS revenue, s.price AS price,"
+                              f" s.promo AS on_promotion, s.in_stock AS in_stock FROM {STAGE} s"
+                              f" JOIN {product} p ON p.sku = s.sku JOIN {warehouse} w ON w.code = s.warehouse"
+                              ) if unique_facts else aggregated
+                    cur.execute(f"INSERT INTO {table} ({columns}) {final} FROM ({source}) agg")
+                    total = inserted = cur.rowcount
+                    updated = 0
+                else:
+                    deferred = self._defer_indexes(cur, table)
+                    cur.execute(
+                        f"WITH agg AS MATERIALIZED ({aggregated}),"
+                        f" up AS (INSERT INTO {table} ({columns}) {new_or_changed('agg')}"
+                        f" ON CONFLICT (product_id, warehouse_id, date) {on_conflict} RETURNING (xmax = 0) AS inserted)"
+                        " SELECT (SELECT COUNT(*) FROM agg), COUNT(*) FILTER (WHERE inserted),"
+                        " COUNT(*) FILTER (WHERE NOT inserted) FROM up"
+                    )
+                    total, inserted, updated = cur.fetchone()
                 for definition in deferred:
                     cur.execute(definition)
                 if inserted + updated >= ANALYZE_AFTER_ROWS:

@@ -9,7 +9,7 @@ from inventory.ingest.base import ImportOptions
 from inventory.models import SalesDay
 
 from .test_ingest_online_retail import expected_lines
-from .test_ingest_support import online_retail_slices
+from .test_ingest_support import m5_slice, online_retail_slices
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -87,3 +87,76 @@ def test_a_load_larger_than_the_table_builds_its_indexes_after(data_dir, tmp_pat
     with connection.execute_wrapper(spy):
         import_files("online_retail", [first])  # smaller than what is stored now: indexes stay
     assert not any(s.startswith("DROP INDEX") for s in statements)
+
+
+def _repeat_a_selling_series(folder):
+    """The M5 slice's sales file with its best-selling series twice; returns (item, store, units once)."""
+    sales = folder / "sales_train_validation.csv"
+    lines = sales.read_text().splitlines()
+    best = max(lines[1:], key=lambda line: sum(int(v) for v in line.split(",")[6:]))
+    sales.write_text("\n".join(lines + [best]) + "\n")
+    cells = best.split(",")
+    return cells[1], cells[4], sum(int(v) for v in cells[6:])
+
+
+def _stored_days():
+    return list(SalesDay.objects.order_by("product__sku", "warehouse__code", "date").values_list(
+        "product__sku", "warehouse__code", "date", "units", "returned_units", "revenue", "avg_price", "on_promotion",
+        "in_stock"))
+
+
+def test_a_large_load_into_an_empty_table_is_a_plain_insert_with_every_index_built_after(data_dir, tmp_path,
+                                                                                         monkeypatch):
+    from inventory.ingest import writer
+
+    folder = m5_slice(data_dir, tmp_path / "m5", series=6, days=90)
+    import_files("m5", [folder])  # far below the threshold: the upsert
+    expected = _stored_days()
+    SalesDay.objects.all().delete()
+    before = _salesday_indexes()
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
+    with connection.execute_wrapper(spy):
+        summary = import_files("m5", [folder])
+    insert = next(s for s in statements if s.startswith(f"INSERT INTO {SalesDay._meta.db_table}"))
+    assert "ON CONFLICT" not in insert and "GROUP BY" not in insert  # M5's facts are unique: no sums
+    assert any("ADD CONSTRAINT" in s for s in statements)  # the unique one, built after
+    assert _stored_days() == expected and summary.days_inserted == len(expected)
+    assert _salesday_indexes() == before
+
+
+def test_a_repeated_m5_series_is_summed_on_the_bulk_path_too(data_dir, tmp_path, monkeypatch):
+    from inventory.ingest import writer
+
+    folder = m5_slice(data_dir, tmp_path / "m5", series=6, days=120)
+    item, store, once = _repeat_a_selling_series(folder)
+    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
+    import_files("m5", [folder])
+    assert once > 0
+    assert SalesDay.objects.filter(product__sku=item, warehouse__code=store).aggregate(u=Sum("units"))["u"] == 2 * once
+
+
+def test_a_wrong_claim_of_unique_facts_is_refused_by_the_unique_constraint(data_dir, tmp_path, monkeypatch):
+    from django.db import IntegrityError
+
+    from inventory.ingest import m5, writer
+
+    folder = m5_slice(data_dir, tmp_path / "m5", series=6, days=120)
+    _repeat_a_selling_series(folder)
+    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
+    real_facts = m5.M5Adapter.facts
+
+    def facts_claiming_unique(self):
+        yield from real_facts(self)
+        self.unique_facts = True  # what a bug in an adapter would say
+
+    monkeypatch.setattr(m5.M5Adapter, "facts", facts_claiming_unique)
+    before = _salesday_indexes()
+    with pytest.raises(IntegrityError):
+        import_files("m5", [folder])
+    assert not SalesDay.objects.exists() and _salesday_indexes() == before  # all rolled back, indexes included

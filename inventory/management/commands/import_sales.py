@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--country-map", help="online_retail: JSON or CSV file mapping country -> warehouse code")
         parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS, help="rows per chunk (memory bound)")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument("--reread", action="store_true",
+                            help="read the files even if the same ones were imported and no sales changed since")
 
     def handle(self, *args, **opts):
         columns = {}
@@ -52,6 +54,7 @@ class Command(BaseCommand):
             date_format=opts["date_format"],
             default_warehouse=opts["warehouse"],
             country_map=opts["country_map"],  # None: the setting STOCKCAST_COUNTRY_WAREHOUSES, else the default
+            reread=opts["reread"],
         )
         bar = tqdm(unit=" rows", unit_scale=True, desc="reading", disable=opts["verbosity"] == 0, file=self.stderr._out)
         seen = [0]
@@ -85,6 +88,11 @@ class Command(BaseCommand):
 
     def _print_summary(self, s):
         w = self.stdout.write
+        if s.unchanged_since:
+            w(self.style.SUCCESS(f"Unchanged: {', '.join(s.files)}"))
+            w(f"  the same files were imported at {s.unchanged_since} and no sales were written since: "
+              f"{s.days_unchanged:,} days already stored, nothing read (--reread reads them anyway)")
+            return
         w(self.style.SUCCESS(("Dry run (rolled back): " if s.dry_run else "Imported: ") + ", ".join(s.files)))
         w(f"  rows read            {s.rows_read:>12,}")
         w(f"  rows skipped         {s.rows_skipped:>12,}")
@@ -98,4 +106,5 @@ class Command(BaseCommand):
         w(f"  categories created   {s.categories_created:>12,}")
         if s.calendar_events_created:
             w(f"  calendar events      {s.calendar_events_created:>12,}")
-        w(f"  seconds              {s.seconds:>12,.1f}")
+        w(f"  seconds              {s.seconds:>12,.1f}   "
+          + ", ".join(f"{name.replace('_', ' ')} {sec:,.1f}" for name, sec in s.phases.items()))
