@@ -25,13 +25,50 @@ class AnomalyInput:
     event_dates: set = field(default_factory=set)      # calendar events the business told us about
 
 
-def _robust_stats(ref: np.ndarray) -> tuple[float, float]:
-    med = float(np.median(ref))
-    mad = float(np.median(np.abs(ref - med)))
+def _robust_stats(ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and robust scale of each row of ``ref`` (NaN: not in the reference; a row of NaN
+    gives NaN). One row or many: the screen below and the rule take the same figures."""
+    ref = np.atleast_2d(np.asarray(ref, float))
+    empty = np.isnan(ref).all(axis=1)
+    filled = np.where(empty[:, None], 0.0, ref)  # nanmedian warns on an empty row; it is NaN below anyway
+    med = np.nanmedian(filled, axis=1)
+    mad = np.nanmedian(np.abs(filled - med[:, None]), axis=1)
     # MAD is 0 for intermittent or very flat series; a Poisson-like floor (sqrt of the level)
     # keeps a single extra unit from counting as a huge spike.
-    scale = max(1.4826 * mad, np.sqrt(max(med, 1.0)))
-    return med, scale
+    scale = np.maximum(1.4826 * mad, np.sqrt(np.maximum(med, 1.0)))
+    return np.where(empty, np.nan, med), np.where(empty, np.nan, scale)
+
+
+def _outside_band(y, lo, hi, min_abs_deviation: float):
+    # Outside the band, and by a few units: for slow sellers p99 can be 2, and a sale of 3 is not
+    # worth a person's attention.
+    return ((y < lo) | (y > hi)) & (np.abs(y - (lo + hi) / 2) >= min_abs_deviation)
+
+
+def _beyond_z(y, med, scale, z_threshold, min_abs_deviation: float):
+    return (np.abs((y - med) / scale) >= z_threshold) & (np.abs(y - med) >= min_abs_deviation)
+
+
+def screen_anomalies(units: np.ndarray, reference: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
+                     z_threshold: np.ndarray, *, min_reference_days: int = 14,
+                     min_abs_deviation: float = 3.0) -> np.ndarray:
+    """Which of many series have an outlier on a checked day, by the tests of assess_anomaly, on
+    arrays: ``units`` [series, checked days] (NaN: the series had not started), ``reference``
+    [series, days] (the reference days' units, NaN where a day is not in the reference: before the
+    series started, a promotion, an event), ``band_lo``/``band_hi`` [series, checked days] (NaN:
+    no forecast band that day), ``z_threshold`` [series]. A series it leaves out has no outlier,
+    so assess_anomaly could only say "no anomaly" or "too little history" of it: a check need
+    not ask it, unless an alert of the series is open (the rule's verdict would close it)."""
+    med, scale = _robust_stats(reference)
+    has_band = ~np.isnan(band_lo) & ~np.isnan(band_hi)
+    judged = ~np.isnan(units)
+    with np.errstate(invalid="ignore"):
+        banded = _outside_band(units, band_lo, band_hi, min_abs_deviation)
+        z = _beyond_z(units, med[:, None], scale[:, None], np.asarray(z_threshold, float)[:, None], min_abs_deviation)
+    # The rule's z test needs a reference; with no band on any day it needs min_reference_days of it.
+    enough = (~np.isnan(reference)).sum(axis=1) >= min_reference_days
+    z &= (np.isfinite(med) & (enough | has_band.any(axis=1)))[:, None]
+    return (judged & np.where(has_band, banded, z)).any(axis=1)
 
 
 def _shelf_empty(by_date: pd.DataFrame, d) -> bool:
@@ -63,7 +100,7 @@ def assess_anomaly(x: AnomalyInput, *, z_threshold: float = 4.0, reference_days:
     if len(ref) < min_reference_days and band is None:
         return Assessment(KIND, x.product_id, x.warehouse_id, None, message="Too little history to judge anomalies.",
                           evidence={"reference_days": int(len(ref)), "needed": min_reference_days})
-    med, scale = _robust_stats(ref["units"].to_numpy(float)) if len(ref) else (np.nan, np.nan)
+    med, scale = (float(v[0]) for v in _robust_stats(ref["units"].to_numpy(float))) if len(ref) else (np.nan, np.nan)
     by_date = h.set_index("date")
     unexplained, explained = [], []
     for d in checks:
@@ -75,14 +112,12 @@ def assess_anomaly(x: AnomalyInput, *, z_threshold: float = 4.0, reference_days:
         if band is not None and d in band.index:
             lo, hi = float(band.loc[d, "p01"]), float(band.loc[d, "p99"])
             row.update(test="forecast band", p01=lo, p99=hi)
-            # Outside the band, and by a few units: for slow sellers p99 can be 2, and a sale of 3
-            # is not worth a person's attention.
-            outlier = (y < lo or y > hi) and abs(y - (lo + hi) / 2) >= min_abs_deviation
+            outlier = bool(_outside_band(y, lo, hi, min_abs_deviation))
             direction = "spike" if y > hi else "drop"
         elif np.isfinite(med):
             z = (y - med) / scale
             row.update(test="robust z", median=med, z=round(float(z), 2))
-            outlier = abs(z) >= z_threshold and abs(y - med) >= min_abs_deviation
+            outlier = bool(_beyond_z(y, med, scale, z_threshold, min_abs_deviation))
             direction = "spike" if z > 0 else "drop"
         if not outlier:
             continue
