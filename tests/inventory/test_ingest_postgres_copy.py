@@ -1,4 +1,6 @@
 """The PostgreSQL path: chunks go in with COPY (psycopg 3), then one INSERT ... ON CONFLICT."""
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 from django.db import connection
@@ -44,19 +46,12 @@ def test_a_large_load_refreshes_the_planner_statistics(data_dir, tmp_path, monke
     from inventory.ingest import writer
 
     first, _ = online_retail_slices(data_dir, tmp_path)
-    statements = []
-
-    def spy(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
     monkeypatch.setattr(writer, "ANALYZE_AFTER_ROWS", 1)  # the slice is small; a real load is 100 k+
-    with connection.execute_wrapper(spy):
+    with _recorded() as statements:
         import_files("online_retail", [first])
     assert f"ANALYZE {SalesDay._meta.db_table}" in statements
-    statements.clear()
-    with connection.execute_wrapper(spy):
-        import_files("online_retail", [first])  # nothing changed: no statistics to refresh
+    with _recorded() as statements:  # read again, nothing changed: no statistics to refresh
+        import_files("online_retail", [first], options=ImportOptions(reread=True))
     assert not any(s.startswith(f"ANALYZE {SalesDay._meta.db_table}") for s in statements)
 
 
@@ -66,26 +61,36 @@ def _salesday_indexes():
         return dict(cur.fetchall())
 
 
-def test_a_load_larger_than_the_table_builds_its_indexes_after(data_dir, tmp_path, monkeypatch):
-    from inventory.ingest import writer
-
-    first, second = online_retail_slices(data_dir, tmp_path)
-    before = _salesday_indexes()
+@contextmanager
+def _recorded():
+    """The SQL statements run inside the block, in order."""
     statements = []
 
     def spy(execute, sql, params, many, context):
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
     with connection.execute_wrapper(spy):
+        yield statements
+
+
+def test_a_load_larger_than_the_table_builds_its_indexes_after(data_dir, tmp_path, monkeypatch):
+    from inventory.ingest import writer
+
+    first, second = online_retail_slices(data_dir, tmp_path)
+    before = _salesday_indexes()
+    import_files("online_retail", [second])  # a small history first: the table is not empty
+    keep = SalesDay.objects.order_by("id").first()
+    SalesDay.objects.exclude(pk=keep.pk).delete()
+    monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
+    with _recorded() as statements:
         summary = import_files("online_retail", [first])
     dropped = [s for s in statements if s.startswith("DROP INDEX")]
     assert len(dropped) == 2  # (date) and (warehouse, date); the unique one and the key stay
-    assert _salesday_indexes() == before and summary.days_inserted == SalesDay.objects.count() > 0
-    statements.clear()
-    with connection.execute_wrapper(spy):
-        import_files("online_retail", [first])  # smaller than what is stored now: indexes stay
+    assert any("ON CONFLICT" in s for s in statements)  # one day was stored: the upsert
+    assert _salesday_indexes() == before and summary.days_inserted + summary.days_updated + 1 >= SalesDay.objects.count() > 1
+    with _recorded() as statements:
+        import_files("online_retail", [first], options=ImportOptions(reread=True))  # smaller than what is stored now
     assert not any(s.startswith("DROP INDEX") for s in statements)
 
 
@@ -114,14 +119,8 @@ def test_a_large_load_into_an_empty_table_is_a_plain_insert_with_every_index_bui
     expected = _stored_days()
     SalesDay.objects.all().delete()
     before = _salesday_indexes()
-    statements = []
-
-    def spy(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
     monkeypatch.setattr(writer, "DEFER_INDEXES_ROWS", 1)
-    with connection.execute_wrapper(spy):
+    with _recorded() as statements:
         summary = import_files("m5", [folder])
     insert = next(s for s in statements if s.startswith(f"INSERT INTO {SalesDay._meta.db_table}"))
     assert "ON CONFLICT" not in insert and "GROUP BY" not in insert  # M5's facts are unique: no sums
