@@ -4,8 +4,9 @@ straight into dense ``[series, day]`` arrays.
 Why not a long frame pivoted by ``forecasting.ml.data.panel_from_long``: a long frame of every
 sales day holds a Python string id, a date and an object per cell, several gigabytes at a tenth
 of M5 (4.8 M days) and far beyond the machine at its full size; the arrays need 4 bytes a cell
-and a cell exists whether it sold or not. The rows stream from the database in chunks that are
-scattered into the arrays and dropped.
+and a cell exists whether it sold or not. The rows stream from the database as columns
+(inventory.selectors.sales_columns: COPY on PostgreSQL) in chunks that are scattered into the
+arrays and dropped.
 
 The rules are those of panel_from_long and the stock-out rule of inventory.selectors:
 - the grid runs from the first recorded day of any of the series to ``as_of``;
@@ -17,18 +18,15 @@ The rules are those of panel_from_long and the stock-out rule of inventory.selec
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import islice
 
 import numpy as np
 import pandas as pd
 
 from forecasting.ml.data import Panel
-from inventory.selectors import first_sales_day, sales_tuples
+from inventory.selectors import first_sales_day, sales_columns
 
 from .ledger_availability import ledger_stockout_days
 
-CHUNK_ROWS = 200_000
-_FIELDS = ("product_id", "warehouse_id", "date", "units", "avg_price", "on_promotion", "in_stock")
 
 
 def uid(product_id: int, warehouse_id: int) -> str:
@@ -53,19 +51,23 @@ def daily_panel(keys: list[tuple[int, int]], as_of: date, statics: pd.DataFrame)
     promo = np.zeros((n, width), np.float32)
     flag = np.full((n, width), np.nan, np.float32)  # in_stock: 1, 0, NaN = not recorded
     first = np.full(n, width, np.int64)
-    rows = sales_tuples(grid_start, as_of, fields=_FIELDS, **scope)
-    for chunk in iter(lambda: list(islice(rows, CHUNK_ROWS)), []):
-        r = np.fromiter((row_of.get((t[0], t[1]), -1) for t in chunk), np.int64, len(chunk))
-        keep = r >= 0
-        chunk = [t for t, k in zip(chunk, keep) if k]
-        if not chunk:
+    # Each pair's row by a sorted search on one int64 key (product * span + warehouse).
+    span = max(w for _, w in pairs) + 1 if pairs else 1
+    keys_sorted = np.array([p * span + w for p, w in pairs], np.int64)
+    order = np.argsort(keys_sorted)
+    keys_sorted = keys_sorted[order]
+    for chunk in sales_columns(grid_start, as_of, **scope):
+        key = chunk["product_id"] * span + chunk["warehouse_id"]
+        at = np.clip(np.searchsorted(keys_sorted, key), 0, max(n - 1, 0))
+        keep = (chunk["warehouse_id"] < span) & (keys_sorted[at] == key) if n else np.zeros(len(key), bool)
+        if not keep.any():
             continue
-        r = r[keep]
-        days = (np.array([t[2] for t in chunk], dtype="datetime64[D]") - np.datetime64(grid_start, "D")).astype(np.int64)
-        y[r, days] = np.array([t[3] for t in chunk], np.float32)
-        price[r, days] = np.array([t[4] for t in chunk], dtype=float)  # None (no price) -> NaN
-        promo[r, days] = np.array([t[5] for t in chunk], np.float32)
-        flag[r, days] = np.array([t[6] for t in chunk], dtype=float)  # None -> NaN
+        r = order[at[keep]]
+        days = (chunk["date"][keep] - np.datetime64(grid_start, "D")).astype(np.int64)
+        y[r, days] = chunk["units"][keep]
+        price[r, days] = chunk["avg_price"][keep]
+        promo[r, days] = chunk["on_promotion"][keep]
+        flag[r, days] = chunk["in_stock"][keep]
         np.minimum.at(first, r, days)
     sold = first < width
     lead = int(first[sold].min()) if sold.any() else width - 1
