@@ -18,9 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from forecasting.ml import metrics as M
 from forecasting.ml.backtest import score
-from forecasting.ml.base import QUANTILE_NAMES
 from forecasting.ml.baselines import SBA, TSB, Croston, MovingAverage, Naive, SeasonalNaive
 from forecasting.ml.classify import classify
 from forecasting.ml.data import DataError, Panel
@@ -39,6 +37,7 @@ from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
 from . import retention, selectors
 from .history import daily_panel, uid
+from .rows import write_rows
 from .models import Forecast, ForecastRun, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,6 @@ GLOBAL_MODELS = {"global_tide": "tide", "global_lstm": "lstm"}
 BASELINES = {"naive": Naive, "seasonal_naive": SeasonalNaive, "moving_average": MovingAverage,
              "croston": Croston, "sba": SBA, "tsb": TSB}
 MODEL_CHOICES = tuple(GLOBAL_MODELS) + tuple(BASELINES)
-WRITE_BATCH = 2000
 
 
 class ForecastError(RuntimeError):
@@ -376,24 +374,13 @@ def predict_shard(run: ForecastRun, shard: int, n_shards: int, model=None) -> in
     expl = None
     if isinstance(model, GlobalForecaster) and (run.options or {}).get("explain", True):
         expl = explain(model, panel, panel.n_obs)[list(COMPONENTS)].to_numpy(np.float64).round(4)
-    n, h = fc.mean.shape
     dates = [d.date() for d in fc.dates]
-    rows = []
-    for i, (p, w) in enumerate(_keys_of(panel)):
-        for j in range(h):
-            k = i * h + j
-            kw = {name: float(fc.quantiles[i, j, qi]) for qi, name in enumerate(QUANTILE_NAMES)}
-            rows.append(Forecast(run_id=run.pk, product_id=p, warehouse_id=w, date=dates[j], mean=float(fc.mean[i, j]),
-                                 demand_class=str(classes[i]), shard=shard,
-                                 explanation=None if expl is None else dict(zip(COMPONENTS, map(float, expl[k]))),
-                                 **kw))
     with transaction.atomic():
         Forecast.objects.filter(run_id=run.pk, shard=shard).delete()
-        for lo in range(0, len(rows), WRITE_BATCH):
-            Forecast.objects.bulk_create(rows[lo:lo + WRITE_BATCH])
+        written = write_rows(run.pk, shard, _keys_of(panel), dates, fc.mean, fc.quantiles, classes, expl, COMPONENTS)
         _shard_done(run)
-    _say(run, f"run {run.pk}: shard {shard + 1} of {n_shards} written ({len(keys):,} series, {len(rows):,} rows)")
-    return len(rows)
+    _say(run, f"run {run.pk}: shard {shard + 1} of {n_shards} written ({len(keys):,} series, {written:,} rows)")
+    return written
 
 
 def _shard_done(run: ForecastRun) -> None:
