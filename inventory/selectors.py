@@ -101,8 +101,24 @@ def last_sales_day_by_warehouse() -> dict[int, date]:
 
 
 def pairs_with_sales() -> set[tuple[int, int]]:
-    """Every (product id, warehouse id) that has at least one sales row."""
-    return set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+    """Every (product id, warehouse id) that has at least one sales row.
+
+    On PostgreSQL by a skip scan of the unique (product, warehouse, date) index: one index probe
+    per pair (30,000 at M5's size, well under a second) instead of a DISTINCT over every row (50 M
+    rows read and hashed, 15 s), which PostgreSQL 15 cannot do by itself."""
+    if connection.vendor != "postgresql":
+        return set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+    table = SalesDay._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH RECURSIVE pairs AS ("
+            f" (SELECT product_id, warehouse_id FROM {table} ORDER BY product_id, warehouse_id LIMIT 1)"
+            f" UNION ALL SELECT n.product_id, n.warehouse_id FROM pairs, LATERAL ("
+            f"  SELECT s.product_id, s.warehouse_id FROM {table} s"
+            f"  WHERE (s.product_id, s.warehouse_id) > (pairs.product_id, pairs.warehouse_id)"
+            f"  ORDER BY s.product_id, s.warehouse_id LIMIT 1) n)"
+            f" SELECT product_id, warehouse_id FROM pairs")
+        return {(int(p), int(w)) for p, w in cur.fetchall()}
 
 
 def products_sold_in(warehouse) -> QuerySet:
@@ -164,16 +180,19 @@ def _copied_columns(rows: QuerySet):
     read = pacsv.ReadOptions(column_names=list(SALES_COLUMNS))
     convert = pacsv.ConvertOptions(column_types=_ARROW_TYPES, true_values=["t"], false_values=["f"],
                                    strings_can_be_null=True)
-    pending = b""
+    blocks, size = [], 0  # joined once per chunk: appending to one bytes object copies it every time
     with connection.cursor() as cur:
         with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
             for block in copy:
-                pending += bytes(block)
-                if len(pending) >= _COPY_BLOCK_BYTES:
+                blocks.append(bytes(block))
+                size += len(block)
+                if size >= _COPY_BLOCK_BYTES:
+                    pending = b"".join(blocks)
                     cut = pending.rfind(b"\n") + 1
                     yield _arrow_columns(pacsv.read_csv(io.BytesIO(pending[:cut]), read_options=read,
                                                         convert_options=convert))
-                    pending = pending[cut:]
+                    blocks, size = [pending[cut:]], len(pending) - cut
+    pending = b"".join(blocks)
     if pending:
         yield _arrow_columns(pacsv.read_csv(io.BytesIO(pending), read_options=read, convert_options=convert))
 

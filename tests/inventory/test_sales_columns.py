@@ -1,5 +1,5 @@
 """sales_columns: the sales rows as numpy columns, in chunks (COPY + Arrow on PostgreSQL, tuples
-elsewhere), equal to the rows the ORM reads, whatever the chunking."""
+elsewhere), equal to the rows the ORM reads, whatever the chunking; pairs_with_sales, the distinct pairs."""
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -51,3 +51,11 @@ def test_columns_equal_the_orm_rows_in_small_chunks(monkeypatch):
 
 def test_no_rows_no_chunks():
     assert list(selectors.sales_columns(date(2025, 1, 1), None)) == []
+
+
+def test_pairs_with_sales_are_the_distinct_pairs():
+    _rows()
+    assert selectors.pairs_with_sales() == set(SalesDay.objects.values_list("product_id", "warehouse_id").distinct())
+    assert len(selectors.pairs_with_sales()) == 6
+    SalesDay.objects.all().delete()
+    assert selectors.pairs_with_sales() == set()
