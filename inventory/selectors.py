@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 
-from .models import SalesDay, StockLevel, StockMovement
+from .models import SalesDay, StockLevel, StockMovement, Warehouse
 from .purchasing.selectors import open_order_lines
 
 
@@ -95,9 +95,13 @@ def first_sales_day(*, end: date | None = None, product_ids=None, warehouse_ids=
 
 
 def last_sales_day_by_warehouse() -> dict[int, date]:
-    """Newest day with sales per warehouse id (warehouses without sales are absent)."""
-    rows = SalesDay.objects.values("warehouse_id").annotate(last=Max("date"))
-    return {r["warehouse_id"]: r["last"] for r in rows}
+    """Newest day with sales per warehouse id (warehouses without sales are absent).
+
+    One look-up of the (warehouse, date) index per warehouse: a GROUP BY over every sales row
+    read 50 M rows at M5's full size (17 s) for ten answers."""
+    newest = SalesDay.objects.filter(warehouse=OuterRef("pk")).order_by("-date").values("date")[:1]
+    rows = Warehouse.objects.annotate(last=Subquery(newest)).values_list("pk", "last")
+    return {pk: last for pk, last in rows if last is not None}
 
 
 def pairs_with_sales() -> set[tuple[int, int]]:
