@@ -22,8 +22,15 @@ class ThresholdBook:
 
     def __init__(self):
         self.rows = {t.scope: t for t in AlertThreshold.objects.all()}
+        self._resolved: dict = {}  # a check asks for the same few (warehouse, category) thousands of times
 
     def for_subject(self, warehouse_id=None, category_id=None) -> dict:
+        key = (warehouse_id, category_id)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(warehouse_id, category_id)
+        return dict(self._resolved[key])
+
+    def _resolve(self, warehouse_id, category_id) -> dict:
         scopes = []
         if warehouse_id and category_id:
             scopes.append(f"warehouse:{warehouse_id}/category:{category_id}")

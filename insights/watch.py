@@ -34,11 +34,13 @@ from .rules import (
     assess_anomaly,
     assess_overstock,
     assess_stale,
-    assess_stockout,
+    assess_stockouts,
 )
 from .rules.anomaly import screen_anomalies
 from .rules.drift import DriftInput, assess_drift
 from .thresholds import ThresholdBook
+
+STOCK_SEED = 7919  # the stock-out draws: the same stock and forecast give the same alerts
 
 
 
@@ -80,7 +82,7 @@ def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> d
         leads[(lv.product_id, lv.warehouse_id)] = (mean, std)
     horizon = max([math.ceil(m + 2 * s) + 1 for m, s in leads.values()] + [28])
     quantiles = source.daily_quantiles({k for k in leads}, today, horizon)
-    verdicts = []
+    risks, thresholds, verdicts = [], [], []
     for lv in levels:
         key = (lv.product_id, lv.warehouse_id)
         q = quantiles.get(key)
@@ -89,16 +91,20 @@ def check_stock(today: date | None = None, source=None, warehouse_ids=None) -> d
         th = book.for_subject(lv.warehouse_id, lv.product.category_id)
         p = lv.product
         mean, std = leads[key]
-        verdicts.append(assess_stockout(
-            StockoutInput(p.pk, lv.warehouse_id, available=lv.available_units, on_order=lv.on_order,
-                          lead_time_days=mean, lead_time_std_days=std, daily_quantiles=q.values,
-                          unit_margin=float(p.price - p.unit_cost), levels=q.levels, source=q.name),
-            probability=th["stockout_probability"], critical_probability=th["stockout_critical_probability"],
-            critical_margin=th["stockout_critical_margin"], seed=p.pk * 7919 + lv.warehouse_id))
+        risks.append(StockoutInput(p.pk, lv.warehouse_id, available=lv.available_units, on_order=lv.on_order,
+                                   lead_time_days=mean, lead_time_std_days=std, daily_quantiles=q.values,
+                                   unit_margin=float(p.price - p.unit_cost), levels=q.levels, source=q.name))
+        thresholds.append(th)
         verdicts.append(assess_overstock(
             OverstockInput(p.pk, lv.warehouse_id, on_hand=lv.on_hand, daily_demand=q.values.mean(axis=1),
                            unit_cost=float(p.unit_cost), shelf_life_days=p.shelf_life_days, source=q.name),
             max_days_cover=th["overstock_days_cover"], min_value=th["overstock_min_value"]))
+    # Every pair at once: pairs with the same lead time share their draws (one matrix product
+    # per lead time instead of a Monte-Carlo run per pair; a fixed seed keeps reruns identical).
+    verdicts += assess_stockouts(
+        risks, probability=[th["stockout_probability"] for th in thresholds],
+        critical_probability=[th["stockout_critical_probability"] for th in thresholds],
+        critical_margin=[th["stockout_critical_margin"] for th in thresholds], seed=STOCK_SEED)
     verdicts += _retired_subjects(["stockout_risk", "overstock"])
     return services.apply_assessments(verdicts).as_dict()
 

@@ -6,13 +6,13 @@ cleared: resolve any open alert) or None (inside a hysteresis band: leave the al
 The services module turns Assessments into Alert rows; the rules know nothing of storage.
 """
 from .base import Assessment, Severity
-from .stockout import StockoutInput, assess_stockout
+from .stockout import StockoutInput, assess_stockout, assess_stockouts
 from .overstock import OverstockInput, assess_overstock
 from .anomaly import AnomalyInput, assess_anomaly
 from .drift import DriftInput, assess_drift
 from .stale import StaleInput, assess_stale
 
 __all__ = [
-    "Assessment", "Severity", "StockoutInput", "assess_stockout", "OverstockInput", "assess_overstock",
+    "Assessment", "Severity", "StockoutInput", "assess_stockout", "assess_stockouts", "OverstockInput", "assess_overstock",
     "AnomalyInput", "assess_anomaly", "DriftInput", "assess_drift", "StaleInput", "assess_stale",
 ]

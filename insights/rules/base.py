@@ -54,28 +54,69 @@ def check_quantiles(q: np.ndarray, levels, field_name: str = "quantiles") -> tup
     return np.sort(np.clip(q, 0, None), axis=1), levels
 
 
-def sample_total(q: np.ndarray, levels, days: np.ndarray, *, rho: float = 0.3, seed: int = 0) -> np.ndarray:
-    """Monte Carlo draws of total demand over the first ``days[i]`` days for draw ``i``.
+@dataclass(frozen=True)
+class Draws:
+    """Monte-Carlo draws of total demand, as where each counted day's uniform draw falls on the
+    quantile grid: day ``cols[k]`` of draw ``rows[k]`` lies between levels ``j[k]`` and
+    ``j[k] + 1``, ``share[k]`` of the way up."""
+
+    n: int
+    h: int
+    rows: np.ndarray
+    cols: np.ndarray
+    j: np.ndarray
+    share: np.ndarray
+
+
+def draws_over(levels, days: np.ndarray, horizon: int, *, rho: float = 0.3, seed: int = 0) -> Draws:
+    """Draw ``i`` counts the first ``days[i]`` days (at most ``horizon``).
 
     Daily demand is drawn from each day's quantile function (linear between the given levels,
     flat beyond the outer ones); days are tied by a Gaussian copula with common correlation
     ``rho`` because forecast errors of neighbouring days are not independent (a level that is
     off is off every day), and independence would understate the spread of the total.
+
+    Where a draw falls between the levels depends on the draw and the levels only, never on the
+    quantile values, so one Draws serves every series with the same lead times (common random
+    numbers): see draw_weights.
     """
     rng = np.random.default_rng(seed)
     days = np.asarray(days)
     n = len(days)
-    h = int(min(q.shape[0], days.max() if n else 0))  # days past the longest draw never count
-    q = q[:h]
     levels = np.asarray(levels, float)
+    h = int(min(horizon, days.max() if n else 0))  # days past the longest draw never count
     z = np.sqrt(rho) * rng.standard_normal((n, 1)) + np.sqrt(1 - rho) * rng.standard_normal((n, h))
-    # Only the days each draw counts are turned into demand (about half of them where lead times
-    # vary): the whole catalogue's stock check is tens of thousands of these.
+    # Only the days each draw counts are turned into demand (about half of them where lead times vary).
     rows, cols = np.nonzero(np.arange(h)[None, :] < days[:, None])
-    # Inverse CDF of each day, vectorised: linear between levels, flat beyond the outer ones.
     u = np.clip(ndtr(z[rows, cols]), levels[0], levels[-1])
     j = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, len(levels) - 2)
-    lo, hi = levels[j], levels[j + 1]
-    q_lo, q_hi = q[cols, j], q[cols, j + 1]
-    daily = q_lo + (q_hi - q_lo) * (u - lo) / (hi - lo)
-    return np.bincount(rows, weights=daily, minlength=n)
+    return Draws(n, h, rows, cols, j, (u - levels[j]) / (levels[j + 1] - levels[j]))
+
+
+def sample_total(q: np.ndarray, levels, days: np.ndarray, *, rho: float = 0.3, seed: int = 0) -> np.ndarray:
+    """Monte Carlo draws of total demand over the first ``days[i]`` days for draw ``i`` (draws_over)."""
+    return totals_of(draws_over(levels, days, q.shape[0], rho=rho, seed=seed), q)
+
+
+def totals_of(d: Draws, q: np.ndarray) -> np.ndarray:
+    """The draws' totals on one quantile table ``[H, Q]``."""
+    q = np.asarray(q, float)
+    daily = q[d.cols, d.j] + (q[d.cols, d.j + 1] - q[d.cols, d.j]) * d.share
+    return np.bincount(d.rows, weights=daily, minlength=d.n)
+
+
+def draw_weights(d: Draws, n_levels: int) -> np.ndarray:
+    """The draws as weights on a quantile table, ``[draws, h * Q]``: a draw's total is linear in
+    the table, so the totals of many series are one matrix product (totals_from_weights). The
+    whole catalogue's stock check is tens of thousands of series with a few dozen lead times."""
+    weights = np.zeros((d.n, d.h, n_levels))
+    weights[d.rows, d.cols, d.j] = 1 - d.share
+    weights[d.rows, d.cols, d.j + 1] += d.share
+    return weights.reshape(d.n, d.h * n_levels)
+
+
+def totals_from_weights(weights: np.ndarray, q_stack: np.ndarray) -> np.ndarray:
+    """``[draws, P]`` totals of ``P`` series' quantile tables ``[P, H, Q]`` (H >= the draws' h)."""
+    p, _, k = q_stack.shape
+    h = weights.shape[1] // k
+    return weights @ q_stack[:, :h, :].reshape(p, h * k).T

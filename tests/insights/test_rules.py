@@ -9,6 +9,7 @@ from insights.rules import (
     AnomalyInput, DriftInput, OverstockInput, StaleInput, StockoutInput,
     assess_anomaly, assess_drift, assess_overstock, assess_stale, assess_stockout,
 )
+from insights.rules.stockout import assess_stockouts
 from insights.rules.base import DEFAULT_LEVELS, RuleInputError
 from scipy.stats import norm
 
@@ -46,6 +47,28 @@ def test_stockout_threshold_edge():
     assert 0.3 < p < 0.7
     assert assess_stockout(x, probability=p).firing is True
     assert assess_stockout(x, probability=min(p + 0.05, 1.0)).firing is False
+
+
+def test_stockouts_of_many_subjects_equal_each_assessed_alone():
+    # Mixed lead times (groups of several, and one alone), levels and thresholds: the batch shares
+    # draws within a group, and every subject gets what assess_stockout with the same seed gives.
+    cases = [StockoutInput(i, 1, available=30 + 5 * i, on_order=i % 3, lead_time_days=lead, lead_time_std_days=std,
+                           daily_quantiles=normal_quantiles(8 + i, 2 + i % 4, 28), unit_margin=1.5)
+             for i, (lead, std) in enumerate([(7, 0), (7, 0), (7, 0), (10, 2), (10, 2), (3, 0)])]
+    limits = [0.1, 0.2, 0.3, 0.2, 0.5, 0.2]
+    batch = assess_stockouts(cases, probability=limits, critical_margin=20.0, seed=11)
+    for x, limit, got in zip(cases, limits, batch):
+        alone = assess_stockout(x, probability=limit, critical_margin=20.0, seed=11)
+        demand, demand_alone = got.evidence.pop("demand_over_lead_time"), alone.evidence.pop("demand_over_lead_time")
+        assert demand == pytest.approx(demand_alone)
+        assert got.evidence == pytest.approx(alone.evidence)
+        assert (got.firing, got.severity, got.message) == (alone.firing, alone.severity, alone.message)
+    assert len({round(a.evidence["probability"], 6) for a in batch}) > 3  # not one answer for all
+
+
+def test_stockouts_refuse_a_threshold_list_of_the_wrong_length():
+    with pytest.raises(RuleInputError, match="probability: 1 thresholds for 2 subjects"):
+        assess_stockouts([stockout_case(40), stockout_case(50)], probability=[0.2])
 
 
 def test_stockout_refuses_bad_quantiles():
