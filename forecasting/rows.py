@@ -2,7 +2,7 @@
 
 A shard of a whole catalogue is hundreds of thousands of rows (7,600 series x 28 days); built
 as ORM objects with a dict of explanation parts each and inserted in batches it was minutes of
-every shard. On PostgreSQL the columns go in with one COPY (Arrow writes the CSV in C++); other
+every shard. On PostgreSQL the columns go in with one COPY (inventory_site.pg_copy); other
 databases take the same rows through bulk_create.
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db import connection
 
 from forecasting.ml.base import QUANTILE_NAMES
+from inventory_site.pg_copy import copy_columns
 
 from .models import Forecast
 
@@ -45,12 +45,7 @@ def write_rows(run_id: int, shard: int, keys: Sequence[tuple[int, int]], dates: 
                    "explanation": pa.array([json.dumps(x) for x in parts] if parts is not None else [None] * (n * h),
                                            pa.string())}
         columns.update({name: pa.array(q[:, i]) for i, name in enumerate(QUANTILE_NAMES)})
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(pa.table(columns), sink, write_options=pacsv.WriteOptions(include_header=False))
-        with connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY {Forecast._meta.db_table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(sink.getvalue().to_pybytes())
-        return n * h
+        return copy_columns(Forecast._meta.db_table, columns)
     rows = [Forecast(run_id=run_id, product_id=int(product[k]), warehouse_id=int(warehouse[k]),
                      date=dates[k % h], mean=float(mean.flat[k]), demand_class=klass[k], shard=shard,
                      explanation=None if parts is None else parts[k],

@@ -48,23 +48,16 @@ def content_digest(format: str, paths: Sequence[Path], options: ImportOptions) -
         # Without its own map, Online Retail takes the setting's: it shapes the rows as well.
         "country_setting": getattr(settings, "STOCKCAST_COUNTRY_WAREHOUSES", None),
     }, sort_keys=True, default=str).encode())
+    # The adapter's files: it has already expanded a folder (M5) into them, in a stable order.
     files = list(paths)
     if isinstance(options.country_map, str) and Path(options.country_map).is_file():
         files.append(Path(options.country_map))  # a map given as a file: its content, not its name
-    for path in _expanded(files):
+    for path in files:
         digest.update(path.name.encode() + b"\0")
         with open(path, "rb") as handle:
             while block := handle.read(_READ_BYTES):
                 digest.update(block)
     return digest.hexdigest()
-
-
-def _expanded(paths: Sequence[Path]) -> list[Path]:
-    """Files in a stable order; a folder (M5) stands for the files in it."""
-    files = []
-    for path in paths:
-        files += sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    return files
 
 
 def sales_writes() -> int:
