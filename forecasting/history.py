@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.ml.data import Panel
+from inventory.pair_index import PairIndex
 from inventory.selectors import first_sales_day, sales_columns
 
 from .ledger_availability import ledger_stockout_days
@@ -51,18 +52,13 @@ def daily_panel(keys: list[tuple[int, int]], as_of: date, statics: pd.DataFrame)
     promo = np.zeros((n, width), np.float32)
     flag = np.full((n, width), np.nan, np.float32)  # in_stock: 1, 0, NaN = not recorded
     first = np.full(n, width, np.int64)
-    # Each pair's row by a sorted search on one int64 key (product * span + warehouse).
-    span = max(w for _, w in pairs) + 1 if pairs else 1
-    keys_sorted = np.array([p * span + w for p, w in pairs], np.int64)
-    order = np.argsort(keys_sorted)
-    keys_sorted = keys_sorted[order]
+    index = PairIndex(pairs)
     for chunk in sales_columns(grid_start, as_of, **scope):
-        key = chunk["product_id"] * span + chunk["warehouse_id"]
-        at = np.clip(np.searchsorted(keys_sorted, key), 0, max(n - 1, 0))
-        keep = (chunk["warehouse_id"] < span) & (keys_sorted[at] == key) if n else np.zeros(len(key), bool)
+        r = index.rows(chunk["product_id"], chunk["warehouse_id"])
+        keep = r >= 0
         if not keep.any():
             continue
-        r = order[at[keep]]
+        r = r[keep]
         days = (chunk["date"][keep] - np.datetime64(grid_start, "D")).astype(np.int64)
         y[r, days] = chunk["units"][keep]
         price[r, days] = chunk["avg_price"][keep]

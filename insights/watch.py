@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from inventory.import_models import CalendarEvent
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Warehouse
+from inventory.pair_index import PairIndex
 from inventory.promotions.selectors import promotion_dates
 from inventory_site import progress
 from inventory.selectors import last_sales_day_by_warehouse, sales_rows
@@ -186,10 +187,10 @@ def _anomaly_candidates(frame, pairs, window, start, days, reference_days, promo
                         z_threshold) -> set:
     """The pairs the anomaly rule must judge: an outlier by screen_anomalies, or an open alert."""
     index = {key: n for n, key in enumerate(pairs)}
-    rows = np.array([index.get(key, -1) for key in zip(frame["product_id"], frame["warehouse_id"])])
+    rows = PairIndex(pairs).rows(frame["product_id"].to_numpy(), frame["warehouse_id"].to_numpy())
     keep = rows >= 0
     rows = rows[keep]
-    cols = np.array([(d - window).days for d in frame["date"]])[keep]
+    cols = (pd.to_datetime(frame["date"]) - pd.Timestamp(window)).dt.days.to_numpy()[keep]
     width = reference_days + days
     first = np.full(len(pairs), width)
     np.minimum.at(first, rows, cols)
