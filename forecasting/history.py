@@ -40,7 +40,6 @@ def daily_panel(keys: list[tuple[int, int]], as_of: date, statics: pd.DataFrame)
     description."""
     ids = np.array(sorted({uid(p, w) for p, w in keys}), dtype=object)
     pairs = [tuple(int(x) for x in u.split(":")) for u in ids]
-    row_of = {k: i for i, k in enumerate(pairs)}
     n = len(pairs)
     scope = {"product_ids": {p for p, _ in pairs}, "warehouse_ids": {w for _, w in pairs}}
     # Allocated from the first day of these products x warehouses (a superset of the pairs),
@@ -76,7 +75,7 @@ def daily_panel(keys: list[tuple[int, int]], as_of: date, statics: pd.DataFrame)
     # Days without a row after a series' first recorded day sold nothing.
     inside = np.arange(t)[None, :] >= np.where(sold, first, t)[:, None]
     y[inside & np.isnan(y)] = 0.0
-    _ledger_stockouts(flag, y, pairs, row_of, start, as_of)
+    _ledger_stockouts(flag, y, index, start, as_of)
     stockout = flag == 0
     y[stockout] = np.nan
     st = statics.drop_duplicates("unique_id").set_index("unique_id").reindex(ids)
@@ -88,13 +87,13 @@ def daily_panel(keys: list[tuple[int, int]], as_of: date, statics: pd.DataFrame)
     return panel
 
 
-def _ledger_stockouts(flag, y, pairs, row_of, start: date, as_of: date) -> None:
+def _ledger_stockouts(flag, y, index: PairIndex, start: date, as_of: date) -> None:
     """Days the stock ledger shows empty all day are out of stock where the sales import recorded
     no flag and nothing sold (a sale that day means the ledger missed stock: the sales win)."""
-    empty = ledger_stockout_days(pairs, start, as_of)
+    empty = ledger_stockout_days(index.pairs, start, as_of)
     if empty.empty:
         return
-    r = np.array([row_of.get((p, w), -1) for p, w in zip(empty["product_id"], empty["warehouse_id"])], np.int64)
+    r = index.rows(empty["product_id"].to_numpy(np.int64), empty["warehouse_id"].to_numpy(np.int64))
     c = (pd.to_datetime(empty["date"]).to_numpy().astype("datetime64[D]") - np.datetime64(start, "D")).astype(np.int64)
     ok = (r >= 0) & (c >= 0) & (c < flag.shape[1])
     r, c = r[ok], c[ok]

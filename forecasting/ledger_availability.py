@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.utils import timezone
 
 from inventory.models import StockMovement
+from inventory.pair_index import PairIndex
 
 
 def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date) -> pd.DataFrame:
@@ -40,20 +42,28 @@ def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date
     moves = pd.DataFrame(list(rows), columns=["product_id", "warehouse_id", "at", "balance"])
     if moves.empty:
         return pd.DataFrame(columns=columns)
-    moves = moves[[k in keys for k in zip(moves["product_id"], moves["warehouse_id"])]]
-    moves["date"] = [timezone.localtime(t).date() for t in moves["at"]]
-    out = []
-    for (pid, wid), m in moves.groupby(["product_id", "warehouse_id"], sort=False):
-        daily = m.groupby("date")["balance"].agg(["max", "last"])
-        days = pd.date_range(daily.index.min(), end, freq="D").date
-        daily = daily.reindex(days)
-        # the balance at a day's start is the closing balance of the last day with movements
-        opening = daily["last"].ffill().shift(1)
-        empty_all_day = (opening <= 0) & (daily["max"].isna() | (daily["max"] <= 0))
-        for day in daily.index[empty_all_day.to_numpy()]:
-            if day >= start:
-                out.append((pid, wid, day))
-    return pd.DataFrame(out, columns=columns)
+    moves = moves[PairIndex(sorted(keys)).rows(moves["product_id"], moves["warehouse_id"]) >= 0]
+    local = pd.to_datetime(moves["at"], utc=True).dt.tz_convert(timezone.get_current_timezone())
+    moves = moves.assign(day=local.dt.tz_localize(None).to_numpy().astype("datetime64[D]"))
+    # One row per pair and day with movements, in time order (the query's): the day's highest
+    # balance and its closing one.
+    daily = moves.groupby(["product_id", "warehouse_id", "day"], sort=False)["balance"].agg(["max", "last"]).reset_index()
+    pid, wid = daily["product_id"].to_numpy(), daily["warehouse_id"].to_numpy()
+    day, high, close = daily["day"].to_numpy().astype("datetime64[D]"), daily["max"].to_numpy(), daily["last"].to_numpy()
+    # After a day that closed empty, every day until the pair's next movement is empty all day,
+    # and so is that day if its balance never rose above zero; after the last one, up to `end`.
+    same_next = np.r_[(pid[1:] == pid[:-1]) & (wid[1:] == wid[:-1]), False]
+    next_day, next_high = np.r_[day[1:], day[-1:]], np.r_[high[1:], high[-1:]]
+    last_empty = np.where(same_next, np.where(next_high <= 0, next_day, next_day - 1), np.datetime64(end, "D"))
+    lo = np.maximum(day + 1, np.datetime64(start, "D"))
+    hi = np.minimum(last_empty, np.datetime64(end, "D"))
+    run = (close <= 0) & (lo <= hi)
+    lo, hi, pid, wid = lo[run], hi[run], pid[run], wid[run]
+    length = (hi - lo).astype(np.int64) + 1
+    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    days = np.repeat(lo, length) + offset.astype("timedelta64[D]")
+    return pd.DataFrame({"product_id": np.repeat(pid, length), "warehouse_id": np.repeat(wid, length),
+                         "date": days.astype(object)}, columns=columns)
 
 
 def _start_of(day: date):

@@ -13,7 +13,8 @@ import numpy as np
 
 class PairIndex:
     def __init__(self, pairs: Sequence[tuple[int, int]]):
-        self.n = len(pairs)
+        self.pairs = list(pairs)
+        self.n = len(self.pairs)
         self._span = max((w for _, w in pairs), default=0) + 1
         keys = np.array([p * self._span + w for p, w in pairs], np.int64)
         self._order = np.argsort(keys, kind="stable")

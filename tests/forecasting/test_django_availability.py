@@ -71,3 +71,25 @@ def test_days_the_ledger_shows_empty_all_day_are_unobserved_unless_something_sol
     # 12-14 empty; 15 restocked that morning (a real zero); 26 sold and 27 recorded in stock: the sales win
     assert unobserved == {12, 13, 14} | (set(range(25, 40)) - {26, 27})
     assert y[16] == 0 and y[26] == 4 and y[27] == 0 and y[11] == 4
+
+
+def test_the_ledger_days_of_two_pairs_on_the_same_days_stay_apart():
+    from forecasting.ledger_availability import ledger_stockout_days
+    from inventory import services
+
+    a, b = Product.objects.create(sku="AV-3", name="a", price=1), Product.objects.create(sku="AV-4", name="b", price=1)
+    wh, other = Warehouse.objects.create(code="AVA", name="a"), Warehouse.objects.create(code="AVB", name="b")
+    day = {i: date(2024, 5, 1) + timedelta(days=i) for i in range(12)}
+    _on(day[1], 10, lambda: services.receive(a, wh, 5))
+    _on(day[1], 11, lambda: services.receive(b, wh, 5))
+    _on(day[2], 10, lambda: services.sell(a, wh, 5))       # a empty from day 3 ...
+    _on(day[6], 10, lambda: services.receive(a, wh, 2))    # ... to day 5; day 6 restocked
+    _on(day[4], 10, lambda: services.sell(b, wh, 5))       # b empty from day 5 to the end
+    _on(day[8], 10, lambda: services.receive(b, other, 3))
+    _on(day[8], 15, lambda: services.sell(b, other, 3))     # b at the other warehouse: empty from day 9
+    got = ledger_stockout_days([(a.pk, wh.pk), (b.pk, wh.pk), (b.pk, other.pk)], day[4], day[11])
+    by_pair = {k: set(g["date"]) for k, g in got.groupby(["product_id", "warehouse_id"])}
+    assert by_pair == {(a.pk, wh.pk): {day[4], day[5]}, (b.pk, wh.pk): {day[i] for i in range(5, 12)},
+                       (b.pk, other.pk): {day[i] for i in range(9, 12)}}
+    # a pair not asked for is not answered
+    assert set(ledger_stockout_days([(a.pk, wh.pk)], day[0], day[11])["warehouse_id"]) == {wh.pk}
