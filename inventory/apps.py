@@ -12,8 +12,9 @@ class InventoryConfig(AppConfig):
         # These import models (auth's, the app's own): they load once the app registry is ready.
         from inventory_site.roles import sync_role_groups
 
-        from . import metrics
+        from . import metrics, revisions
 
         register_figures(metrics.collect)
+        revisions.watch()
         # After the whole migrate (every app's permissions exist by then), refresh the roles.
         post_migrate.connect(sync_role_groups, dispatch_uid="stockcast-sync-role-groups")

@@ -9,21 +9,34 @@ from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 
 from . import health, sources, today, trends
-from .sales_cache import until_sales_change
+from .figure_cache import until_sales_change, until_stock_or_sales_change
+
+CATALOGUE_CACHE_NAME = "catalogue-figures"
+
+
+def catalogue_figures() -> dict:
+    """The figures of every pair: the sales window's service and the stock's risk and value.
+    Computed once per change of the sales or the stock (figure_cache), not per request."""
+    sales = until_sales_change(health.WINDOW_CACHE_NAME, health.sales_by_series)  # one pass for both
+    return {"risk": health.catalogue_risk(sales), "service": health.service_figures(sales=sales),
+            "stock_value": health.stock_value(),
+            "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count()}
+
+
+def catalogue_figures_cached() -> dict:
+    return until_stock_or_sales_change(CATALOGUE_CACHE_NAME, catalogue_figures)
 
 
 @require_safe
 def dashboard(request):
-    # One pass over the window's sales for both figures, once per change of the sales.
-    sales = until_sales_change(health.WINDOW_CACHE_NAME, health.sales_by_series)
-    risk = health.catalogue_risk(sales)
-    service = health.service_figures(sales=sales)
+    figures = catalogue_figures_cached()
+    risk, service = figures["risk"], figures["service"]
     labels = dict(PurchaseOrder.Status.choices)
     context = {
         "product_count": Product.objects.filter(active=True).count(),
         "has_sales": has_sales(),
-        "stock_value": health.stock_value(),
-        "uncosted": Product.objects.filter(unit_cost=0, stock_levels__on_hand__gt=0).distinct().count(),
+        "stock_value": figures["stock_value"],
+        "uncosted": figures["uncosted"],
         "default_service_level": default_service_level(),
         "service": service,
         "at_risk_count": risk.at_risk_products,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from forecasting.ml.classify import CLASSES, classify_moments
 from inventory.selectors import daily_total_moments, last_sales_day
 
-from .sales_cache import if_cached, until_sales_change
+from .figure_cache import if_cached, until_sales_change
 
 CLASS_WINDOW_DAYS = 365
 CACHE_NAME = "demand-classes"

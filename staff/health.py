@@ -23,14 +23,14 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import numpy as np
-from django.db.models import F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 
 from inventory.models import DEFAULT_LEAD_TIME_DAYS, Product, StockLevel, Warehouse
 from inventory.purchasing.selectors import open_order_lines
 from inventory.selectors import last_sales_day, stock_out_summary
 
 WINDOW_DAYS = 28
-WINDOW_CACHE_NAME = "window-sales"  # staff.sales_cache: sales_by_series() of the whole catalogue
+WINDOW_CACHE_NAME = "window-sales"  # staff.figure_cache: sales_by_series() of the whole catalogue
 OVERSTOCK_DAYS = 90
 
 
@@ -272,8 +272,8 @@ def service_figures(sales: dict | None = None) -> ServiceFigures:
 
 
 def stock_value() -> Decimal:
-    """Value at unit cost of all positive stock."""
-    total = Decimal("0")
-    for on_hand, cost in StockLevel.objects.filter(on_hand__gt=0).values_list("on_hand", "product__unit_cost"):
-        total += on_hand * cost
-    return total
+    """Value at unit cost of all positive stock (one aggregate: a row each was 80 ms at 30 k pairs)."""
+    money = DecimalField(max_digits=24, decimal_places=4)
+    total = StockLevel.objects.filter(on_hand__gt=0).aggregate(
+        v=Sum(ExpressionWrapper(F("on_hand") * F("product__unit_cost"), output_field=money)))["v"]
+    return total if total is not None else Decimal("0")

@@ -11,7 +11,7 @@ from forecasting.selectors import accuracy_by_run
 from insights.selectors import open_counts_at
 from inventory.selectors import last_sales_day, stock_value_by_week, weekly_in_stock
 
-from .sales_cache import until_sales_change
+from .figure_cache import until_sales_change, until_stock_or_sales_change
 
 WEEKS = 26
 SERVICE_CACHE_NAME = "service-by-week"
@@ -29,7 +29,13 @@ def service_by_week() -> dict | None:
 
 
 def stock_value() -> dict:
-    points = stock_value_by_week(WEEKS, timezone.localdate())
+    today = timezone.localdate()
+    # The ledger of every pair over half a year: once per change of the stock (and per day).
+    return until_stock_or_sales_change(f"stock-value-by-week:{today.isoformat()}", lambda: _stock_value(today))
+
+
+def _stock_value(today) -> dict:
+    points = stock_value_by_week(WEEKS, today)
     return {"labels": [p["week_end"].isoformat() for p in points], "y_label": "value at today's unit costs",
             "series": [{"label": "stock value", "values": [round(p["value"], 2) for p in points]}]}
 

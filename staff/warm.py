@@ -1,12 +1,13 @@
 """Warm the pages' figures of the whole catalogue after an import, so that no planner's request
 pays for them: the demand classes (a year of every product's daily sums), the sales window of
-every pair (the dashboard's service and risk figures) and the weekly in-stock share."""
+every pair (the dashboard's service and risk figures), the weekly in-stock share, and the
+dashboard's figures of every pair's stock."""
 from __future__ import annotations
 
 import time
 
-from . import demand, health, trends
-from .sales_cache import until_sales_change
+from . import dashboard, demand, health, trends
+from .figure_cache import until_sales_change, until_stock_or_sales_change
 
 FIGURES = {
     demand.CACHE_NAME: demand.compute_classes,
@@ -15,10 +16,16 @@ FIGURES = {
 }
 
 
+# ... and, from that window, the dashboard's figures of every pair's stock (they are also
+# recomputed when the stock changes, from the window warmed here).
+STOCK_FIGURES = {dashboard.CATALOGUE_CACHE_NAME: dashboard.catalogue_figures}
+
+
 def sales_figures() -> dict:
     seconds = {}
-    for name, compute in FIGURES.items():
-        started = time.perf_counter()
-        until_sales_change(name, compute)
-        seconds[name] = round(time.perf_counter() - started, 3)
+    for figures, cached in ((FIGURES, until_sales_change), (STOCK_FIGURES, until_stock_or_sales_change)):
+        for name, compute in figures.items():
+            started = time.perf_counter()
+            cached(name, compute)
+            seconds[name] = round(time.perf_counter() - started, 3)
     return seconds

@@ -55,7 +55,7 @@ def eager_tasks():
 def _fresh_cache():
     """Every test starts with an empty cache. The cache outlives a test's rolled-back database,
     and ids repeat (after a rollback on SQLite, in a new test database on PostgreSQL), so a
-    figure cached "until the sales change" (staff.sales_cache) could survive into another test.
+    figure cached "until the sales change" (staff.figure_cache) could survive into another test.
     The cache is its own Redis database in CI (/1), apart from the broker's (/0)."""
     from django.core.cache import cache  # after Django is configured by pytest-django
 

@@ -3,7 +3,7 @@ import pytest
 
 from inventory.signals import sales_imported
 from staff import demand, health, tasks, trends
-from staff.sales_cache import if_cached
+from staff.figure_cache import if_cached
 from tests.ui.test_page_queries import catalogue
 
 pytestmark = pytest.mark.django_db
