@@ -86,6 +86,12 @@ def note_sales_changed() -> None:
 def last_sales_day(*, product=None, warehouse=None) -> date | None:
     """The newest day with sales (of one product or warehouse when given): "today" for decisions
     and pages on a historical data set."""
+    if product is not None and warehouse is None:
+        # One look-up of the (product, warehouse, date) index per warehouse. MAX(date) of one
+        # product is planned as a backward scan of the date index that skips every other
+        # product's rows of each day (30,000 a day at M5's full size: 0.2 s for one page).
+        newest = SalesDay.objects.filter(product=product, warehouse=OuterRef("pk")).order_by("-date").values("date")[:1]
+        return Warehouse.objects.annotate(last=Subquery(newest)).aggregate(d=Max("last"))["d"]
     return _sales(product=product, warehouse=warehouse).aggregate(d=Max("date"))["d"]
 
 
