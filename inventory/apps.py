@@ -15,6 +15,6 @@ class InventoryConfig(AppConfig):
         from . import metrics, revisions
 
         register_figures(metrics.collect)
-        revisions.watch()
+        revisions.STOCK.watch()
         # After the whole migrate (every app's permissions exist by then), refresh the roles.
         post_migrate.connect(sync_role_groups, dispatch_uid="stockcast-sync-role-groups")

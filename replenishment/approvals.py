@@ -13,6 +13,7 @@ from inventory.purchasing.services import OrderLineRequest, create_purchase_orde
 
 from .errors import ReplenishmentError
 from .models import ReorderSuggestion
+from .revisions import SUGGESTIONS
 
 
 def approve_suggestions(suggestion_ids, user=None) -> list[PurchaseOrder]:
@@ -48,6 +49,7 @@ def approve_suggestions(suggestion_ids, user=None) -> list[PurchaseOrder]:
                 status=ReorderSuggestion.Status.APPROVED, purchase_order=order, decided_at=now,
                 decided_by=user if (user is not None and user.is_authenticated) else None)
             orders.append(order)
+        SUGGESTIONS.note_changed()  # decided in bulk: no signals
         return orders
 
 
@@ -61,5 +63,6 @@ def reject_suggestions(suggestion_ids, reason: str, user=None) -> int:
         not_pending = list(qs.exclude(status=ReorderSuggestion.Status.PENDING).values_list("pk", flat=True))
         if not_pending:
             raise ReplenishmentError(f"Suggestion(s) {sorted(not_pending)} are not pending.")
+        SUGGESTIONS.note_changed()  # decided in bulk: no signals
         return qs.update(status=ReorderSuggestion.Status.REJECTED, reject_reason=reason, decided_at=timezone.now(),
                          decided_by=user if (user is not None and user.is_authenticated) else None)

@@ -7,7 +7,7 @@ through ``approvals.py``.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class ReorderPolicy(models.Model):
@@ -77,6 +77,10 @@ class ReorderPolicy(models.Model):
             raise ValidationError(errors)
 
 
+# What a suggested line costs (quantity x unit cost): the pages sort and sum by it.
+LINE_VALUE = F("quantity") * F("unit_cost")
+
+
 class ReorderSuggestion(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -125,7 +129,14 @@ class ReorderSuggestion(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["product", "warehouse", "status"])]
+        indexes = [
+            models.Index(fields=["product", "warehouse", "status"]),
+            # The suggestions page's two orders of the pending rows: its first page is read from
+            # the index instead of sorting every pending suggestion (26,000 at M5's full size:
+            # 40-90 ms a request). The expression must be the one the pages sort by (LINE_VALUE).
+            models.Index(F("order_by"), LINE_VALUE.desc(), condition=Q(status="pending"), name="suggestion_pending_due"),
+            models.Index(LINE_VALUE.desc(), F("order_by"), condition=Q(status="pending"), name="suggestion_pending_value"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="reordersuggestion_quantity_positive"),
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_reason=""),

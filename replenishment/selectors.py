@@ -1,14 +1,14 @@
 """Read-side queries for the UI, the API and other apps."""
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, QuerySet
 
-from .models import ReorderPolicy, ReorderSuggestion
+from .models import LINE_VALUE, ReorderPolicy, ReorderSuggestion
 
 
 def pending_suggestions() -> QuerySet[ReorderSuggestion]:
     """Pending suggestions with ``line_value`` (quantity x unit cost) annotated for sorting and sums."""
     return (ReorderSuggestion.objects.filter(status=ReorderSuggestion.Status.PENDING)
             .select_related("product", "warehouse", "supplier", "policy")
-            .annotate(line_value=ExpressionWrapper(F("quantity") * F("unit_cost"),
+            .annotate(line_value=ExpressionWrapper(LINE_VALUE,
                                                    output_field=DecimalField(max_digits=20, decimal_places=4)))
             .order_by("supplier__code", "warehouse__code", "order_by", "product__sku"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory_site import progress
@@ -19,6 +19,9 @@ from .decisions import apply_constraints, decide, order_by
 from .explain import explain
 from .models import ReorderSuggestion
 from .replays import latest_replay_rows
+from .revisions import SUGGESTIONS
+
+ANALYZE_AFTER_ROWS = 10_000  # suggestions written by one run that refresh the table's planner statistics
 
 
 def pair_seed(key: tuple[int, int]) -> int:
@@ -84,6 +87,12 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
                 expected_cost=float(d.demand.expected_cost(y, d.costs.holding, d.costs.shortage)),
                 unit_cost=d.pair.product.unit_cost, explanation=explain(d, q, as_of, replayed.get(d.pair.key))))
         ReorderSuggestion.objects.bulk_create(out)
+        SUGGESTIONS.note_changed()  # bulk writes send no signals
+        if connection.vendor == "postgresql" and len(out) >= ANALYZE_AFTER_ROWS:
+            # The pages' plans (the pending-suggestion indexes) follow these statistics, and
+            # autovacuum may be off or late after a whole catalogue's worth of new rows.
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {ReorderSuggestion._meta.db_table}")
     progress.report("replenishment: %s suggestions written (%s pairs need no order)", f"{len(out):,}",
                     f"{len(pairs) - len(out):,}")
     return out

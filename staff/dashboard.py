@@ -9,7 +9,7 @@ from inventory.selectors import has_sales
 from replenishment.inputs import default_service_level
 
 from . import health, sources, today, trends
-from .figure_cache import until_sales_change, until_stock_or_sales_change
+from .figure_cache import SALES_AND_STOCK, until_changed, until_sales_change
 
 CATALOGUE_CACHE_NAME = "catalogue-figures"
 
@@ -24,7 +24,7 @@ def catalogue_figures() -> dict:
 
 
 def catalogue_figures_cached() -> dict:
-    return until_stock_or_sales_change(CATALOGUE_CACHE_NAME, catalogue_figures)
+    return until_changed(CATALOGUE_CACHE_NAME, catalogue_figures, SALES_AND_STOCK)
 
 
 @require_safe

@@ -11,6 +11,8 @@ from insights import selectors as alert_selectors
 from replenishment import selectors as replenishment_selectors
 from replenishment.models import ReorderSuggestion
 
+from .figure_cache import PENDING, until_changed
+
 
 def open_alerts_by_severity():
     """{"total": n, "by_severity": [(severity, count)], most severe first} of active alerts."""
@@ -25,7 +27,9 @@ def open_alerts_by_severity():
 
 
 def pending_suggestion_count() -> int:
-    return ReorderSuggestion.objects.filter(status=ReorderSuggestion.Status.PENDING).count()
+    """Kept until the suggestions change (a count of every pending row per request otherwise)."""
+    return until_changed("pending-suggestion-count", ReorderSuggestion.objects.filter(
+        status=ReorderSuggestion.Status.PENDING).count, PENDING)
 
 
 # --- forecasting --------------------------------------------------------------------------

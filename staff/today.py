@@ -14,6 +14,8 @@ from inventory.import_models import ImportJob
 from inventory.selectors import last_sales_day
 from replenishment import selectors as replenishment_selectors
 
+from .figure_cache import DUE, until_changed
+
 TOP = 5
 FAILED_WITHIN = timedelta(days=7)
 
@@ -22,17 +24,27 @@ def decision_day():
     return last_sales_day() or timezone.localdate()
 
 
-def today() -> dict:
-    day = decision_day()
+def _due(day) -> dict:
+    """Sums over every pending suggestion due by ``day``: kept until the suggestions or the
+    day change (figure_cache), with the ids of the largest few."""
     due = replenishment_selectors.due_suggestions(day)
     totals = due.aggregate(n=Count("id"), value=Sum("line_value"))
+    return {"due_count": totals["n"], "due_value": totals["value"] or 0,
+            "overdue_count": due.filter(order_by__lt=day).count(),
+            "top_ids": list(due.order_by("-line_value", "order_by").values_list("id", flat=True)[:TOP])}
+
+
+def today() -> dict:
+    day = decision_day()
+    due = until_changed(f"due:{day.isoformat()}", lambda: _due(day), DUE)
+    top = {s.pk: s for s in replenishment_selectors.pending_suggestions().filter(pk__in=due["top_ids"])}
     since = timezone.now() - FAILED_WITHIN
     return {
         "day": day,
-        "due_count": totals["n"],
-        "due_value": totals["value"] or 0,
-        "overdue_count": due.filter(order_by__lt=day).count(),
-        "due_top": list(due.order_by("-line_value", "order_by")[:TOP]),
+        "due_count": due["due_count"],
+        "due_value": due["due_value"],
+        "overdue_count": due["overdue_count"],
+        "due_top": [top[pk] for pk in due["top_ids"] if pk in top],
         "top_alerts": list(alert_selectors.ranked(alert_selectors.active_alerts().exclude(alert_selectors.small()))[:TOP]),
         "failed_runs": list(ForecastRun.objects.filter(status=ForecastRun.Status.FAILED, created_at__gte=since)
                             .order_by("-created_at")[:TOP]),

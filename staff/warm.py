@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from . import dashboard, demand, health, trends
-from .figure_cache import until_sales_change, until_stock_or_sales_change
+from .figure_cache import SALES, SALES_AND_STOCK, until_changed
 
 FIGURES = {
     demand.CACHE_NAME: demand.compute_classes,
@@ -23,9 +23,9 @@ STOCK_FIGURES = {dashboard.CATALOGUE_CACHE_NAME: dashboard.catalogue_figures}
 
 def sales_figures() -> dict:
     seconds = {}
-    for figures, cached in ((FIGURES, until_sales_change), (STOCK_FIGURES, until_stock_or_sales_change)):
+    for figures, on in ((FIGURES, SALES), (STOCK_FIGURES, SALES_AND_STOCK)):
         for name, compute in figures.items():
             started = time.perf_counter()
-            cached(name, compute)
+            until_changed(name, compute, on)
             seconds[name] = round(time.perf_counter() - started, 3)
     return seconds

@@ -27,7 +27,7 @@ from django.db import DataError, transaction
 
 from inventory.import_models import CalendarEvent
 from inventory.models import Warehouse
-from inventory.revisions import note_stock_changed
+from inventory.revisions import STOCK
 from inventory.selectors import note_sales_changed
 from inventory.signals import sales_imported
 
@@ -158,7 +158,7 @@ def _after_commit(summary: ImportSummary) -> None:
     if summary.days_updated:
         note_sales_changed()  # new rows move the fingerprint by themselves; corrected ones do not
     if summary.products_created or summary.products_updated:
-        note_stock_changed()  # products are written in bulk: costs and prices the stock figures read
+        STOCK.note_changed()  # products are written in bulk: costs and prices the stock figures read
     sales_imported.send(sender=import_files, summary=summary)
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from inventory import services
 from inventory.models import SalesDay
-from inventory.revisions import note_stock_changed, stock_revision
+from inventory.revisions import STOCK
 from staff import dashboard
-from staff.figure_cache import if_cached
+from staff.figure_cache import SALES_AND_STOCK, if_cached
 from tests.factories import make_product, make_supplier, make_warehouse
 
 pytestmark = pytest.mark.django_db
@@ -22,38 +22,51 @@ def _stock_value(client) -> str:
     return html.split('data-figure="stock_value">', 1)[1].split("<", 1)[0]
 
 
-def test_the_figures_are_cached_until_the_stock_changes(viewer_client, django_assert_max_num_queries,
-                                                       django_capture_on_commit_callbacks):
+def test_the_figures_are_cached_until_the_stock_changes(viewer_client, django_assert_max_num_queries):
     product = make_product(unit_cost=Decimal("2.00"), supplier=make_supplier())
     warehouse = make_warehouse()
     services.receive(product, warehouse, 10)
     SalesDay.objects.create(product=product, warehouse=warehouse, date=date(2024, 3, 1), units=2)
     assert _stock_value(viewer_client) == "20"
-    assert if_cached(dashboard.CATALOGUE_CACHE_NAME, stock=True) is not None
+    assert if_cached(dashboard.CATALOGUE_CACHE_NAME, SALES_AND_STOCK) is not None
     with django_assert_max_num_queries(1):  # cached: only the sales fingerprint is read
         dashboard.catalogue_figures_cached()
-    # The test's own transaction never commits: run what each change leaves for its commit.
-    with django_capture_on_commit_callbacks(execute=True):
-        services.receive(product, warehouse, 5)         # a movement
+    services.receive(product, warehouse, 5)             # a movement
     assert _stock_value(viewer_client) == "30"
-    with django_capture_on_commit_callbacks(execute=True):
-        product.unit_cost = Decimal("3.00")             # a cost (the product's save)
-        product.save()
-    assert _stock_value(viewer_client) == "45"
-    services.receive(product, warehouse, 5)             # not committed (yet): the cached figure stays
+    product.unit_cost = Decimal("3.00")                 # a cost (the product's save)
+    product.save()
     assert _stock_value(viewer_client) == "45"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_revision_moves_only_when_the_change_commits():
-    before = stock_revision()
+def test_the_revision_moves_with_the_change_and_again_when_it_commits():
+    start = STOCK.current()
+    with transaction.atomic():
+        services.receive(make_product(), make_warehouse(), 3)
+        during = STOCK.current()
+        assert during > start  # the writer's own reads see fresh figures
+    after = STOCK.current()
+    assert after > during  # what others computed before the commit is never served after it
     with pytest.raises(RuntimeError):
         with transaction.atomic():
-            services.receive(make_product(), make_warehouse(), 3)
-            assert stock_revision() == before  # not yet: a reader now still sees the old rows
+            STOCK.note_changed()
             raise RuntimeError("rolled back")
-    assert stock_revision() == before
-    with transaction.atomic():
-        note_stock_changed()
-        assert stock_revision() == before
-    assert stock_revision() == before + 1
+    assert STOCK.current() == after + 1  # only the immediate move: nothing committed
+
+
+def test_the_suggestion_totals_follow_bulk_decisions(viewer_client):
+    from replenishment import approvals
+    from tests.ui.test_suggestions import make_suggestion
+
+    def shown() -> str:
+        html = viewer_client.get(reverse("ui:suggestions")).content.decode()
+        return html.split('data-figure="suggestion_count">', 1)[1].split("<", 1)[0]
+
+    supplier = make_supplier()
+    warehouse = make_warehouse()
+    made = [make_suggestion(make_product(supplier=supplier), warehouse, 4) for _ in range(3)]
+    assert shown() == "3"
+    approvals.approve_suggestions([made[0].pk])            # a bulk update: no signal of its own
+    assert shown() == "2"
+    approvals.reject_suggestions([made[1].pk], "not this week")
+    assert shown() == "1"
