@@ -14,7 +14,9 @@ class InsightsConfig(AppConfig):
         # Modules that import models load once the app registry is ready, hence here.
         from . import metrics
         from .hooks import queue_checks_after_forecast, queue_checks_after_import
+        from .revisions import ALERTS
 
         register_figures(metrics.collect)
         sales_imported.connect(queue_checks_after_import, dispatch_uid="insights-after-import")
         forecast_run_succeeded.connect(queue_checks_after_forecast, dispatch_uid="insights-after-forecast")
+        ALERTS.watch()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from . import forecast_link, notify
 from .errors import AlertTransitionError
 from .models import SEVERITY_RANK, Alert, AlertKind, subject_key
+from .revisions import ALERTS
 from .rules.base import Assessment
 from .thresholds import is_trivial
 
@@ -140,6 +141,8 @@ def _apply_batch(batch, report: ApplyReport) -> None:
                 report.unchanged += 1
         Alert.objects.bulk_update(updated, _UPDATED)
         Alert.objects.bulk_update(resolved, _RESOLVED)
+        if new or updated or resolved:
+            ALERTS.note_changed()  # bulk writes send no signals
         report.updated += [alert.pk for alert in updated]
         report.resolved += [alert.pk for alert in resolved]
         try:

@@ -6,7 +6,8 @@ risk and overstock (every stock level, open order line, cost and lead time). Sal
 when an import commits, stock when a movement, an order or a product's cost does: each figure
 is computed once per change of what it reads, instead of once per request. What a figure reads
 is named by fingerprints: inventory.selectors' sales_fingerprint, and the revisions of the stock
-(inventory.revisions) and of the suggestions (replenishment.revisions).
+(inventory.revisions), of the suggestions (replenishment.revisions) and of the alerts
+(insights.revisions).
 
 The cache is the project's (Redis in production, shared by every web process). The time limit
 bounds what a change neither can see (a row deleted by hand in the database) can leave on screen.
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from django.core.cache import cache
 
 from inventory.revisions import STOCK
+from insights.revisions import ALERTS
 from inventory.selectors import sales_fingerprint
 from replenishment.revisions import SUGGESTIONS
 
@@ -25,6 +27,7 @@ SECONDS = 600
 SALES = (sales_fingerprint,)
 SALES_AND_STOCK = (sales_fingerprint, STOCK.fingerprint)
 PENDING = (SUGGESTIONS.fingerprint,)
+OPEN_ALERTS = (ALERTS.fingerprint,)
 DUE = (sales_fingerprint, SUGGESTIONS.fingerprint)  # due by the decision day, the last sales day
 _MISSING = object()
 

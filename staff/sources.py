@@ -8,14 +8,20 @@ from django.urls import reverse
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun
 from insights import selectors as alert_selectors
+from insights import thresholds as alert_thresholds
 from replenishment import selectors as replenishment_selectors
 from replenishment.models import ReorderSuggestion
 
-from .figure_cache import PENDING, until_changed
+from .figure_cache import OPEN_ALERTS, PENDING, until_changed
 
 
 def open_alerts_by_severity():
-    """{"total": n, "by_severity": [(severity, count)], most severe first} of active alerts."""
+    """{"total": n, "by_severity": [(severity, count)], most severe first} of active alerts;
+    kept until the alerts change (counts over every open alert otherwise, each request)."""
+    return until_changed(f"open-alerts:{alert_thresholds.minimum_amount()}", _open_alerts_by_severity, OPEN_ALERTS)
+
+
+def _open_alerts_by_severity():
     active = alert_selectors.active_alerts()
     counts = dict(active.order_by().values_list("severity").annotate(n=Count("id")))
     order = ["critical", "warning", "info"]

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from forecasting.models import ForecastRun
 from insights import selectors as alert_selectors
+from insights.thresholds import minimum_amount
 from inventory.import_models import ImportJob
 from inventory.selectors import last_sales_day
 from replenishment import selectors as replenishment_selectors
 
-from .figure_cache import DUE, until_changed
+from .figure_cache import DUE, OPEN_ALERTS, until_changed
 
 TOP = 5
 FAILED_WITHIN = timedelta(days=7)
@@ -34,6 +35,10 @@ def _due(day) -> dict:
             "top_ids": list(due.order_by("-line_value", "order_by").values_list("id", flat=True)[:TOP])}
 
 
+def _top_alerts() -> list:
+    return list(alert_selectors.ranked(alert_selectors.active_alerts().exclude(alert_selectors.small()))[:TOP])
+
+
 def today() -> dict:
     day = decision_day()
     due = until_changed(f"due:{day.isoformat()}", lambda: _due(day), DUE)
@@ -45,7 +50,7 @@ def today() -> dict:
         "due_value": due["due_value"],
         "overdue_count": due["overdue_count"],
         "due_top": [top[pk] for pk in due["top_ids"] if pk in top],
-        "top_alerts": list(alert_selectors.ranked(alert_selectors.active_alerts().exclude(alert_selectors.small()))[:TOP]),
+        "top_alerts": until_changed(f"top-alerts:{minimum_amount()}", _top_alerts, OPEN_ALERTS),
         "failed_runs": list(ForecastRun.objects.filter(status=ForecastRun.Status.FAILED, created_at__gte=since)
                             .order_by("-created_at")[:TOP]),
         "failed_imports": list(ImportJob.objects.filter(status=ImportJob.Status.FAILED, created_at__gte=since)

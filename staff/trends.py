@@ -11,7 +11,7 @@ from forecasting.selectors import accuracy_by_run
 from insights.selectors import open_counts_at
 from inventory.selectors import last_sales_day, stock_value_by_week, weekly_in_stock
 
-from .figure_cache import SALES_AND_STOCK, until_changed, until_sales_change
+from .figure_cache import OPEN_ALERTS, SALES_AND_STOCK, until_changed, until_sales_change
 
 WEEKS = 26
 SERVICE_CACHE_NAME = "service-by-week"
@@ -42,6 +42,10 @@ def _stock_value(today) -> dict:
 
 def open_alerts() -> dict:
     today = timezone.localdate()
+    return until_changed(f"open-alerts-by-week:{today.isoformat()}", lambda: _open_alerts(today), OPEN_ALERTS)
+
+
+def _open_alerts(today) -> dict:
     ends = [today - timedelta(days=7 * k) for k in range(WEEKS - 1, -1, -1)]
     moments = [timezone.make_aware(datetime.combine(d, time.max)) for d in ends]
     return {"labels": [d.isoformat() for d in ends], "y_label": "open or acknowledged",

@@ -70,3 +70,20 @@ def test_the_suggestion_totals_follow_bulk_decisions(viewer_client):
     assert shown() == "2"
     approvals.reject_suggestions([made[1].pk], "not this week")
     assert shown() == "1"
+
+
+def test_the_alert_figures_follow_a_check_that_writes_in_bulk(viewer_client):
+    from insights import services as alert_services
+    from insights.rules.base import Assessment
+
+    def shown() -> str:
+        html = viewer_client.get(reverse("home")).content.decode()
+        return html.split('data-figure="open_alerts">', 1)[1].split("<", 1)[0]
+
+    products, warehouse = [make_product() for _ in range(3)], make_warehouse()
+    assert shown() == "0"
+    alert_services.apply_assessments([Assessment("stockout_risk", p.pk, warehouse.pk, True, "warning", "low")
+                                      for p in products])
+    assert shown() == "3"
+    alert_services.apply_assessments([Assessment("stockout_risk", products[0].pk, warehouse.pk, False)])
+    assert shown() == "2"
