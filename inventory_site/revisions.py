@@ -1,18 +1,18 @@
 """Revision numbers of kinds of state, for caches of figures computed from that state.
 
 A page figure over the whole catalogue (stock value, pairs at risk, the totals of every pending
-suggestion) is cached until the revision of what it reads moves. An app declares a Revision
-for the state it owns and the models that hold it (inventory.revisions: the stock;
-replenishment.revisions: the suggestions).
+suggestion, the open alerts) is cached until the revision of what it reads moves. An app
+declares a Revision for the state it owns and the models that hold it (inventory.revisions:
+the stock; replenishment.revisions: the suggestions; insights.revisions: the alerts).
 
 The revision moves twice: when the rows change, so that the writer's own reads in the same
 transaction (a request that writes and then renders) see fresh figures, and again after the
 commit (on_commit), so that what another reader computed from the old rows in between, stored
 under the revision of the moment, is never asked for again. A rolled-back change costs one
-needless recomputation. Saves and deletes of the
-watched models move it by themselves (signals); code that writes them in bulk (bulk_create,
-queryset.update) calls note_changed. A change neither sees (a row edited by hand in the
-database) stays on screen until the cache's time limit (staff.figure_cache).
+needless recomputation. Saves and deletes of the watched models move it by themselves
+(signals); code that writes them in bulk (bulk_create, queryset.update) calls note_changed. A
+change neither sees (a row edited by hand in the database) stays on screen until the cache's
+time limit (staff.figure_cache).
 """
 from __future__ import annotations
 

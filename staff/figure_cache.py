@@ -18,14 +18,15 @@ from collections.abc import Callable, Sequence
 
 from django.core.cache import cache
 
-from inventory.revisions import STOCK
 from insights.revisions import ALERTS
+from inventory.revisions import STOCK
 from inventory.selectors import sales_fingerprint
 from replenishment.revisions import SUGGESTIONS
 
 SECONDS = 600
 SALES = (sales_fingerprint,)
 SALES_AND_STOCK = (sales_fingerprint, STOCK.fingerprint)
+STOCK_ONLY = (STOCK.fingerprint,)
 PENDING = (SUGGESTIONS.fingerprint,)
 OPEN_ALERTS = (ALERTS.fingerprint,)
 DUE = (sales_fingerprint, SUGGESTIONS.fingerprint)  # due by the decision day, the last sales day

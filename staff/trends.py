@@ -11,7 +11,7 @@ from forecasting.selectors import accuracy_by_run
 from insights.selectors import open_counts_at
 from inventory.selectors import last_sales_day, stock_value_by_week, weekly_in_stock
 
-from .figure_cache import OPEN_ALERTS, SALES_AND_STOCK, until_changed, until_sales_change
+from .figure_cache import OPEN_ALERTS, STOCK_ONLY, until_changed, until_sales_change
 
 WEEKS = 26
 SERVICE_CACHE_NAME = "service-by-week"
@@ -31,7 +31,7 @@ def service_by_week() -> dict | None:
 def stock_value() -> dict:
     today = timezone.localdate()
     # The ledger of every pair over half a year: once per change of the stock (and per day).
-    return until_changed(f"stock-value-by-week:{today.isoformat()}", lambda: _stock_value(today), SALES_AND_STOCK)
+    return until_changed(f"stock-value-by-week:{today.isoformat()}", lambda: _stock_value(today), STOCK_ONLY)
 
 
 def _stock_value(today) -> dict:
