@@ -128,7 +128,9 @@ class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PolicyReplayFilter(df.FilterSet):
-    run = df.NumberFilter(field_name="run_id", help_text="Replay run id (default: the latest run).")
+    # bounded: an id beyond 64 bits reached SQLite as an integer it cannot hold (a 500)
+    run = df.NumberFilter(field_name="run_id", min_value=1, max_value=2**63 - 1,
+                          help_text="Replay run id (default: the latest run).")
     product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
     warehouse = df.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
 

@@ -167,3 +167,13 @@ def test_a_trained_learned_policy_is_replayed_and_can_be_chosen(shop, settings, 
     run = replay_history(periods=8, freq="W", as_of=AS_OF)
     assert set(run.totals) == METHODS | {"rl"}
     assert PolicyReplay.objects.filter(run=run, method="rl").count() == 3
+
+
+@pytest.mark.parametrize("run", ["-4.0079985256198456e+86", "0", str(2**63)])
+def test_a_run_id_out_of_range_is_refused_by_name(django_user_model, run):
+    # found by the schema fuzzer: an id past 64 bits reached SQLite as an integer it cannot hold
+    user = django_user_model.objects.create_user("u-range", password="a-long-test-password-42")
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.get("/api/v1/policy-replays/", {"run": run})
+    assert response.status_code == 400 and "run" in response.json()["error"]["fields"]
