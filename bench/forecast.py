@@ -34,6 +34,7 @@ import pandas as pd
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench import pretrained  # noqa: E402
 from forecasting.ml import metrics as M  # noqa: E402
 from forecasting.ml.backtest import BacktestResult, Q3, backtest, ensemble, rolling_origins, score, select_per_class  # noqa: E402
 from forecasting.ml.base import QUANTILES, Forecast, qindex  # noqa: E402
@@ -327,6 +328,11 @@ def main(argv=None):
     ap.add_argument("--max-series", type=int, default=None, help="online_retail: keep the top-N by revenue")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a shared 2-core box)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pretrained", help="a checkpoint of python -m forecasting.pretrain: only its zero-shot and "
+                                         "fine-tuned rows, from scratch and the baselines (bench/pretrained.py)")
+    ap.add_argument("--train-seconds", type=float, help="with --pretrained: the budget of each training")
+    ap.add_argument("--short-history", action="store_true",
+                    help="with --pretrained: only 13 weeks (91 days) of history before the first origin")
     args = ap.parse_args(argv)
 
     import torch
@@ -348,6 +354,8 @@ def main(argv=None):
     tc = TrainConfig(seed=args.seed)
     if args.quick:
         tc = TrainConfig(seed=args.seed, max_epochs=3, batches_per_epoch=10, pretrain_epochs=1, batch_size=256)
+    if args.pretrained:
+        return _pretrained_main(args, panel, name, origins, horizon, season, tc)
     use_text = not args.no_text
     results: dict[str, BacktestResult] = {}
 
@@ -498,6 +506,36 @@ def main(argv=None):
                "experiments": json.loads(json.dumps(experiments, default=float))}
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1)
+        print("wrote", args.json)
+    return 0
+
+
+def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
+    if args.short_history:
+        panel, _ = pretrained.shortened(panel, origins[0])
+        origins = rolling_origins(panel.n_obs, horizon, args.origins)
+        print(f"# short history: {panel.n_obs} {'weeks' if panel.freq == 'W' else 'days'} in all, "
+              f"{origins[0]} before the first origin", flush=True)
+
+    def peers(p, o):
+        found = [] if args.no_peers else run_statsforecast(p, o, horizon, season, args.quick)
+        return found + ([] if args.no_peers else [run_lightgbm(p, o, horizon, season, args.quick)])
+
+    with open(args.pretrained, "rb") as f:
+        checkpoint = f.read()
+    results = pretrained.run(panel, origins, horizon, checkpoint, pretrained.budget(tc, args.train_seconds), peers)
+    rows = pretrained.ratio_rows(results)
+    print(f"\n{'model':28s} {'wrmsse':>7s} {'/snaive':>7s} {'mase':>7s} {'fit_s':>7s} {'pred_s':>7s}")
+    for r in rows:
+        print(f"{r['model']:28s} {fmt(r['wrmsse']):>7s} {fmt(r['wrmsse_vs_seasonal_naive']):>7s} {fmt(r['mase']):>7s} "
+              f"{r['fit_seconds']:7.1f} {r['predict_seconds']:7.2f}")
+    if args.json:
+        doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
+               "n_series": int(panel.n_series), "short_history": bool(args.short_history),
+               "checkpoint": args.pretrained, "train_seconds": args.train_seconds, "quick": bool(args.quick),
+               "models": {r["model"]: r for r in rows}}
+        with open(args.json, "w") as f:
+            json.dump(doc, f, indent=1, default=float)
         print("wrote", args.json)
     return 0
 

@@ -1,0 +1,79 @@
+"""A pretrained checkpoint against training from scratch on one data set (issue #17).
+
+    python -m bench.forecast --dataset m5_tiny --pretrained var/pretrained/daily-no-m5.stockcast
+                             [--train-seconds 120] [--short-history] [--no-peers] [--json out.json]
+
+Rows, every one scored on the same rolling origins as bench.forecast's:
+- ``pretrained_zero_shot``: the checkpoint as it is, predicting from each origin;
+- ``pretrained_finetuned``: trained from the checkpoint on the history before each origin;
+- ``global_tide``: today's default, trained from scratch on the same history;
+- the classical baselines (seasonal naive first), and the peers unless ``--no-peers``.
+
+``--train-seconds`` gives both trainings the same budget (fine-tuning also stops early on its
+own: a third of the epochs). ``--short-history`` keeps only the last 13 weeks (91 days) of
+history before the first origin (the later origins see one and two horizons more), the case of
+a shop that has just installed stockcast. For an honest zero-shot row the checkpoint must not
+have seen the data set: pretrain it with ``--leave-out``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from forecasting.ml.backtest import BacktestResult, backtest
+from forecasting.ml.baselines import all_baselines
+from forecasting.ml.data import Panel
+from forecasting.ml.train import GlobalForecaster, TrainConfig
+
+SHORT_DAYS = {"D": 91, "W": 13}
+
+
+def shortened(panel: Panel, first_origin: int) -> tuple[Panel, int]:
+    """The panel from SHORT_DAYS before ``first_origin`` on; returns it and the shift of its grid."""
+    cut = max(first_origin - SHORT_DAYS[panel.freq], 0)
+    keep = slice(cut, None)
+    short = Panel(panel.ids, panel.dates[keep], panel.freq, panel.y[:, keep], panel.price[:, keep],
+                  panel.promo[:, keep], panel.event[:, keep], panel.snap[:, keep], panel.category,
+                  panel.description, n_obs=panel.n_obs - cut, extra=dict(panel.extra))  # per series: the hierarchy
+    return short, cut
+
+
+def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig, peers) -> dict[str, BacktestResult]:
+    """``peers(panel, origins)`` -> list of BacktestResult (bench.forecast's statsforecast and
+    LightGBM runs), or None to skip them."""
+    results: dict[str, BacktestResult] = {}
+    for m in all_baselines(panel.freq):
+        results[m.name] = backtest(panel, m, horizon, origins, fit=True)
+    zero = GlobalForecaster.from_bytes(checkpoint)
+    if zero.horizon != horizon:
+        raise SystemExit(f"--pretrained: the checkpoint forecasts {zero.horizon} steps, this benchmark {horizon}")
+    zero.name = "pretrained_zero_shot"
+    results[zero.name] = backtest(panel, zero, horizon, origins, fit=False)
+    tuned = GlobalForecaster(horizon, train=tc, name="pretrained_finetuned", init_from=GlobalForecaster.from_bytes(checkpoint))
+    results[tuned.name] = backtest(panel, tuned, horizon, origins, fit=True)
+    scratch = GlobalForecaster(horizon, train=tc, name="global_tide")
+    results[scratch.name] = backtest(panel, scratch, horizon, origins, fit=True)
+    for r in (peers(panel, origins) if peers is not None else []):
+        results[r.name] = r
+    return results
+
+
+def budget(tc: TrainConfig, seconds: float | None) -> TrainConfig:
+    return tc if seconds is None else replace(tc, max_seconds=seconds)
+
+
+def ratio_rows(results: dict[str, BacktestResult]) -> list[dict]:
+    sn = results.get("seasonal_naive")
+    rows = []
+    for name, r in results.items():
+        o = r.overall
+        base = sn.overall.get("wrmsse") if sn else None
+        rows.append({"model": name, "wrmsse": o.get("wrmsse"), "mase": o.get("mase"),
+                     "wrmsse_vs_seasonal_naive": (o["wrmsse"] / base) if base and o.get("wrmsse") is not None else None,
+                     "fit_seconds": round(r.fit_seconds, 1), "predict_seconds": round(r.predict_seconds, 2)})
+    return rows
+
+
+def fmt(v, nd=3) -> str:
+    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.{nd}f}"
