@@ -517,9 +517,20 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
         print(f"# short history: {panel.n_obs} {'weeks' if panel.freq == 'W' else 'days'} in all, "
               f"{origins[0]} before the first origin", flush=True)
 
+    errors = {}
+
     def peers(p, o):
-        found = [] if args.no_peers else run_statsforecast(p, o, horizon, season, args.quick)
-        return found + ([] if args.no_peers else [run_lightgbm(p, o, horizon, season, args.quick)])
+        found = []
+        for label, run_peer in (("statsforecast", lambda: run_statsforecast(p, o, horizon, season, args.quick)),
+                                ("lightgbm", lambda: [run_lightgbm(p, o, horizon, season, args.quick)])):
+            if args.no_peers:
+                break
+            try:
+                found += run_peer()
+            except Exception as exc:  # a peer failing is reported, not hidden (requirements-bench.txt)
+                errors[label] = repr(exc)
+                print(f"  {label} failed:", repr(exc), flush=True)
+        return found
 
     with open(args.pretrained, "rb") as f:
         checkpoint = f.read()
@@ -533,7 +544,7 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
         doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
                "n_series": int(panel.n_series), "short_history": bool(args.short_history),
                "checkpoint": args.pretrained, "train_seconds": args.train_seconds, "quick": bool(args.quick),
-               "models": {r["model"]: r for r in rows}}
+               "models": {r["model"]: r for r in rows}, "peer_errors": errors}
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1, default=float)
         print("wrote", args.json)
