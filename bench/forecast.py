@@ -522,7 +522,8 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
     def peers(p, o):
         found = []
         for label, run_peer in (("statsforecast", lambda: run_statsforecast(p, o, horizon, season, args.quick)),
-                                ("lightgbm", lambda: [run_lightgbm(p, o, horizon, season, args.quick)])):
+                                ("lightgbm", lambda: [run_lightgbm(p, o, horizon, season, args.quick)]),
+                                ("fracast", lambda: [pretrained.fracast_row(p, o, horizon)])):
             if args.no_peers:
                 break
             try:

@@ -7,7 +7,8 @@ Rows, every one scored on the same rolling origins as bench.forecast's:
 - ``pretrained_zero_shot``: the checkpoint as it is, predicting from each origin;
 - ``pretrained_finetuned``: trained from the checkpoint on the history before each origin;
 - ``global_tide``: today's default, trained from scratch on the same history;
-- the classical baselines (seasonal naive first), and the peers unless ``--no-peers``.
+- the classical baselines (seasonal naive first), and the peers unless ``--no-peers``:
+  statsforecast's, LightGBM, and ``fracast`` (bench/fracast_peer.py).
 
 ``--train-seconds`` gives both trainings the same budget (fine-tuning also stops early on its
 own: a third of the epochs). ``--short-history`` keeps only the last 13 weeks (91 days) of
@@ -57,6 +58,12 @@ def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig,
     for r in (peers(panel, origins) if peers is not None else []):
         results[r.name] = r
     return results
+
+
+def fracast_row(panel: Panel, origins, horizon: int) -> BacktestResult:
+    from bench.fracast_peer import FracastPeer  # imported here: benchmark-only, and it loads weights
+
+    return backtest(panel, FracastPeer(), horizon, origins, fit=False)
 
 
 def budget(tc: TrainConfig, seconds: float | None) -> TrainConfig:
