@@ -46,7 +46,7 @@ BENCH_DB = "stockcast_bench_api"  # bench.ingest owns (and drops) "stockcast_ben
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CLIENTS = (1, 16, 64)
 BULK_ROWS = 10_000
-FAST_TRAIN = {"train": {"max_epochs": 2, "batches_per_epoch": 30, "pretrain_epochs": 1, "batch_size": 256},
+FAST_TRAIN = {"train": {"max_epochs": 2, "batches_per_epoch": 30, "batch_size": 256},
               "use_text": False}
 TARGETS = {
     "stock_list@16": "≥ 500 req/s and p99 < 150 ms",

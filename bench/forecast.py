@@ -36,9 +36,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench import pretrained  # noqa: E402
 from forecasting.ml import metrics as M  # noqa: E402
-from forecasting.ml.backtest import BacktestResult, Q3, backtest, ensemble, rolling_origins, score, select_per_class  # noqa: E402
+from forecasting.ml.backtest import BacktestResult, backtest, ensemble, rolling_origins, score, select_per_class  # noqa: E402
 from forecasting.ml.base import QUANTILES, Forecast, qindex  # noqa: E402
-from forecasting.ml.baselines import all_baselines, SeasonalNaive  # noqa: E402
+from forecasting.ml.baselines import all_baselines  # noqa: E402
 from forecasting.ml.classify import classify  # noqa: E402
 from forecasting.ml.data import Panel, load_long_csv, load_m5, load_online_retail, load_pasta_promo, long_from_panel  # noqa: E402
 from forecasting.ml.train import GlobalForecaster, TrainConfig  # noqa: E402
@@ -328,8 +328,12 @@ def main(argv=None):
     ap.add_argument("--max-series", type=int, default=None, help="online_retail: keep the top-N by revenue")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a shared 2-core box)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--pretrained", help="a checkpoint of python -m forecasting.pretrain: only its zero-shot and "
-                                         "fine-tuned rows, from scratch and the baselines (bench/pretrained.py)")
+    ap.add_argument("--pretrained", nargs="?", const=pretrained.SHIPPED,
+                    help="a checkpoint of python -m forecasting.pretrain (none named: the one shipped in "
+                         "forecasting/checkpoints/ for the data's frequency): only its zero-shot and fine-tuned "
+                         "rows, from scratch, the baselines and the peers (bench/pretrained.py)")
+    ap.add_argument("--peers", default="statsforecast,lightgbm,fracast",
+                    help="with --pretrained: which peers to run, comma-separated (statsforecast is the slow one)")
     ap.add_argument("--train-seconds", type=float, help="with --pretrained: the budget of each training")
     ap.add_argument("--short-history", action="store_true",
                     help="with --pretrained: only 13 weeks (91 days) of history before the first origin")
@@ -353,7 +357,7 @@ def main(argv=None):
 
     tc = TrainConfig(seed=args.seed)
     if args.quick:
-        tc = TrainConfig(seed=args.seed, max_epochs=3, batches_per_epoch=10, pretrain_epochs=1, batch_size=256)
+        tc = TrainConfig(seed=args.seed, max_epochs=3, batches_per_epoch=10, batch_size=256)
     if args.pretrained:
         return _pretrained_main(args, panel, name, origins, horizon, season, tc)
     use_text = not args.no_text
@@ -363,7 +367,7 @@ def main(argv=None):
         results[m.name] = run_ours(m, panel, origins, horizon)
         print(f"  {m.name:28s} wrmsse {fmt(results[m.name].overall['wrmsse'])}", flush=True)
 
-    main_model = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text, train=tc, name="global_tide")
+    main_model = GlobalForecaster(horizon, arch="tide", use_text=use_text, train=tc, name="global_tide")
     cpu0 = time.process_time()
     results["global_tide"] = run_ours(main_model, panel, origins, horizon)
     main_cpu = time.process_time() - cpu0
@@ -379,21 +383,20 @@ def main(argv=None):
         print(f"  {key:28s} wrmsse {fmt(results[key].overall['wrmsse'])}", flush=True)
     single = replace(tc, mask_stockouts=False)
     ablations = {
-        "global_tide_nopretrain": GlobalForecaster(horizon, arch="tide", pretrain=False, use_text=use_text, train=single),
-        "global_lstm": GlobalForecaster(horizon, arch="lstm", pretrain=True, use_text=use_text, train=single),
+        "global_lstm": GlobalForecaster(horizon, arch="lstm", use_text=use_text, train=single),
     }
     if use_text:
-        ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=False, train=single,
+        ablations["global_tide_notext"] = GlobalForecaster(horizon, arch="tide", use_text=False, train=single,
                                                            name="global_tide_notext")
     # the pair as the default trains it, but keeping the last step's weights instead of their average
-    ablations["global_tide_no_weight_average"] = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text,
+    ablations["global_tide_no_weight_average"] = GlobalForecaster(horizon, arch="tide", use_text=use_text,
                                                                   train=replace(tc, ema_decay=0.0))
     for key, m in ablations.items():
         m.name = key
         results[key] = run_ours(m, panel, origins, horizon)
         print(f"  {key:28s} wrmsse {fmt(results[key].overall['wrmsse'])}", flush=True)
 
-    members = [k for k in ("global_tide", "global_tide_nopretrain", "global_lstm", "global_tide_notext") if k in results]
+    members = [k for k in ("global_tide", "global_lstm", "global_tide_notext") if k in results]
     results["ensemble_global"] = ens = ensemble(panel, {k: results[k] for k in members}, horizon, "ensemble_global")
     ens.overall["peak_mb"] = max(results[k].overall.get("peak_mb") or 0 for k in members)
     print(f"  ensemble_global              wrmsse {fmt(ens.overall['wrmsse'])}  (mean of {members})", flush=True)
@@ -402,7 +405,7 @@ def main(argv=None):
                          "global_tide_members": main_model.report.members}
     # adaptation: a version trained one horizon earlier, fine-tuned on the newer data,
     # against the main model trained from scratch on the same data
-    prev = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text, train=tc, name="previous_version")
+    prev = GlobalForecaster(horizon, arch="tide", use_text=use_text, train=tc, name="previous_version")
     t0 = time.perf_counter()
     prev.fit(panel, origins[0] - horizon)
     prev_s = time.perf_counter() - t0
@@ -420,7 +423,7 @@ def main(argv=None):
     if panel.promo.any():
         nopromo_panel = Panel(panel.ids, panel.dates, panel.freq, panel.y, panel.price, np.zeros_like(panel.promo),
                               panel.event, panel.snap, panel.category, panel.description, n_obs=panel.n_obs)
-        m = GlobalForecaster(horizon, arch="tide", pretrain=True, use_text=use_text, train=tc, name="global_tide_no_promo_covariate")
+        m = GlobalForecaster(horizon, arch="tide", use_text=use_text, train=tc, name="global_tide_no_promo_covariate")
         r = run_ours(m, nopromo_panel, origins, horizon)
         results["global_tide_no_promo_covariate"] = r
         experiments["promotion_days"] = promo_day_errors(
@@ -521,11 +524,12 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
 
     def peers(p, o):
         found = []
+        wanted = set() if args.no_peers else set(args.peers.split(","))
         for label, run_peer in (("statsforecast", lambda: run_statsforecast(p, o, horizon, season, args.quick)),
                                 ("lightgbm", lambda: [run_lightgbm(p, o, horizon, season, args.quick)]),
                                 ("fracast", lambda: [pretrained.fracast_row(p, o, horizon)])):
-            if args.no_peers:
-                break
+            if label not in wanted:
+                continue
             try:
                 found += run_peer()
             except Exception as exc:  # a peer failing is reported, not hidden (requirements-bench.txt)
@@ -533,7 +537,9 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
                 print(f"  {label} failed:", repr(exc), flush=True)
         return found
 
-    with open(args.pretrained, "rb") as f:
+    path = pretrained.checkpoint_file(args.pretrained, panel.freq)
+    print(f"# checkpoint {path}", flush=True)
+    with open(path, "rb") as f:
         checkpoint = f.read()
     results = pretrained.run(panel, origins, horizon, checkpoint, pretrained.budget(tc, args.train_seconds), peers)
     rows = pretrained.ratio_rows(results)
@@ -544,7 +550,7 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
     if args.json:
         doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
                "n_series": int(panel.n_series), "short_history": bool(args.short_history),
-               "checkpoint": args.pretrained, "train_seconds": args.train_seconds, "quick": bool(args.quick),
+               "checkpoint": str(path), "train_seconds": args.train_seconds, "quick": bool(args.quick),
                "models": {r["model"]: r for r in rows}, "peer_errors": errors}
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1, default=float)

@@ -1,7 +1,9 @@
 """A pretrained checkpoint against training from scratch on one data set (issue #17).
 
     python -m bench.forecast --dataset m5_tiny --pretrained var/pretrained/daily-no-m5.stockcast
-                             [--train-seconds 120] [--short-history] [--no-peers] [--json out.json]
+                             [--train-seconds 120] [--short-history] [--no-peers | --peers lightgbm,fracast]
+                             [--json out.json]
+    python -m bench.forecast --sales my_sales.csv --pretrained      # the shipped checkpoint
 
 Rows, every one scored on the same rolling origins as bench.forecast's:
 - ``pretrained_zero_shot``: the checkpoint as it is, predicting from each origin;
@@ -19,8 +21,7 @@ have seen the data set: pretrain it with ``--leave-out``.
 from __future__ import annotations
 
 from dataclasses import replace
-
-import numpy as np
+from pathlib import Path
 
 from forecasting.ml.backtest import BacktestResult, backtest
 from forecasting.ml.baselines import all_baselines
@@ -28,6 +29,14 @@ from forecasting.ml.data import Panel
 from forecasting.ml.train import GlobalForecaster, TrainConfig
 
 SHORT_DAYS = {"D": 91, "W": 13}
+SHIPPED = "shipped"  # --pretrained without a file: the checkpoint of the data's frequency in the repo
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "forecasting" / "checkpoints"
+
+
+def checkpoint_file(named: str, freq: str) -> Path:
+    if named != SHIPPED:
+        return Path(named)
+    return CHECKPOINTS / f"{'weekly' if freq == 'W' else 'daily'}.stockcast"
 
 
 def shortened(panel: Panel, first_origin: int) -> tuple[Panel, int]:
@@ -80,7 +89,3 @@ def ratio_rows(results: dict[str, BacktestResult]) -> list[dict]:
                      "wrmsse_vs_seasonal_naive": (o["wrmsse"] / base) if base and o.get("wrmsse") is not None else None,
                      "fit_seconds": round(r.fit_seconds, 1), "predict_seconds": round(r.predict_seconds, 2)})
     return rows
-
-
-def fmt(v, nd=3) -> str:
-    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.{nd}f}"

@@ -9,6 +9,19 @@ from django.db.models import Q
 from forecasting.ml.base import QUANTILE_NAMES
 
 
+# What a run may ask its model to start from (forecasting/starts.py says what each does).
+START_REQUESTS = ("auto", "latest", "pretrained", "scratch")
+
+
+class Start(models.TextChoices):
+    """What a global model's weights started from (forecasting/starts.py decides)."""
+
+    LATEST = "latest", "fine-tuned from the catalogue's previous version"
+    PRETRAINED_FINETUNED = "pretrained_finetuned", "fine-tuned from the pretrained checkpoint"
+    PRETRAINED_ZERO_SHOT = "pretrained_zero_shot", "the pretrained checkpoint, zero-shot (not trained on this catalogue)"
+    SCRATCH = "scratch", "trained from scratch"
+
+
 class ModelVersion(models.Model):
     """One trained global model: weights plus everything needed to reproduce or audit it."""
 
@@ -25,7 +38,10 @@ class ModelVersion(models.Model):
     device = models.CharField(max_length=32, blank=True)
     seconds = models.FloatField(default=0.0, help_text="Training wall time.")
     parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.SET_NULL,
-                               help_text="The version this one was fine-tuned from (empty: trained from scratch).")
+                               help_text="The version this one was fine-tuned from (empty: trained from scratch "
+                                         "or from the pretrained checkpoint, see start).")
+    start = models.CharField(max_length=24, choices=Start.choices, blank=True,
+                             help_text="What its weights started from (empty: stored before this was kept).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -59,6 +75,10 @@ class ForecastRun(models.Model):
     error = models.TextField(blank=True)
     progress = models.CharField(max_length=300, blank=True, help_text="The latest progress line (epoch, shard).")
     metrics = models.JSONField(default=dict, blank=True, help_text="Backtest on the last horizon before as_of.")
+    start = models.CharField(max_length=24, choices=Start.choices, blank=True,
+                             help_text="What the run's model started from (empty: a baseline, or not trained yet).")
+    start_note = models.CharField(max_length=500, blank=True,
+                                  help_text="Why that start: the rule that chose it, or the fallback and its cause.")
     is_current = models.BooleanField(default=False)
 
     class Meta:

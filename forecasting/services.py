@@ -26,7 +26,7 @@ from forecasting.ml.explain import COMPONENTS, explain
 from forecasting.ml import sum_calibration
 
 if TYPE_CHECKING:  # importing train imports torch (seconds): web processes pay it on first use only
-    from forecasting.ml.train import GlobalForecaster, TrainConfig
+    from forecasting.ml.train import TrainConfig
 
 from inventory.import_models import CalendarEvent
 from inventory.models import Product, StockLevel
@@ -35,10 +35,10 @@ from inventory.selectors import last_sales_day, pairs_with_sales
 from inventory_site import progress
 from inventory_site.heartbeat import STALE_AFTER_S, last_sign_of_life
 
-from . import retention, selectors
+from . import retention
 from .history import daily_panel, uid
 from .rows import write_rows
-from .models import Forecast, ForecastRun, ModelVersion
+from .models import START_REQUESTS, Forecast, ForecastRun, ModelVersion, Start
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def _keys_of(panel: Panel) -> list[tuple[int, int]]:
 # request hold a worker (or its GPU memory) for as long as it likes.
 TRAIN_OPTION_BOUNDS = {
     "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
-    "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000), "pretrain_epochs": (0, 100),
-    "mask_ratio": (0.0, 0.9), "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
+    "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000),
+    "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
     "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
     "max_seconds": (1.0, 6 * 3600.0),
 }
@@ -172,7 +172,7 @@ def validate_train_options(train: dict) -> dict:
 
 
 # What a run's options may hold (besides "train", checked by validate_train_options).
-RUN_FLAG_OPTIONS = ("use_text", "finetune", "explain")
+RUN_FLAG_OPTIONS = ("use_text", "explain")
 REASON_MAX = 500
 
 
@@ -188,12 +188,18 @@ def validate_run_options(options) -> dict:
         elif name in RUN_FLAG_OPTIONS:
             if not isinstance(value, bool):
                 raise ForecastError(f"options.{name}: true or false, got {value!r}")
+        elif name == "start":
+            if value not in START_REQUESTS:
+                raise ForecastError(f"options.start: one of {', '.join(START_REQUESTS)}, got {value!r}")
+        elif name == "finetune":  # replaced: a client still sending it hears what to send instead
+            raise ForecastError("options.finetune: replaced by options.start ('latest' fine-tunes the latest "
+                                "version, 'scratch' trains from scratch, 'auto' chooses)")
         elif name == "reason":
             if not isinstance(value, str) or len(value) > REASON_MAX:
                 raise ForecastError(f"options.reason: a text of at most {REASON_MAX} characters")
         else:
-            raise ForecastError(f"options.{name}: not a run option (known: train, {', '.join(RUN_FLAG_OPTIONS)}, "
-                                "reason)")
+            raise ForecastError(f"options.{name}: not a run option (known: train, start, "
+                                f"{', '.join(RUN_FLAG_OPTIONS)}, reason)")
     return options
 
 
@@ -207,16 +213,20 @@ def _model_code():
 
 def _train_config(options: dict) -> TrainConfig:
     overrides = validate_train_options(options.get("train") or {})
-    for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience", "pretrain_epochs"):
+    for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience"):
         if name in overrides:
             overrides[name] = int(overrides[name])
     return _model_code().TrainConfig(**overrides)
 
 
 def train(run: ForecastRun) -> ModelVersion | None:
-    """Backtest on the last horizon, then fit (or fine-tune the latest version) on all data
-    and store a ModelVersion.  Baseline runs store no version but still get metrics."""
-    GlobalForecaster = _model_code().GlobalForecaster
+    """Backtest on the last horizon, then fit on all data and store a ModelVersion. Where the
+    weights start from (the latest version, the pretrained checkpoint, or scratch) is
+    forecasting/starts.py's rule; the run records it. Baseline runs store no version but still
+    get metrics."""
+    # imported here: it imports torch and the checkpoint loader, which only workers need
+    from forecasting import starts
+
     run.refresh_from_db()
     if run.model_version_id is not None:
         # A redelivered task (its worker died after the version was stored): the work is done.
@@ -226,7 +236,6 @@ def train(run: ForecastRun) -> ModelVersion | None:
     keys = series_keys()
     panel = build_panel(keys, run.as_of, H)
     hist = panel.truncate(panel.n_obs)
-    metrics: dict = {}
     if run.model_name in BASELINES:
         model = BASELINES[run.model_name]()
         metrics = _holdout_metrics(hist, model, H, fit=False)
@@ -235,16 +244,22 @@ def train(run: ForecastRun) -> ModelVersion | None:
     arch = GLOBAL_MODELS[run.model_name]
     tc = _train_config(opts)
     use_text = bool(opts.get("use_text", True))
-    previous = selectors.latest_model_version(run.model_name, with_weights=True) if opts.get("finetune", True) else None
-    prev_model = None
-    if previous is not None:
-        try:
-            prev_model = GlobalForecaster.from_bytes(bytes(previous.weights))
-            if prev_model.horizon != H or prev_model.arch != arch:
-                prev_model = None  # a different shape cannot be fine-tuned; train from scratch
-        except Exception as exc:  # a broken artifact must not block forecasting
-            log.warning("cannot load model version %s for fine-tuning: %s", previous.pk, exc)
-            prev_model = None
+    start = starts.resolve(opts.get("start", "auto"), run.model_name, arch, H)
+    _say(run, f"run {run.pk}: {start.note}")
+    if start.kind == "pretrained":
+        model, metrics, kind, note = _from_pretrained(run, hist, start.model, tc, arch, use_text)
+    else:
+        model, metrics = _from_latest_or_scratch(run, hist, start, tc, arch, use_text)
+        kind, note = (Start.LATEST if start.kind == "latest" else Start.SCRATCH), start.note
+    model.on_epoch = None
+    model.metrics = metrics
+    return _store_version(run, model, metrics, kind, note, start.version, arch)
+
+
+def _from_latest_or_scratch(run: ForecastRun, hist: Panel, start, tc: TrainConfig, arch: str, use_text: bool):
+    """The model and its holdout metrics, fine-tuned from the latest version or from scratch."""
+    GlobalForecaster = _model_code().GlobalForecaster
+    H, previous, prev_model = run.horizon, start.version, start.model
     # 1) honest metrics: a model fitted without the last horizon, scored on it
     # (a previous version that already saw the holdout days would flatter the metrics, so the
     # holdout model then starts from scratch)
@@ -269,26 +284,68 @@ def train(run: ForecastRun) -> ModelVersion | None:
     model = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=base)
     model.on_epoch = _epoch_reporter(run, "model on all history")
     model.fit(hist, hist.n_obs)
-    model.on_epoch = None
-    model.metrics = metrics
+    return model, metrics
+
+
+def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig, arch: str, use_text: bool):
+    """The model, its holdout metrics, its start and why, from the pretrained checkpoint: fine-tuned
+    when the holdout shows that it beats the checkpoint as it is, else zero-shot
+    (forecasting/starts.py states the rule)."""
+    from forecasting import starts  # see train()
+
+    GlobalForecaster = _model_code().GlobalForecaster
+    H = run.horizon
+    zero_shot_why = starts.pretrained_plan(hist.n_obs, H)
+    if zero_shot_why is not None:
+        # scored on the last horizon when at least two weeks of history come before it
+        metrics = _holdout_metrics(hist, checkpoint, H, fit=False) if hist.n_obs >= H + 14 else {"note": zero_shot_why}
+        metrics["holdout_model"] = "the pretrained checkpoint, zero-shot"
+        return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, zero_shot_why
+    zero = _holdout_metrics(hist, checkpoint, H, fit=False)
+    holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=checkpoint)
+    holdout.on_epoch = _epoch_reporter(run, "fine-tuned checkpoint (scored on the last horizon)")
+    tuned = _holdout_metrics(hist, holdout, H, fit=True)
+    zw, tw = zero.get("wrmsse"), tuned.get("wrmsse")
+    compared = {"zero_shot_wrmsse": zw, "fine_tuned_wrmsse": tw}
+    if starts.keep_fine_tuned(zw, tw):
+        model = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=checkpoint)
+        model.on_epoch = _epoch_reporter(run, "checkpoint fine-tuned on all history")
+        model.fit(hist, hist.n_obs)
+        metrics = {**tuned, "holdout_model": "fine-tuned from the pretrained checkpoint", "start_comparison": compared}
+        return model, metrics, Start.PRETRAINED_FINETUNED, (
+            f"fine-tuned from the pretrained checkpoint: on the last {H} days it scored WRMSSE {tw} against "
+            f"{zw} zero-shot")
+    metrics = {**zero, "holdout_model": "the pretrained checkpoint, zero-shot", "start_comparison": compared}
+    return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, (
+        f"the pretrained checkpoint, zero-shot: on the last {H} days it scored WRMSSE {zw}, fine-tuned {tw}")
+
+
+def _store_version(run: ForecastRun, model, metrics: dict, start: str, note: str, previous, arch: str):
+    """The version and the run's link to it, in one write."""
     blob = model.to_bytes()
     art = model.to_artifact()
+    zero_shot = start == Start.PRETRAINED_ZERO_SHOT
+    config = {"model": art["model_config"], "train": art["train_config"], "start": start,
+              "interval_scale": art["interval_scale"]}
+    if zero_shot:  # never trained on this catalogue: its data window is the corpus's, kept here
+        config["corpus_window"] = art["data_window"]
+    window = {} if zero_shot else art["data_window"]
     with transaction.atomic():
-        # The version and the run's link to it are one write, and a second delivery of this task
-        # that got here too (two workers trained at once) keeps the first version only.
+        # A second delivery of this task that got here too (two workers trained at once) keeps
+        # the first version only.
         locked = ForecastRun.objects.select_for_update().get(pk=run.pk)
         if locked.model_version_id is not None:
             return locked.model_version
         version = ModelVersion.objects.create(
-            name=run.model_name, arch=arch, weights=blob, size_bytes=len(blob),
-            config={"model": art["model_config"], "train": art["train_config"], "pretrain": art["pretrain"],
-                    "interval_scale": art["interval_scale"]},
-            features=art["features"], data_start=pd.Timestamp(art["data_window"]["start"]).date(),
-            data_end=pd.Timestamp(art["data_window"]["end"]).date(), n_series=art["data_window"]["n_series"],
-            metrics=metrics, device=art["device"], seconds=art["seconds"],
-            parent=previous if prev_model is not None else None,
+            name=run.model_name, arch=arch, weights=blob, size_bytes=len(blob), config=config,
+            features=art["features"],
+            data_start=pd.Timestamp(window["start"]).date() if window else None,
+            data_end=pd.Timestamp(window["end"]).date() if window else None, n_series=window.get("n_series", 0),
+            metrics=metrics, device=art["device"], seconds=0.0 if zero_shot else art["seconds"],
+            parent=previous if start == Start.LATEST else None, start=start,
         )
-        ForecastRun.objects.filter(pk=run.pk).update(model_version=version, metrics=metrics, device=art["device"])
+        ForecastRun.objects.filter(pk=run.pk).update(model_version=version, metrics=metrics, device=art["device"],
+                                                      start=start, start_note=note[:500])
     return version
 
 
@@ -349,11 +406,8 @@ def _epoch_reporter(run: ForecastRun, what: str):
         done, of = info["epoch"], info["of"]
         member = f", {info['member']}" if info.get("member") else ""
         val = f", validation loss {info['val']:.4f}" if info["val"] is not None else ""
-        if info["stage"] == "pretrain":  # forecasting training follows: only the budget bounds it
-            left = f"training follows; at most {progress.duration(info['budget_left'])} of the budget left"
-        else:  # early stopping may end it sooner
-            per_epoch = info["stage_elapsed"] / max(done, 1)
-            left = f"at most {progress.duration(min(info['budget_left'], per_epoch * (of - done)))} left"
+        per_epoch = info["stage_elapsed"] / max(done, 1)  # early stopping may end it sooner
+        left = f"at most {progress.duration(min(info['budget_left'], per_epoch * (of - done)))} left"
         _say(run, f"run {run.pk} {what}{member}: {info['stage']} epoch {done}/{of}, loss {info['loss']:.4f}{val}, {left}")
     return on_epoch
 

@@ -166,13 +166,14 @@ def default_source():
 def request_finetune(reason: str) -> dict:
     """Start a forecasting run that fine-tunes the current model on the newest data.
 
-    forecasting.tasks.run_forecast fine-tunes the latest model version by default; we repeat the
-    current run's model and horizon and say why in its options. Returns what happened (kept in
+    The run starts from the latest model version (options.start "latest"; forecasting/starts.py
+    falls back to the pretrained checkpoint or scratch, and says so, when there is none); we repeat
+    the current run's model and horizon and say why in its options. Returns what happened (kept in
     the alert's evidence). With eager tasks (embedded mode) the run goes to a background thread,
     because training must not hold up the check that noticed the drift.
     """
     current = ForecastRun.objects.filter(is_current=True).first()
-    kwargs = {"options": {"finetune": True, "reason": reason[:500]}}
+    kwargs = {"options": {"start": "latest", "reason": reason[:500]}}
     if current is not None:
         kwargs.update(model=current.model_name, horizon=current.horizon)
     if settings.CELERY_TASK_ALWAYS_EAGER:

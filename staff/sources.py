@@ -60,7 +60,7 @@ def current_accuracy():
             return {
                 "metric": "WRMSSE", "value": value, "naive": float(naive), "ratio": value / naive,
                 "beats_naive": value < naive, "model": run.model_name, "run_id": run.pk,
-                "holdout_start": run.metrics.get("holdout_start"),
+                "holdout_start": run.metrics.get("holdout_start"), "start_label": run.get_start_display(),
             }
     return None
 
@@ -73,7 +73,8 @@ def run_summary(run) -> dict:
         "id": run.pk, "status": run.status, "status_label": run.get_status_display(),
         "started": run.started_at, "finished": run.finished_at, "created": run.created_at,
         "model": run.model_name, "url": reverse("ui:run", args=[run.pk]), "progress": progress,
-        "is_current": run.is_current,
+        "is_current": run.is_current, "start": run.start, "start_label": run.get_start_display(),
+        "start_note": run.start_note,
     }
 
 

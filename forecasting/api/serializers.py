@@ -5,8 +5,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from forecasting.ml.base import QUANTILE_NAMES
-from forecasting.models import Forecast, ForecastRun, ModelVersion
+from forecasting.models import Forecast, ForecastRun, ModelVersion, Start
 from forecasting.services import MODEL_CHOICES
+
+
+def start_field():
+    """What a model started from; empty for a baseline run, one not trained yet, or a version
+    stored before this was kept (so the schema allows the empty string too)."""
+    return serializers.ChoiceField(choices=Start.choices, allow_blank=True, read_only=True,
+                                   help_text="What the model's weights started from (forecasting/starts.py).")
 
 QUANTILES_FIELD = serializers.DictField(
     child=serializers.FloatField(), help_text=f"Quantiles of daily demand: {', '.join(QUANTILE_NAMES)}."
@@ -14,10 +21,12 @@ QUANTILES_FIELD = serializers.DictField(
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
+    start = start_field()
+
     class Meta:
         model = ModelVersion
         fields = ["id", "name", "arch", "size_bytes", "data_start", "data_end", "n_series", "metrics", "device",
-                  "seconds", "parent", "created_at"]
+                  "seconds", "parent", "start", "created_at"]
         read_only_fields = fields
 
 
@@ -28,11 +37,13 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
 
 
 class ForecastRunSerializer(serializers.ModelSerializer):
+    start = start_field()
+
     class Meta:
         model = ForecastRun
         fields = ["id", "status", "model_name", "horizon", "model_version", "as_of", "n_shards", "shards_done",
                   "n_series", "options", "created_at", "started_at", "finished_at", "device", "error", "metrics",
-                  "is_current"]
+                  "start", "start_note", "is_current"]
         read_only_fields = fields
 
 
@@ -43,7 +54,9 @@ class ForecastRunCreateSerializer(serializers.Serializer):
     shards = serializers.IntegerField(min_value=1, max_value=64, default=4,
                                       help_text="Prediction tasks the series are split into (one per worker).")
     options = serializers.DictField(required=False, default=dict,
-                                    help_text="Training options passed to the model (advanced).")
+                                    help_text="Run options: start (auto, latest, pretrained or scratch: what the "
+                                              "model starts from), use_text, explain, reason, and train (training "
+                                              "settings, advanced).")
 
 
 class ForecastRunStartedSerializer(serializers.Serializer):

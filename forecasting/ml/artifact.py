@@ -23,9 +23,15 @@ def weights_bytes(net: GlobalNet) -> bytes:
     return buf.getvalue()
 
 
+# Weights of heads that no longer exist, left in versions saved before they were removed: the
+# masked-pretraining head ("recon") went with the self-supervised stage (forecasting/ml/trainer.py).
+RETIRED_WEIGHTS = ("recon.",)
+
+
 def net_from_weights(config: dict, blob: bytes, device: torch.device) -> GlobalNet:
     net = GlobalNet(ModelConfig(**config))
-    net.load_state_dict(torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True))
+    state = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+    net.load_state_dict({k: v for k, v in state.items() if not k.startswith(RETIRED_WEIGHTS)})
     return net.to(device).eval()
 
 

@@ -84,7 +84,6 @@ class GlobalNet(nn.Module):
         self.temporal = nn.Sequential(ResBlock(cfg.step_dim + F_STEP + (2 if cfg.season_lag else 0), cfg.step_dim * 2, cfg.step_dim * 2, cfg.dropout),
                                       nn.Linear(cfg.step_dim * 2, 1 + cfg.n_quantiles))
         self.skip = nn.Linear(L, H)          # linear view of the context per horizon step
-        self.recon = nn.Linear(d, L)          # pretraining head: rebuild masked context days
 
     def statics(self, b):
         parts = [self.item_emb(b["item"]), self.cat_emb(b["cat"])]
@@ -114,11 +113,6 @@ class GlobalNet(nn.Module):
         inc = torch.cat([o[..., 1:2], F.softplus(o[..., 2:])], dim=-1)
         q = F.relu(torch.cumsum(inc, dim=-1))
         return mean, q
-
-    def reconstruct(self, b):
-        """Pretraining: rebuild the (masked) context from the encoder's code."""
-        s = self.statics(b)
-        return self.recon(self.encode(b, s)).float()
 
 
 def batch_from_windows(w: Windows, item: np.ndarray, cat: np.ndarray, text: np.ndarray, dev: torch.device,

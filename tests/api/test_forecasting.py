@@ -11,7 +11,7 @@ from tests.factories import make_category, make_product, make_warehouse
 
 pytestmark = pytest.mark.django_db
 H = 7
-FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "pretrain_epochs": 1, "batch_size": 32, "device": "cpu"},
+FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "batch_size": 32, "device": "cpu"},
         "use_text": False}
 END = date(2024, 6, 30)
 

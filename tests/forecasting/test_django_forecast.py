@@ -13,7 +13,7 @@ from tests.factories import make_category, make_product, make_warehouse
 
 pytestmark = pytest.mark.django_db
 H = 7
-FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "pretrain_epochs": 1, "batch_size": 32, "device": "cpu"},
+FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "batch_size": 32, "device": "cpu"},
         "use_text": False}
 END = date(2024, 6, 30)
 
@@ -127,8 +127,8 @@ def test_second_run_fine_tunes_the_latest_version(catalogue):
     assert second.is_current and not ForecastRun.objects.get(pk=first.pk).is_current
     assert second.model_version.parent_id == first.model_version_id
     assert ModelVersion.objects.count() == 2
-    scratch = run(explain=False, finetune=False)
-    assert scratch.model_version.parent_id is None
+    scratch = run(explain=False, start="scratch")
+    assert scratch.model_version.parent_id is None and scratch.start == "scratch"
 
 
 def test_baseline_run_and_management_command(catalogue):

@@ -15,9 +15,9 @@ from ._synth import make_panel
 H = 7
 
 
-def small(arch="tide", pretrain=True, seed=0, **kw):
-    tc = TrainConfig(seed=seed, max_epochs=2, batches_per_epoch=4, pretrain_epochs=1, batch_size=64, device="cpu")
-    return GlobalForecaster(H, context=21, arch=arch, pretrain=pretrain, use_text=False, hidden=32, train=tc, **kw)
+def small(arch="tide", seed=0, **kw):
+    tc = TrainConfig(seed=seed, max_epochs=2, batches_per_epoch=4, batch_size=64, device="cpu")
+    return GlobalForecaster(H, context=21, arch=arch, use_text=False, hidden=32, train=tc, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_text_embeddings_on_a_handful_of_texts(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_training_step_on_cuda(panel):
-    tc = TrainConfig(max_epochs=1, batches_per_epoch=2, pretrain_epochs=1, batch_size=64, device="cuda")
+    tc = TrainConfig(max_epochs=1, batches_per_epoch=2, batch_size=64, device="cuda")
     m = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 120)
     assert next(m.net.parameters()).is_cuda and m.report.device.startswith("cuda")
     assert np.isfinite(m.predict(panel, 120, H).mean).all()
@@ -193,7 +193,7 @@ def test_one_huge_order_does_not_dominate_training():
     panel.y[5, 150] = 5000.0
     losses = {}
     for delta in (TrainConfig().mean_huber_delta, None):
-        tc = TrainConfig(seed=0, max_epochs=6, batches_per_epoch=8, pretrain_epochs=0, batch_size=128, device="cpu",
+        tc = TrainConfig(seed=0, max_epochs=6, batches_per_epoch=8, batch_size=128, device="cpu",
                          mean_huber_delta=delta)
         model = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 190)
         losses[delta] = max(h["loss"] for h in model.report.history if h["stage"] == "train")
@@ -220,7 +220,7 @@ def test_a_stock_out_run_is_unobserved_for_the_model_not_zero_demand():
     missing.y = panel.y.copy()
     missing.y[3, 390:420] = np.nan
     for mask in (True, False):
-        tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, pretrain_epochs=0, batch_size=64, device="cpu",
+        tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, batch_size=64, device="cpu",
                          mask_stockouts=mask)
         model = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 390)
         as_zeros, as_missing = model.predict(panel, 420, H).mean[3], model.predict(missing, 420, H).mean[3]
@@ -243,7 +243,7 @@ def test_both_trains_an_unmasked_and_a_masked_network_and_forecasts_their_mean(p
     training with that setting alone gives; the forecast is their mean (quantiles re-calibrated
     once more); saving and loading keeps both; fine-tuning adapts each member from its namesake."""
     torch.set_num_threads(1)
-    tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, pretrain_epochs=1, batch_size=64, device="cpu")
+    tc = TrainConfig(seed=0, max_epochs=2, batches_per_epoch=4, batch_size=64, device="cpu")
     assert tc.mask_stockouts == "both"
     pair = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
     assert [m.tc.mask_stockouts for m in pair.members] == [False, True]
@@ -269,7 +269,7 @@ def test_both_trains_an_unmasked_and_a_masked_network_and_forecasts_their_mean(p
 
 
 def test_an_unknown_masking_setting_is_refused_by_name(panel):
-    tc = TrainConfig(seed=0, max_epochs=1, batches_per_epoch=1, pretrain_epochs=0, batch_size=16, device="cpu",
+    tc = TrainConfig(seed=0, max_epochs=1, batches_per_epoch=1, batch_size=16, device="cpu",
                      mask_stockouts="sometimes")
     with pytest.raises(DataError, match="mask_stockouts must be true, false or 'both', got 'sometimes'"):
         GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
@@ -282,7 +282,7 @@ def test_the_kept_weights_are_a_moving_average_unless_turned_off(panel):
     torch.set_num_threads(1)
 
     def fit(decay):
-        tc = TrainConfig(seed=3, max_epochs=2, batches_per_epoch=6, pretrain_epochs=0, batch_size=64, device="cpu",
+        tc = TrainConfig(seed=3, max_epochs=2, batches_per_epoch=6, batch_size=64, device="cpu",
                          mask_stockouts=False, ema_decay=decay, lr=5e-3)
         return GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
 
@@ -291,3 +291,86 @@ def test_the_kept_weights_are_a_moving_average_unless_turned_off(panel):
     assert not torch.allclose(a, b)
     torch.testing.assert_close(fit(0.9).net.state_dict()["dense.weight"], a, rtol=0, atol=0)
     assert averaged.to_artifact()["train_config"]["ema_decay"] == 0.9
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_fit_resumes_where_it_stopped_and_ends_with_the_same_weights(panel, tmp_path):
+    """ResumePoint: the loop's state is kept after every epoch; killed after epoch 2 of 4 (of each
+    network of the pair), a second fit with the same settings goes on from there and ends with
+    exactly the weights of a fit that was never interrupted; a finished fit resumed trains nothing."""
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=4, max_epochs=4, patience=10, batches_per_epoch=3, batch_size=64, device="cpu")
+
+    def model(resume_at=None):
+        m = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc)
+        m.resume_at = resume_at
+        return m
+
+    whole = model().fit(panel, 130)
+    prefix = tmp_path / "run"
+    first = model(prefix)
+
+    def stop_after_two(info):
+        if info["epoch"] == 2 and "network 1" in info["member"]:
+            raise Interrupted
+
+    first.on_epoch = stop_after_two
+    with pytest.raises(Interrupted):
+        first.fit(panel, 130)
+    assert (tmp_path / "run-network1.pt").exists() and not (tmp_path / "run-network2.pt").exists()
+    heard = []
+    second = model(prefix)
+    second.on_epoch = heard.append
+    second.fit(panel, 130)
+    # network 1 trains epochs 3 and 4 only, network 2 all four
+    assert [(h["member"][:9], h["epoch"]) for h in heard] == [("network 1", 3), ("network 1", 4)] + \
+        [("network 2", e) for e in (1, 2, 3, 4)]
+    for a, b in zip(whole.members, second.members):
+        for k, v in a.net.state_dict().items():
+            torch.testing.assert_close(b.net.state_dict()[k], v, rtol=0, atol=0)
+    assert second.report.epochs == whole.report.epochs == 8
+    np.testing.assert_array_equal(second.predict(panel, 130, H).mean, whole.predict(panel, 130, H).mean)
+    heard.clear()
+    third = model(prefix)
+    third.on_epoch = heard.append
+    third.fit(panel, 130)
+    assert heard == []  # both networks had finished: nothing is trained again
+    np.testing.assert_array_equal(third.predict(panel, 130, H).mean, whole.predict(panel, 130, H).mean)
+
+
+def test_a_resume_file_of_another_fit_or_a_broken_one_is_refused_by_name(panel, tmp_path):
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=0, max_epochs=1, batches_per_epoch=1, batch_size=16, device="cpu", mask_stockouts=False)
+    m = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc)
+    m.resume_at = tmp_path / "a"
+    m.fit(panel, 130)
+    other = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=TrainConfig(**{**tc.to_dict(), "lr": 1e-3}))
+    other.resume_at = tmp_path / "a"
+    with pytest.raises(DataError, match=r"a\.pt belongs to another training"):
+        other.fit(panel, 130)
+    (tmp_path / "a.pt").write_bytes(b"not a torch file")
+    with pytest.raises(DataError, match=r"a\.pt cannot be read .*delete it to start over"):
+        m.fit(panel, 130)
+
+
+def test_a_version_saved_with_the_retired_pretraining_head_still_loads(panel):
+    """Versions stored before the masked-pretraining stage was removed carry its head's weights
+    ("recon.") and its settings (pretrain_epochs, mask_ratio): they load and forecast the same."""
+    import io
+    from forecasting.ml import artifact
+
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=0, max_epochs=1, batches_per_epoch=2, batch_size=32, device="cpu", mask_stockouts=False)
+    fitted = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=tc).fit(panel, 130)
+    art = fitted.to_artifact()
+    old = dict(art, pretrain=True, train_config={**art["train_config"], "pretrain_epochs": 6, "mask_ratio": 0.3})
+    state = torch.load(io.BytesIO(art["weights"]), weights_only=True)
+    state["recon.weight"] = torch.zeros(21, 32)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    old["weights"] = buf.getvalue()
+    back = GlobalForecaster.from_bytes(artifact.dumps(old))
+    np.testing.assert_array_equal(back.predict(panel, 130, H).mean, fitted.predict(panel, 130, H).mean)

@@ -221,7 +221,7 @@ def test_request_finetune_queues_a_finetuning_forecast_run(settings, monkeypatch
     settings.CELERY_TASK_ALWAYS_EAGER = False
     outcome = request_finetune("drift alert #1")
     assert outcome["requested"] and outcome["task_id"] == "t-1"
-    assert sent == [{"options": {"finetune": True, "reason": "drift alert #1"}}]
+    assert sent == [{"options": {"start": "latest", "reason": "drift alert #1"}}]
 
 
 @pytest.mark.postgres

@@ -45,12 +45,11 @@ def test_epochs_are_told_with_their_budget():
     heard = []
     m = GlobalForecaster(horizon=14, hidden=16, use_text=False,
                          train=TrainConfig(max_epochs=3, patience=10, batches_per_epoch=2, batch_size=32,
-                                           pretrain_epochs=1, mask_stockouts="both", max_seconds=100))
+                                           mask_stockouts="both", max_seconds=100))
     m.on_epoch = heard.append
     m.fit(make_panel(), 130)
     stages = [(h["member"][:9], h["stage"], h["epoch"], h["of"]) for h in heard]
-    assert stages == [("network 1", "pretrain", 1, 1)] + [("network 1", "train", e, 3) for e in (1, 2, 3)] + \
-        [("network 2", "pretrain", 1, 1)] + [("network 2", "train", e, 3) for e in (1, 2, 3)]
+    assert stages == [("network 1", "train", e, 3) for e in (1, 2, 3)] + [("network 2", "train", e, 3) for e in (1, 2, 3)]
     assert all(0 <= h["budget_left"] <= 50 for h in heard)  # each network has half of the budget
     assert all(h["val"] is not None for h in heard if h["stage"] == "train")
 

@@ -1,4 +1,4 @@
-"""python manage.py forecast [--model global_tide] [--horizon 28] [--shards 4] [--queue]
+"""python manage.py forecast [--model global_tide] [--horizon 28] [--shards 4] [--from auto] [--queue]
 
 Runs a forecast in this process with a progress bar (train, then shard by shard, then make
 it current), or with --queue hands it to the Celery workers (training on the gpu queue).
@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from forecasting import services, tasks
 from forecasting.ml.trainer import catalogue_settings
-from forecasting.models import ForecastRun
+from forecasting.models import START_REQUESTS, ForecastRun
 from inventory_site import progress
 
 
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--model", default="global_tide", choices=services.MODEL_CHOICES)
         parser.add_argument("--horizon", type=int, default=28)
         parser.add_argument("--shards", type=int, default=4)
-        parser.add_argument("--scratch", action="store_true", help="train from scratch instead of fine-tuning the latest version")
+        parser.add_argument("--from", dest="start", choices=START_REQUESTS, default="auto",
+                            help="what the model starts from: the latest version of this catalogue, the pretrained "
+                                 "checkpoint (zero-shot or fine-tuned, whichever the holdout prefers), or scratch; "
+                                 "auto (default): latest if there is one, else pretrained (forecasting/starts.py)")
         parser.add_argument("--no-text", action="store_true", help="skip description embeddings")
         parser.add_argument("--no-explain", action="store_true", help="skip the per-forecast explanations")
         parser.add_argument("--max-epochs", type=int, help="cap training epochs (quick runs)")
@@ -36,9 +39,9 @@ class Command(BaseCommand):
                                  "(numbers in forecasting/ml/train.py, TrainConfig.ema_decay)")
 
     def handle(self, *args, **opts):
-        options = {"finetune": not opts["scratch"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
+        options = {"start": opts["start"], "use_text": not opts["no_text"], "explain": not opts["no_explain"]}
         if opts["max_epochs"]:
-            options["train"] = {"max_epochs": opts["max_epochs"], "pretrain_epochs": min(2, opts["max_epochs"])}
+            options["train"] = {"max_epochs": opts["max_epochs"]}
         if opts["train_seconds"]:
             options.setdefault("train", {})["max_seconds"] = opts["train_seconds"]
         catalogue = catalogue_settings(opts["mask_stockouts"], opts["weight_average"])
@@ -75,6 +78,7 @@ class Command(BaseCommand):
         run = ForecastRun.objects.get(pk=run.pk)
         m = run.metrics or {}
         self.stdout.write(self.style.SUCCESS(
-            f"run {run.pk} succeeded: {run.n_series} series x {run.horizon} days, device {run.device or 'cpu'}; "
+            f"run {run.pk} succeeded: {run.n_series} series x {run.horizon} days, device {run.device or 'cpu'}, "
+            f"model {run.get_start_display() or 'baseline'} ({run.start_note or 'no training'}); "
             f"holdout WRMSSE {m.get('wrmsse')} (seasonal naive {m.get('seasonal_naive_wrmsse')}), "
             f"80% coverage {m.get('coverage_80')} (count-data {m.get('coverage_80_pit')})"))
