@@ -17,7 +17,7 @@ from django.urls import reverse
 from forecasting import pretrained, services, starts, tasks
 from forecasting.ml.train import GlobalForecaster, TrainConfig
 from forecasting.models import Forecast, ForecastRun, ModelVersion, Start
-from inventory.models import SalesDay
+from inventory.models import SalesDay, StockLevel, Warehouse
 from tests.factories import make_category, make_product, make_warehouse
 
 from ._synth import make_panel
@@ -105,10 +105,15 @@ def test_a_catalogue_of_three_products_and_twenty_days_gets_a_zero_shot_forecast
     """Too young to train on (a scratch run needs 58 days at this horizon and fails): the shipped
     checkpoint forecasts it as it is, and the run says so."""
     sales(days=20)
+    # a product never sold, stocked in the warehouse: a cold start, from description and price
+    new = make_product(sku="NEW", name="Fusilli wholegrain", description="Durum wheat pasta, 500 g")
+    StockLevel.objects.create(product=new, warehouse=Warehouse.objects.get(code="W1"), on_hand=10)
     r = run(horizon=28)
     assert r.status == "succeeded" and r.is_current, r.error
     assert r.start == Start.PRETRAINED_ZERO_SHOT and "20 days of history are too few" in r.start_note
-    assert Forecast.objects.filter(run=r).count() == 3 * 28
+    assert Forecast.objects.filter(run=r).count() == 4 * 28
+    cold = Forecast.objects.filter(run=r, product=new)
+    assert cold.count() == 28 and all(f.mean > 0 for f in cold)
     v = r.model_version
     assert v.start == Start.PRETRAINED_ZERO_SHOT and v.parent is None and v.data_end is None
     assert v.config["corpus_window"]["freq"] == "D"  # what it was trained on instead
