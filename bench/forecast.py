@@ -514,9 +514,9 @@ def main(argv=None):
 
 
 def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
-    if args.short_history:
-        panel, _ = pretrained.shortened(panel, origins[0])
-        origins = rolling_origins(panel.n_obs, horizon, args.origins)
+    if args.short_history:  # the same origins, on a grid that starts later
+        panel, cut = pretrained.shortened(panel, origins[0])
+        origins = [o - cut for o in origins]
         print(f"# short history: {panel.n_obs} {'weeks' if panel.freq == 'W' else 'days'} in all, "
               f"{origins[0]} before the first origin", flush=True)
 
@@ -541,17 +541,23 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
     print(f"# checkpoint {path}", flush=True)
     with open(path, "rb") as f:
         checkpoint = f.read()
-    results = pretrained.run(panel, origins, horizon, checkpoint, pretrained.budget(tc, args.train_seconds), peers)
+    failures: dict = {}
+    results = pretrained.run(panel, origins, horizon, checkpoint, pretrained.budget(tc, args.train_seconds), peers,
+                             failures)
     rows = pretrained.ratio_rows(results)
-    print(f"\n{'model':28s} {'wrmsse':>7s} {'/snaive':>7s} {'mase':>7s} {'fit_s':>7s} {'pred_s':>7s}")
+    print(f"\n{'model':28s} {'wrmsse':>7s} {'/snaive':>7s} {'mase':>7s} {'mase50':>7s} {'/snaive':>7s} {'fit_s':>7s} "
+          f"{'pred_s':>7s}")
     for r in rows:
         print(f"{r['model']:28s} {fmt(r['wrmsse']):>7s} {fmt(r['wrmsse_vs_seasonal_naive']):>7s} {fmt(r['mase']):>7s} "
-              f"{r['fit_seconds']:7.1f} {r['predict_seconds']:7.2f}")
+              f"{fmt(r['mase_p50']):>7s} {fmt(r['mase_p50_vs_seasonal_naive']):>7s} {r['fit_seconds']:7.1f} "
+              f"{r['predict_seconds']:7.2f}")
+    for name, why in failures.items():
+        print(f"{name:28s} cannot train: {why}")
     if args.json:
         doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
                "n_series": int(panel.n_series), "short_history": bool(args.short_history),
                "checkpoint": str(path), "train_seconds": args.train_seconds, "quick": bool(args.quick),
-               "models": {r["model"]: r for r in rows}, "peer_errors": errors}
+               "models": {r["model"]: r for r in rows}, "peer_errors": errors, "cannot_train": failures}
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1, default=float)
         print("wrote", args.json)

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from forecasting.ml.backtest import BacktestResult, backtest
 from forecasting.ml.baselines import all_baselines
-from forecasting.ml.data import Panel
+from forecasting.ml.data import DataError, Panel
 from forecasting.ml.train import GlobalForecaster, TrainConfig
+from forecasting.ml.trainer import pretrained_finetuning
 
 SHORT_DAYS = {"D": 91, "W": 13}
 SHIPPED = "shipped"  # --pretrained without a file: the checkpoint of the data's frequency in the repo
@@ -49,9 +50,12 @@ def shortened(panel: Panel, first_origin: int) -> tuple[Panel, int]:
     return short, cut
 
 
-def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig, peers) -> dict[str, BacktestResult]:
+def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig, peers,
+        failures: dict | None = None) -> dict[str, BacktestResult]:
     """``peers(panel, origins)`` -> list of BacktestResult (bench.forecast's statsforecast and
-    LightGBM runs), or None to skip them."""
+    LightGBM runs), or None to skip them. A model that cannot train on so short a history is
+    left out of the results and its error put in ``failures``."""
+    failures = {} if failures is None else failures
     results: dict[str, BacktestResult] = {}
     for m in all_baselines(panel.freq):
         results[m.name] = backtest(panel, m, horizon, origins, fit=True)
@@ -60,10 +64,15 @@ def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig,
         raise SystemExit(f"--pretrained: the checkpoint forecasts {zero.horizon} steps, this benchmark {horizon}")
     zero.name = "pretrained_zero_shot"
     results[zero.name] = backtest(panel, zero, horizon, origins, fit=False)
-    tuned = GlobalForecaster(horizon, train=tc, name="pretrained_finetuned", init_from=GlobalForecaster.from_bytes(checkpoint))
-    results[tuned.name] = backtest(panel, tuned, horizon, origins, fit=True)
+    # fine-tuned as the product fine-tunes the checkpoint (forecasting/starts.py, services.train)
+    tuned = GlobalForecaster(horizon, train=pretrained_finetuning(tc), name="pretrained_finetuned",
+                             init_from=GlobalForecaster.from_bytes(checkpoint))
     scratch = GlobalForecaster(horizon, train=tc, name="global_tide")
-    results[scratch.name] = backtest(panel, scratch, horizon, origins, fit=True)
+    for model in (tuned, scratch):
+        try:
+            results[model.name] = backtest(panel, model, horizon, origins, fit=True)
+        except DataError as exc:  # too little history to train at all: the row says so
+            failures[model.name] = str(exc)
     for r in (peers(panel, origins) if peers is not None else []):
         results[r.name] = r
     return results
@@ -85,7 +94,10 @@ def ratio_rows(results: dict[str, BacktestResult]) -> list[dict]:
     for name, r in results.items():
         o = r.overall
         base = sn.overall.get("wrmsse") if sn else None
-        rows.append({"model": name, "wrmsse": o.get("wrmsse"), "mase": o.get("mase"),
+        base_mase = sn.overall.get("mase_p50") if sn else None
+        rows.append({"model": name, "wrmsse": o.get("wrmsse"), "mase": o.get("mase"), "mase_p50": o.get("mase_p50"),
                      "wrmsse_vs_seasonal_naive": (o["wrmsse"] / base) if base and o.get("wrmsse") is not None else None,
+                     "mase_p50_vs_seasonal_naive": (o["mase_p50"] / base_mase)
+                     if base_mase and o.get("mase_p50") is not None else None,
                      "fit_seconds": round(r.fit_seconds, 1), "predict_seconds": round(r.predict_seconds, 2)})
     return rows

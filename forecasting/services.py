@@ -139,6 +139,7 @@ def _keys_of(panel: Panel) -> list[tuple[int, int]]:
 TRAIN_OPTION_BOUNDS = {
     "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
     "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000),
+    "finetune_epochs": (1, 1000), "finetune_lr_scale": (0.01, 1.0),
     "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
     "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
     "max_seconds": (1.0, 6 * 3600.0),
@@ -213,7 +214,7 @@ def _model_code():
 
 def _train_config(options: dict) -> TrainConfig:
     overrides = validate_train_options(options.get("train") or {})
-    for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience"):
+    for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience", "finetune_epochs"):
         if name in overrides:
             overrides[name] = int(overrides[name])
     return _model_code().TrainConfig(**overrides)
@@ -292,6 +293,7 @@ def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig,
     when the holdout shows that it beats the checkpoint as it is, else zero-shot
     (forecasting/starts.py states the rule)."""
     from forecasting import starts  # see train()
+    from forecasting.ml.trainer import pretrained_finetuning  # imports torch: see train()
 
     GlobalForecaster = _model_code().GlobalForecaster
     H = run.horizon
@@ -302,6 +304,7 @@ def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig,
         metrics["holdout_model"] = "the pretrained checkpoint, zero-shot"
         return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, zero_shot_why
     zero = _holdout_metrics(hist, checkpoint, H, fit=False)
+    tc = pretrained_finetuning(tc)
     holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=checkpoint)
     holdout.on_epoch = _epoch_reporter(run, "fine-tuned checkpoint (scored on the last horizon)")
     tuned = _holdout_metrics(hist, holdout, H, fit=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,10 @@ class TrainConfig:
     max_epochs: int = 25
     batches_per_epoch: int = 60
     patience: int = 4
+    # fine-tuning (training from another version's weights): the step is lr x this, and it stops
+    # after finetune_epochs (None: a third of max_epochs, at least 3), early stopping aside
+    finetune_lr_scale: float = 0.3
+    finetune_epochs: int | None = None
     cold_dropout: float = 0.1      # share of windows trained as cold start (no history, no item id)
     item_dropout: float = 0.1      # share of windows with the item id hidden (lean on text/category)
     mse_weight: float = 0.5
@@ -85,6 +89,16 @@ def catalogue_settings(mask_stockouts: str = "both", weight_average: str = "on")
     if weight_average == "off":
         out["ema_decay"] = 0.0
     return out
+
+
+def pretrained_finetuning(tc: TrainConfig) -> TrainConfig:
+    """The settings of fine-tuning the pretrained checkpoint on a catalogue: the full step and as
+    many epochs as training from scratch (early stopping decides), not the short, slow adaptation
+    a catalogue's own model gets each night. The checkpoint never saw this catalogue, so there is
+    more to learn. On the M5 slice, leave-one-out checkpoint, three origins, 600 s budget: WRMSSE
+    0.730 with the nightly settings (step x 0.3, a third of the epochs; 120 s budget: 0.734), 0.725
+    with the full step (120 s), 0.722 with the full step and all epochs (600 s, 157 s used)."""
+    return replace(tc, finetune_lr_scale=1.0, finetune_epochs=tc.finetune_epochs or tc.max_epochs)
 
 
 @dataclass
@@ -159,11 +173,12 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
     seconds already spent count against the budget; the random streams go on where they were, so
     a resumed fit of a fixed number of epochs ends with the weights an uninterrupted one has)."""
     report = FitReport(device=str(dev))
-    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr * (0.3 if finetuning else 1.0), weight_decay=tc.weight_decay)
+    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr * (tc.finetune_lr_scale if finetuning else 1.0),
+                            weight_decay=tc.weight_decay)
     val_b, val_w = validation
     levels = torch.tensor(QUANTILES, device=dev)
     best, best_state, bad = float("inf"), copy.deepcopy(net.state_dict()), 0
-    max_epochs = tc.max_epochs if not finetuning else max(3, tc.max_epochs // 3)
+    max_epochs = tc.max_epochs if not finetuning else (tc.finetune_epochs or max(3, tc.max_epochs // 3))
     # validated and kept: an exponential moving average of the weights over the last few hundred
     # steps, not the last step's (less noise from the last batches; see ema_decay)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(tc.ema_decay)) if tc.ema_decay else None

@@ -374,3 +374,19 @@ def test_a_version_saved_with_the_retired_pretraining_head_still_loads(panel):
     old["weights"] = buf.getvalue()
     back = GlobalForecaster.from_bytes(artifact.dumps(old))
     np.testing.assert_array_equal(back.predict(panel, 130, H).mean, fitted.predict(panel, 130, H).mean)
+
+
+def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epoch(fitted, panel):
+    """Nightly adaptation of a catalogue's own model: a third of the epochs at 0.3 x the step.
+    Fine-tuning the pretrained checkpoint on a new catalogue (trainer.pretrained_finetuning): all
+    of them at the full step, early stopping aside."""
+    from forecasting.ml.trainer import pretrained_finetuning
+
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=0, max_epochs=6, patience=10, batches_per_epoch=2, batch_size=32, device="cpu",
+                     mask_stockouts=False)
+    nightly = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
+    assert nightly.report.epochs == 3
+    tuned = pretrained_finetuning(tc)
+    assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6
+    assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
