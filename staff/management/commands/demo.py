@@ -170,7 +170,8 @@ class Command(BaseCommand):
         if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).exists():
             self.stdout.write("A successful forecast run exists: skipping training.")
             return
-        self.stdout.write(f"Training the global model and forecasting 28 days (budget {train_seconds:.0f} s) ...")
+        self.stdout.write(f"Training the global model and forecasting 28 days (budget {train_seconds:.0f} s; it "
+                          "starts from the pretrained checkpoint, forecasting/checkpoints/MODEL_CARD.md) ...")
         # Online Retail II is a seasonal weekly gift catalogue: its long silences are out-of-season
         # weeks, not stock-outs, and weight averaging lost there (TrainConfig's comments have the
         # numbers); bench.replenish with this setting orders at 0.97x the moving average's cost
@@ -179,7 +180,8 @@ class Command(BaseCommand):
         run = ForecastRun.objects.get(pk=run_id)
         if run.status != ForecastRun.Status.SUCCEEDED:
             raise CommandError(f"Forecast run {run.pk} ended {run.status}: {run.error}")
-        self.stdout.write(f"  run {run.pk} succeeded on {run.device}; holdout metrics: {_short(run.metrics)}")
+        self.stdout.write(f"  run {run.pk} succeeded on {run.device}; its model: {run.get_start_display()} "
+                          f"({run.start_note}); holdout metrics: {_short(run.metrics)}")
 
     def _learned_policy(self) -> None:
         """The learned reorder policy, trained on the catalogue's demand profiles before the forecast
