@@ -11,31 +11,11 @@ from forecasting.models import Forecast, ForecastRun, ModelVersion
 from inventory.models import SalesDay, StockLevel
 from tests.factories import make_category, make_product, make_warehouse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery", "one_torch_thread")]
 H = 7
 FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "batch_size": 32, "device": "cpu"},
         "use_text": False}
 END = date(2024, 6, 30)
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    """Tasks run inline here even when CELERY_BROKER_URL points at a real Redis (no worker in tests)."""
-    from inventory_site.celery import app
-    old = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = old
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # two threads on a shared 2-core box are slower than one for these tiny models
-    import torch
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from django.utils import timezone
 from forecasting import services, tasks
 from forecasting.models import Forecast, ForecastRun, ModelVersion
 from tests.api.conftest import client_for, make_user
-from tests.forecasting.test_django_forecast import FAST, H, catalogue, eager_celery, one_torch_thread  # noqa: F401
+from tests.forecasting.test_django_forecast import FAST, H, catalogue  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery", "one_torch_thread")]
 
 
 def test_a_redelivered_train_task_writes_no_second_version(catalogue):  # noqa: F811

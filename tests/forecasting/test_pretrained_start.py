@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-import torch
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -22,26 +21,10 @@ from tests.factories import make_category, make_product, make_warehouse
 
 from ._synth import make_panel
 
+pytestmark = pytest.mark.usefixtures("eager_celery", "one_torch_thread")
 H = 7
 FAST = {"train": {"max_epochs": 1, "batches_per_epoch": 2, "batch_size": 32, "device": "cpu"}, "use_text": False}
 END = date(2024, 6, 30)
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    from inventory_site.celery import app
-    old = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = old
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture
