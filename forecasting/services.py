@@ -246,9 +246,10 @@ def train(run: ForecastRun) -> ModelVersion | None:
     tc = _train_config(opts)
     use_text = bool(opts.get("use_text", True))
     start = starts.resolve(opts.get("start", "auto"), run.model_name, arch, H)
-    _say(run, f"run {run.pk}: {start.note}")
+    _say(run, f"run {run.pk}: {start.told()}")
     if start.kind == "pretrained":
-        model, metrics, kind, note = _from_pretrained(run, hist, start.model, tc, arch, use_text)
+        model, metrics, kind, rule = _from_pretrained(run, hist, start.model, tc, arch, use_text)
+        note = f"{rule} ({start.note})"
     else:
         model, metrics = _from_latest_or_scratch(run, hist, start, tc, arch, use_text)
         kind, note = (Start.LATEST if start.kind == "latest" else Start.SCRATCH), start.note

@@ -39,6 +39,10 @@ class Start:
     version: ModelVersion | None        # for "latest", the version fine-tuned (the new one's parent)
     note: str                           # why this start (a fallback names its cause)
 
+    def told(self) -> str:
+        """The start and why, as a progress line says it."""
+        return f"from the pretrained checkpoint ({self.note})" if self.kind == "pretrained" else self.note
+
 
 def resolve(requested: str, model_name: str, arch: str, horizon: int) -> Start:
     """The start of a run of ``model_name`` (``arch``) over ``horizon`` days, given ``requested``."""
@@ -55,8 +59,8 @@ def resolve(requested: str, model_name: str, arch: str, horizon: int) -> Start:
             notes.append(why_not)
     checkpoint, why_not = _pretrained(arch, horizon)
     if checkpoint is not None:
-        plain = "this catalogue has no trained version of its own yet" if requested == "auto" else "as asked"
-        return Start("pretrained", checkpoint, None, "; ".join([*notes, f"from the pretrained checkpoint: {plain}"]))
+        why = {"auto": ["this catalogue has no trained version of its own yet"], "pretrained": ["as asked"]}
+        return Start("pretrained", checkpoint, None, "; ".join([*notes, *why.get(requested, [])]))
     notes.append(why_not)
     return Start("scratch", None, None, "; ".join([*notes, "trained from scratch instead"]))
 

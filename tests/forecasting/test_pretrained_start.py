@@ -94,6 +94,7 @@ def test_a_catalogue_of_three_products_and_twenty_days_gets_a_zero_shot_forecast
     r = run(horizon=28)
     assert r.status == "succeeded" and r.is_current, r.error
     assert r.start == Start.PRETRAINED_ZERO_SHOT and "20 days of history are too few" in r.start_note
+    assert r.start_note.endswith("(this catalogue has no trained version of its own yet)")
     assert Forecast.objects.filter(run=r).count() == 4 * 28
     cold = Forecast.objects.filter(run=r, product=new)
     assert cold.count() == 28 and all(f.mean > 0 for f in cold)
