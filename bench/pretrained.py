@@ -65,7 +65,8 @@ def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig,
     zero.name = "pretrained_zero_shot"
     results[zero.name] = backtest(panel, zero, horizon, origins, fit=False)
     # fine-tuned as the product fine-tunes the checkpoint (forecasting/starts.py, services.train)
-    tuned = GlobalForecaster(horizon, train=pretrained_finetuning(tc), name="pretrained_finetuned",
+    tuned = GlobalForecaster(horizon, train=pretrained_finetuning(tc, origins[0], panel.freq),
+                             name="pretrained_finetuned",
                              init_from=GlobalForecaster.from_bytes(checkpoint))
     scratch = GlobalForecaster(horizon, train=tc, name="global_tide")
     for model in (tuned, scratch):

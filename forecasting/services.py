@@ -305,7 +305,7 @@ def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig,
         metrics["holdout_model"] = "the pretrained checkpoint, zero-shot"
         return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, zero_shot_why
     zero = _holdout_metrics(hist, checkpoint, H, fit=False)
-    tc = pretrained_finetuning(tc)
+    tc = pretrained_finetuning(tc, hist.n_obs - H, hist.freq)  # the holdout model's history decides
     holdout = GlobalForecaster(H, arch=arch, use_text=use_text, train=tc, name=run.model_name, init_from=checkpoint)
     holdout.on_epoch = _epoch_reporter(run, "fine-tuned checkpoint (scored on the last horizon)")
     tuned = _holdout_metrics(hist, holdout, H, fit=True)

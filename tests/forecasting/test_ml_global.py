@@ -378,8 +378,9 @@ def test_a_version_saved_with_the_retired_pretraining_head_still_loads(panel):
 
 def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epoch(fitted, panel):
     """Nightly adaptation of a catalogue's own model: a third of the epochs at 0.3 x the step.
-    Fine-tuning the pretrained checkpoint on a new catalogue (trainer.pretrained_finetuning): all
-    of them at the full step, early stopping aside."""
+    Fine-tuning the pretrained checkpoint on a catalogue with a year of history or more
+    (trainer.pretrained_finetuning): all of them at the full step, early stopping aside; with less,
+    the gentle settings."""
     from forecasting.ml.trainer import pretrained_finetuning
 
     torch.set_num_threads(1)
@@ -387,6 +388,7 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
                      mask_stockouts=False)
     nightly = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
     assert nightly.report.epochs == 3
-    tuned = pretrained_finetuning(tc)
-    assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6
+    assert pretrained_finetuning(tc, 363, "D") == tc and pretrained_finetuning(tc, 51, "W") == tc  # under a year
+    tuned = pretrained_finetuning(tc, 364, "D")
+    assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
