@@ -187,6 +187,13 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
     val_b, val_w = validation
     levels = torch.tensor(QUANTILES, device=dev)
     best, best_state, bad = float("inf"), copy.deepcopy(net.state_dict()), 0
+    if finetuning:
+        # the starting weights compete too: a fine-tuning that never beats them on the validation
+        # window keeps them, so it can never end worse there than the version it started from
+        # (on the pasta promotions every epoch of fine-tuning the pretrained checkpoint was worse)
+        net.eval()
+        with torch.no_grad():
+            best = float(forecast_loss(net, val_b, val_w, levels, dev, tc))
     max_epochs = tc.max_epochs if not finetuning else (tc.finetune_epochs or max(3, tc.max_epochs // 3))
     # validated and kept: an exponential moving average of the weights over the last few hundred
     # steps, not the last step's (less noise from the last batches; see ema_decay)

@@ -392,3 +392,22 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
+
+
+def test_a_fine_tuning_that_never_beats_its_starting_weights_keeps_them(panel):
+    """The starting weights are validated first: with a step so large that training wrecks the
+    network, every epoch is worse on the validation window than the trained start (0.42 against
+    0.72 here) and the fine-tuned model keeps the weights it started from."""
+    torch.set_num_threads(1)
+    start = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=TrainConfig(
+        seed=0, max_epochs=10, patience=10, batches_per_epoch=8, batch_size=64, device="cpu", mask_stockouts=False))
+    start.fit(panel, 130)
+    tc = TrainConfig(seed=0, max_epochs=3, patience=10, batches_per_epoch=2, batch_size=32, device="cpu",
+                     mask_stockouts=False, lr=100.0, finetune_lr_scale=1.0, ema_decay=0.0)
+    heard = []
+    wrecked = GlobalForecaster(H, train=tc, init_from=start)
+    wrecked.on_epoch = heard.append
+    wrecked.fit(panel, 130)
+    assert wrecked.report.epochs == 3 and all(h["val"] > h["best"] for h in heard)
+    for k, v in start.net.state_dict().items():
+        torch.testing.assert_close(wrecked.net.state_dict()[k], v, rtol=0, atol=0)
