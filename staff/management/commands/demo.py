@@ -180,8 +180,8 @@ class Command(BaseCommand):
         run = ForecastRun.objects.get(pk=run_id)
         if run.status != ForecastRun.Status.SUCCEEDED:
             raise CommandError(f"Forecast run {run.pk} ended {run.status}: {run.error}")
-        self.stdout.write(f"  run {run.pk} succeeded on {run.device}; its model: {run.get_start_display()} "
-                          f"({run.start_note}); holdout metrics: {_short(run.metrics)}")
+        self.stdout.write(f"  run {run.pk} succeeded on {run.device}; its model: {run.start_note}; holdout metrics: "
+                          f"{_short(run.metrics)}")
 
     def _learned_policy(self) -> None:
         """The learned reorder policy, trained on the catalogue's demand profiles before the forecast
