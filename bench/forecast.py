@@ -551,8 +551,8 @@ def _pretrained_main(args, panel, name, origins, horizon, season, tc) -> int:
         print(f"{r['model']:28s} {fmt(r['wrmsse']):>7s} {fmt(r['wrmsse_vs_seasonal_naive']):>7s} {fmt(r['mase']):>7s} "
               f"{fmt(r['mase_p50']):>7s} {fmt(r['mase_p50_vs_seasonal_naive']):>7s} {r['fit_seconds']:7.1f} "
               f"{r['predict_seconds']:7.2f}")
-    for name, why in failures.items():
-        print(f"{name:28s} cannot train: {why}")
+    for model_name, why in failures.items():
+        print(f"{model_name:28s} cannot train: {why}")
     if args.json:
         doc = {"dataset": name, "horizon": horizon, "origins": [str(panel.dates[o].date()) for o in origins],
                "n_series": int(panel.n_series), "short_history": bool(args.short_history),

@@ -33,7 +33,7 @@ def test_without_a_file_named_it_uses_the_shipped_checkpoint_of_the_data_frequen
     assert forecast.main(["--sales", str(sales), "--pretrained", "--quick", "--no-peers", "--train-seconds", "2",
                           "--short-history", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert doc["checkpoint"].endswith("forecasting/checkpoints/weekly.stockcast")
+    assert doc["checkpoint"].endswith("forecasting/checkpoints/weekly.stockcast") and doc["dataset"] == "weekly.csv"
     # 13 weeks before the first origin: too few to train at horizon 8 (18 needed), so only the
     # checkpoint, zero-shot, and the baselines have rows, and the table says why the others lack one
     assert "pretrained_zero_shot" in doc["models"] and "global_tide" not in doc["models"]
