@@ -187,13 +187,17 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
     val_b, val_w = validation
     levels = torch.tensor(QUANTILES, device=dev)
     best, best_state, bad = float("inf"), copy.deepcopy(net.state_dict()), 0
+    start_val, start_state = float("inf"), None
     if finetuning:
-        # the starting weights compete too: a fine-tuning that never beats them on the validation
-        # window keeps them, so it can never end worse there than the version it started from
-        # (on the pasta promotions every epoch of fine-tuning the pretrained checkpoint was worse)
+        # the starting weights compete for the end: a fine-tuning that never beats them on the
+        # validation window keeps them, so it never ends worse there than the version it started
+        # from. They do not compete during training: fine-tuning at the full step is often worse
+        # for an epoch or two before it is better, and counting those epochs as plateaus halved
+        # the step too soon (M5 slice, 120 s: WRMSSE 0.727 that way, 0.722 this way)
         net.eval()
         with torch.no_grad():
-            best = float(forecast_loss(net, val_b, val_w, levels, dev, tc))
+            start_val = float(forecast_loss(net, val_b, val_w, levels, dev, tc))
+        start_state = copy.deepcopy(net.state_dict())
     max_epochs = tc.max_epochs if not finetuning else (tc.finetune_epochs or max(3, tc.max_epochs // 3))
     # validated and kept: an exponential moving average of the weights over the last few hundred
     # steps, not the last step's (less noise from the last batches; see ema_decay)
@@ -251,6 +255,8 @@ def fit_network(net: GlobalNet, pw: PanelWindows, sample: WindowSampler, to_batc
         _tell(on_epoch, "train", ep, max_epochs, tot / tc.batches_per_epoch, val, best, started, stage_started, tc)
         if done:
             break
+    if start_state is not None and start_val <= best:
+        best, best_state = start_val, start_state
     net.load_state_dict(best_state)
     net.eval()
     report.best_val = best

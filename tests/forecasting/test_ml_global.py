@@ -408,6 +408,6 @@ def test_a_fine_tuning_that_never_beats_its_starting_weights_keeps_them(panel):
     wrecked = GlobalForecaster(H, train=tc, init_from=start)
     wrecked.on_epoch = heard.append
     wrecked.fit(panel, 130)
-    assert wrecked.report.epochs == 3 and all(h["val"] > h["best"] for h in heard)
+    assert wrecked.report.epochs == 3 and wrecked.report.best_val < min(h["val"] for h in heard)
     for k, v in start.net.state_dict().items():
         torch.testing.assert_close(wrecked.net.state_dict()[k], v, rtol=0, atol=0)
