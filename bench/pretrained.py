@@ -28,16 +28,14 @@ from forecasting.ml.baselines import all_baselines
 from forecasting.ml.data import DataError, Panel
 from forecasting.ml.train import GlobalForecaster, TrainConfig
 from forecasting.ml.trainer import pretrained_finetuning
+from forecasting.pretrain import shipped_checkpoint
 
 SHORT_DAYS = {"D": 91, "W": 13}
 SHIPPED = "shipped"  # --pretrained without a file: the checkpoint of the data's frequency in the repo
-CHECKPOINTS = Path(__file__).resolve().parent.parent / "forecasting" / "checkpoints"
 
 
 def checkpoint_file(named: str, freq: str) -> Path:
-    if named != SHIPPED:
-        return Path(named)
-    return CHECKPOINTS / f"{'weekly' if freq == 'W' else 'daily'}.stockcast"
+    return shipped_checkpoint(freq) if named == SHIPPED else Path(named)
 
 
 def shortened(panel: Panel, first_origin: int) -> tuple[Panel, int]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from forecasting.ml.train import GlobalForecaster
+from forecasting.pretrain import shipped_checkpoint
 
 # A bound on what is read into memory: the shipped file is a few MB, the issue's limit is 30 MB.
 MAX_BYTES = 64 * 1024 * 1024
@@ -29,7 +30,9 @@ class CheckpointError(RuntimeError):
 
 
 def checkpoint_path() -> Path:
-    return Path(settings.STOCKCAST_PRETRAINED_CHECKPOINT)
+    """The STOCKCAST_PRETRAINED_CHECKPOINT setting, else the daily checkpoint in the repository."""
+    configured = settings.STOCKCAST_PRETRAINED_CHECKPOINT
+    return Path(configured) if configured else shipped_checkpoint("D")
 
 
 def card(path: Path | None = None) -> dict | None:

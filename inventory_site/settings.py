@@ -174,10 +174,9 @@ STOCKCAST_FORECAST_KEEP_RUNS = env_int("STOCKCAST_FORECAST_KEEP_RUNS", 7, minimu
 # budget or a warehouse's capacity, lies inside one warehouse), taken by any default worker.
 STOCKCAST_REPLENISH_SHARDS = env_int("STOCKCAST_REPLENISH_SHARDS", 1, minimum=1)
 STOCKCAST_FORECAST_HISTORY_DAYS = env_int("STOCKCAST_FORECAST_HISTORY_DAYS", 400, minimum=28)
-# The pretrained daily checkpoint a catalogue without a model of its own starts from
-# (forecasting/pretrained.py; its model card is forecasting/checkpoints/MODEL_CARD.md).
-STOCKCAST_PRETRAINED_CHECKPOINT = Path(env_str("STOCKCAST_PRETRAINED_CHECKPOINT",
-                                               str(BASE_DIR / "forecasting" / "checkpoints" / "daily.stockcast")))
+# The pretrained daily checkpoint a catalogue without a model of its own starts from; unset:
+# the one in the repository (forecasting/pretrained.py; model card forecasting/checkpoints/MODEL_CARD.md).
+STOCKCAST_PRETRAINED_CHECKPOINT = env_str("STOCKCAST_PRETRAINED_CHECKPOINT")
 # Alerts whose money at stake (expected margin lost, excess stock value) is below this amount are
 # kept but folded into one digest line on the alerts page and never notified on their own.
 STOCKCAST_ALERT_MIN_AMOUNT = env_amount("STOCKCAST_ALERT_MIN_AMOUNT", 5.0)
