@@ -76,6 +76,20 @@ class Ranges:
     event_effect: tuple = (0.5, 2.0)
     stockouts_per_year: tuple = (0.0, 6.0)
     stockout_days: tuple = (1, 10)
+    # The long tail (the weekly corpus's ranges, ``LONG_TAIL``, set these): the occurrence drawn
+    # log-uniform instead of uniform, phase-outs from this fraction of the grid on, and launched
+    # products that may be phased out too (sold for a few weeks, then never again).
+    occurrence_draw: str = "uniform"
+    phase_out_from: float = 0.6
+    launched_retire: bool = False
+
+
+# An e-commerce catalogue by week (Online Retail's shape, and any gift or fashion shop's): most
+# products sell in few weeks (a day's occurrence down to 1 in 500, log-uniform, so slow movers
+# are as common as fast ones), and many stop selling for good, some weeks after their launch.
+# The daily corpus keeps the defaults, which are what the shipped daily checkpoint was trained on.
+LONG_TAIL = Ranges(occurrence=(0.002, 1.0), occurrence_draw="log", phase_out_share=0.35, phase_out_from=0.1,
+                   launched_retire=True)
 
 
 def generate(n_series: int, n_days: int, *, freq: str = "D", seed: int = 0, start: str = "2019-01-07",
@@ -104,7 +118,10 @@ def generate(n_series: int, n_days: int, *, freq: str = "D", seed: int = 0, star
         return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size))
 
     level = log_uniform(r.level)
-    occurrence = np.where(rng.random(n_series) < 0.5, 1.0, uniform(r.occurrence))
+    if r.occurrence_draw not in ("uniform", "log"):
+        raise DataError(f"ranges.occurrence_draw must be 'uniform' or 'log', got {r.occurrence_draw!r}")
+    draw = log_uniform if r.occurrence_draw == "log" else uniform
+    occurrence = np.where(rng.random(n_series) < 0.5, 1.0, draw(r.occurrence))
     dispersion = log_uniform(r.dispersion)
     trend = np.where(rng.random(n_series) < 1 / 3, 0.0, uniform(r.trend_per_year))
     log_mean = np.log(level)[:, None] + trend[:, None] * years[None, :]
@@ -160,9 +177,13 @@ def generate(n_series: int, n_days: int, *, freq: str = "D", seed: int = 0, star
     ramp = rng.integers(r.ramp_days[0], r.ramp_days[1] + 1, n_series)
     since = t[None, :] - first[:, None]
     alive *= np.where(launched[:, None], np.clip((since + 1) / ramp[:, None], 0, 1), 1.0)
-    retired = (rng.random(n_series) < r.phase_out_share) & ~launched
+    retired = rng.random(n_series) < r.phase_out_share
+    if not r.launched_retire:
+        retired &= ~launched
     last = np.full(n_series, n_days, np.int64)
-    last[retired] = rng.integers(int(0.6 * n_days), n_days - 1, retired.sum())
+    last[retired] = rng.integers(int(r.phase_out_from * n_days), n_days - 1, retired.sum())
+    if r.launched_retire:  # a launched product is phased out after its launch and ramp, never before
+        last = np.where(retired, np.minimum(np.maximum(last, first + ramp + 1), n_days - 1), last)
     until = last[:, None] - t[None, :]
     alive *= np.where(retired[:, None], np.clip(until / ramp[:, None], 0, 1), 1.0)
 

@@ -67,3 +67,18 @@ def test_the_script_writes_a_checkpoint_that_forecasts_a_new_catalogue(sources, 
     again = GlobalForecaster.from_bytes(out.read_bytes()).predict(new, new.n_obs, 28)
     assert first.mean.shape == (3, 28) and np.isfinite(first.mean).all()
     assert np.array_equal(first.mean, again.mean)
+
+
+def test_the_weekly_corpus_generates_a_grocers_half_and_a_long_tail_half():
+    """Half the weekly generated series are drawn with the default ranges, half with
+    synthetic.LONG_TAIL (slow movers and early phase-outs), under two seeds so no id repeats;
+    the daily corpus is all defaults."""
+    weekly = corpus.build("W", generated=400, seed=0, loaders={})
+    assert weekly.n_series == 400 and len(set(weekly.ids)) == 400
+    halves = np.array([i.split("-")[1] for i in weekly.ids])
+    assert sorted(np.unique(halves, return_counts=True)[1]) == [200, 200]
+    sold_weeks = np.nanmean(np.nan_to_num(weekly.y[:, -26:]) > 0, axis=1)
+    slow = {h: np.mean(sold_weeks[halves == h] < 0.2) for h in np.unique(halves)}
+    assert slow[max(slow, key=slow.get)] > slow[min(slow, key=slow.get)] + 0.15
+    daily = corpus.build("D", generated=20, seed=0, loaders={})
+    assert len({i.split("-")[1] for i in daily.ids}) == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from forecasting.ml.data import DataError
-from forecasting.pretrain.synthetic import MAX_CELLS, generate
+from forecasting.pretrain.synthetic import LONG_TAIL, MAX_CELLS, Ranges, generate
 
 # A week or a promotion wholly out of stock has no known day: its mean is NaN, and skipped.
 pytestmark = pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")
@@ -83,6 +83,42 @@ def test_weekly_panels_are_the_days_summed_by_week():
     sums = daily.y.reshape(40, 20, 7).sum(axis=2)
     assert np.array_equal(weekly.y, sums.astype(np.float32), equal_nan=True)
     assert np.isnan(weekly.y).any()  # a week with a stock-out day is unknown
+
+
+def test_the_long_tail_has_slow_movers_and_products_that_stop_selling_soon_after_launch():
+    """The weekly corpus's ranges: occurrence log-uniform down to 1 day in 500 (as many slow
+    movers as fast ones), phase-outs anywhere after the first tenth of the grid, launched
+    products among them, each phased out only after its launch and ramp."""
+    panel = generate(3000, 728, seed=2, ranges=LONG_TAIL)
+    p = panel.extra["params"]
+    occ = p["occurrence"][p["occurrence"] < 1]
+    assert occ.min() >= 0.002 and occ.max() <= 1
+    # log-uniform over [0.002, 1]: half the draws lie below the geometric mean, about 0.045
+    assert abs(np.mean(occ < np.sqrt(0.002)) - 0.5) < 0.05
+    retired = p["last_day"] >= 0
+    launched = p["first_day"] > 0
+    assert 0.28 < retired.mean() < 0.42
+    assert (retired & launched).sum() >= 50
+    assert np.all(p["last_day"][retired & launched] > p["first_day"][retired & launched])
+    assert (p["last_day"][retired] < 0.3 * 728).sum() >= 50  # some stop in the first third
+    assert np.nansum(panel.y[retired][:, -1]) == 0
+    # by week, many products sold in under a fifth of their last 26 weeks, as a gift shop's do
+    weekly = generate(3000, 728, seed=2, ranges=LONG_TAIL, freq="W")
+    sold_weeks = np.nanmean(np.nan_to_num(weekly.y[:, -26:]) > 0, axis=1)
+    assert 0.3 < np.mean(sold_weeks < 0.2) < 0.7
+
+
+def test_the_default_ranges_are_unchanged_by_the_long_tail_fields():
+    """The shipped daily checkpoint was trained on the defaults: the new fields default to the
+    draws it saw (uniform occurrence, phase-outs from 0.6 of the grid, launched never retired)."""
+    p = generate(2000, 400, seed=4).extra["params"]
+    occ = p["occurrence"][p["occurrence"] < 1]
+    assert occ.min() >= 0.05
+    retired = p["last_day"] >= 0
+    assert not (retired & (p["first_day"] > 0)).any()
+    assert p["last_day"][retired].min() >= int(0.6 * 400)
+    with pytest.raises(DataError, match="occurrence_draw"):
+        generate(5, 100, ranges=Ranges(occurrence_draw="normal"))
 
 
 @pytest.mark.parametrize("kwargs, field", [({"n_series": 0, "n_days": 100}, "n_series"),
