@@ -6,7 +6,10 @@
     python -m bench.forecast --sales my_sales.csv --pretrained      # the shipped checkpoint
 
 Rows, every one scored on the same rolling origins as bench.forecast's:
-- ``pretrained_zero_shot``: the checkpoint as it is, predicting from each origin;
+- ``pretrained_zero_shot``: the checkpoint as the product uses it zero-shot: its quantile levels
+  recalibrated at each origin on the two horizons before it where that helps there
+  (forecasting/ml/recalibration.py), its weights as they are;
+- ``pretrained_zero_shot_raw``: the checkpoint's own quantiles, untouched;
 - ``pretrained_finetuned``: trained from the checkpoint on the history before each origin;
 - ``global_tide``: today's default, trained from scratch on the same history;
 - the classical baselines (seasonal naive first), and the peers unless ``--no-peers``:
@@ -48,6 +51,21 @@ def shortened(panel: Panel, first_origin: int) -> tuple[Panel, int]:
     return short, cut
 
 
+class Recalibrated:
+    """The checkpoint zero-shot as the product uses it (forecasting/services.py): at each origin
+    its quantile levels are recalibrated on the two horizons before it, when the guard lets them
+    (GlobalForecaster.recalibrate), then it forecasts. ``evidence``: one dict per origin."""
+
+    name = "pretrained_zero_shot"
+
+    def __init__(self, model: GlobalForecaster):
+        self.model, self.evidence = model, []
+
+    def predict(self, panel: Panel, origin: int, horizon: int):
+        self.evidence.append(self.model.recalibrate(panel, origin))
+        return self.model.predict(panel, origin, horizon)
+
+
 def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig, peers,
         failures: dict | None = None) -> dict[str, BacktestResult]:
     """``peers(panel, origins)`` -> list of BacktestResult (bench.forecast's statsforecast and
@@ -60,8 +78,10 @@ def run(panel: Panel, origins, horizon: int, checkpoint: bytes, tc: TrainConfig,
     zero = GlobalForecaster.from_bytes(checkpoint)
     if zero.horizon != horizon:
         raise SystemExit(f"--pretrained: the checkpoint forecasts {zero.horizon} steps, this benchmark {horizon}")
-    zero.name = "pretrained_zero_shot"
+    zero.name = "pretrained_zero_shot_raw"
     results[zero.name] = backtest(panel, zero, horizon, origins, fit=False)
+    recalibrated = Recalibrated(GlobalForecaster.from_bytes(checkpoint))
+    results[recalibrated.name] = backtest(panel, recalibrated, horizon, origins, fit=False)
     # fine-tuned as the product fine-tunes the checkpoint (forecasting/starts.py, services.train)
     tuned = GlobalForecaster(horizon, train=pretrained_finetuning(tc, origins[0], panel.freq),
                              name="pretrained_finetuned",

@@ -303,6 +303,8 @@ def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig,
         # scored on the last horizon when at least two weeks of history come before it
         metrics = _holdout_metrics(hist, checkpoint, H, fit=False) if hist.n_obs >= H + 14 else {"note": zero_shot_why}
         metrics["holdout_model"] = "the pretrained checkpoint, zero-shot"
+        # after the holdout's score, which is the checkpoint's own: the map is fitted on those days
+        metrics["quantile_recalibration"] = checkpoint.recalibrate(hist)
         return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, zero_shot_why
     zero = _holdout_metrics(hist, checkpoint, H, fit=False)
     tc = pretrained_finetuning(tc, hist.n_obs - H, hist.freq)  # the holdout model's history decides
@@ -319,7 +321,8 @@ def _from_pretrained(run: ForecastRun, hist: Panel, checkpoint, tc: TrainConfig,
         return model, metrics, Start.PRETRAINED_FINETUNED, (
             f"fine-tuned from the pretrained checkpoint: on the last {H} days it scored WRMSSE {tw} against "
             f"{zw} zero-shot")
-    metrics = {**zero, "holdout_model": "the pretrained checkpoint, zero-shot", "start_comparison": compared}
+    metrics = {**zero, "holdout_model": "the pretrained checkpoint, zero-shot", "start_comparison": compared,
+               "quantile_recalibration": checkpoint.recalibrate(hist)}
     return checkpoint, metrics, Start.PRETRAINED_ZERO_SHOT, (
         f"the pretrained checkpoint, zero-shot: on the last {H} days it scored WRMSSE {zw}, fine-tuned {tw}")
 

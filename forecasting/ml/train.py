@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import artifact
+from . import artifact, recalibration
 from .availability import mask_unavailable
 from .base import QUANTILES, Forecaster, finalize
 from .data import DataError, Panel
@@ -68,6 +68,7 @@ class GlobalForecaster(Forecaster):
         self.metrics: dict = {}
         self.parent: dict | None = None
         self.interval_scale = 1.0
+        self.level_map: list | None = None  # recalibrated quantile levels (recalibrate); training clears it
         self.yearly = yearly
         self.init_from = init_from  # fit() fine-tunes this version instead of starting from scratch
         self.members: list[GlobalForecaster] | None = None  # mask_stockouts="both": the two networks averaged
@@ -117,6 +118,7 @@ class GlobalForecaster(Forecaster):
         intervals of the mean are calibrated again on the validation window.
         """
         init_from = init_from if init_from is not None else self.init_from
+        self.level_map = None  # a map read off other weights' quantiles means nothing for the new ones
         if self.tc.mask_stockouts == "both":
             return self._fit_members(panel, end, init_from)
         if self.tc.mask_stockouts not in (True, False):
@@ -251,14 +253,32 @@ class GlobalForecaster(Forecaster):
         return self.fit(panel, end, init_from=prev_copy)
 
     # ------------------------------------------------------------------ predict
-    @torch.no_grad()
     def predict(self, panel: Panel, origin: int | None = None, horizon: int | None = None, batch: int = 8192,
                 transform=None, cold_rows: np.ndarray | None = None):
         """Forecast ``horizon`` days from ``origin`` (default: right after the last observed day).
 
         ``transform(fut_cov)`` may edit the future covariates in place (counterfactuals for
-        explanations); ``cold_rows`` forces the cold-start path for some rows.
+        explanations); ``cold_rows`` forces the cold-start path for some rows. The quantiles are
+        read at the levels of ``level_map`` when ``recalibrate`` set one.
         """
+        fc = self._predict(panel, origin, horizon, batch, transform, cold_rows)
+        if self.level_map is None:
+            return fc
+        return finalize(fc.mean, recalibration.apply(fc.quantiles, self.level_map), fc.ids, fc.dates)
+
+    def recalibrate(self, panel: Panel, origin: int | None = None) -> dict:
+        """Set (or clear) ``level_map`` from the shop's own last two horizons before ``origin``,
+        without training (forecasting/ml/recalibration.py states the guard); returns the evidence."""
+        origin = panel.n_obs if origin is None else origin
+        self.level_map = None
+        mapping, evidence = recalibration.fit_guarded(lambda o: self._predict(panel, o, self.horizon), panel.y, origin,
+                                                      self.horizon)
+        self.level_map = None if mapping is None else [round(float(x), 6) for x in mapping]
+        return evidence
+
+    @torch.no_grad()
+    def _predict(self, panel: Panel, origin: int | None = None, horizon: int | None = None, batch: int = 8192,
+                 transform=None, cold_rows: np.ndarray | None = None):
         if self.net is None:
             raise DataError("model is not fitted")
         if self.members:
@@ -322,6 +342,7 @@ class GlobalForecaster(Forecaster):
             "quantiles": list(QUANTILES), "item_vocab": self.item_vocab, "cat_vocab": self.cat_vocab,
             "data_window": self.data_window, "metrics": self.metrics, "device": self.report.device,
             "seconds": round(self.report.seconds, 3), "interval_scale": self.interval_scale, "epochs": self.report.epochs,
+            "level_map": self.level_map,
             "history": self.report.history, "parent": self.parent, "members_report": self.report.members,
             "members": [m.to_artifact() for m in self.members] if self.members else None,
         }
@@ -345,6 +366,7 @@ class GlobalForecaster(Forecaster):
         self.item_vocab, self.cat_vocab = dict(art["item_vocab"]), dict(art["cat_vocab"])
         self.data_window, self.metrics, self.parent = art["data_window"], art["metrics"], art.get("parent")
         self.interval_scale = float(art.get("interval_scale", 1.0))
+        self.level_map = art.get("level_map")
         self.report = FitReport(epochs=art.get("epochs", 0), seconds=art.get("seconds", 0.0), device=art.get("device", "cpu"),
                                 history=art.get("history", []), members=art.get("members_report"))
         return self

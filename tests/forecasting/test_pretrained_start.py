@@ -98,12 +98,31 @@ def test_a_catalogue_of_three_products_and_twenty_days_gets_a_zero_shot_forecast
     assert Forecast.objects.filter(run=r).count() == 4 * 28
     cold = Forecast.objects.filter(run=r, product=new)
     assert cold.count() == 28 and all(f.mean > 0 for f in cold)
+    # too young for the quantile recalibration too (it needs three horizons), and said
+    assert r.metrics["quantile_recalibration"] == {"used": False, "why": "needs 84 periods of history, has 20"}
     v = r.model_version
     assert v.start == Start.PRETRAINED_ZERO_SHOT and v.parent is None and v.data_end is None
     assert v.config["corpus_window"]["freq"] == "D"  # what it was trained on instead
     with pytest.raises(Exception, match="need at least 58 days of history"):
         run(horizon=28, start="scratch")
     assert ForecastRun.objects.latest("id").status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_zero_shot_run_recalibrates_its_quantiles_on_the_shops_last_days_when_that_helps(small_checkpoint):
+    """22 days (too few to fine-tune at this horizon, enough for the three horizons the guard
+    needs) of 40 products: the run records the guard's evidence, and the version forecasts with
+    the map exactly when the guard kept one."""
+    sales(days=22, products=40)
+    r = run()
+    assert r.status == "succeeded" and r.start == Start.PRETRAINED_ZERO_SHOT, r.error
+    evidence = r.metrics["quantile_recalibration"]
+    assert {"check_pinball_raw", "check_pinball_recalibrated"} <= set(evidence)
+    assert evidence["used"] == (evidence["check_pinball_recalibrated"] < evidence["check_pinball_raw"])
+    model = GlobalForecaster.from_bytes(bytes(r.model_version.weights))
+    assert (model.level_map is not None) == evidence["used"]
+    raw = GlobalForecaster.from_bytes(pretrained.checkpoint_path().read_bytes())
+    assert raw.level_map is None  # the checkpoint file itself is never changed
 
 
 # ----------------------------------------------------------------------------- the rule
