@@ -40,8 +40,13 @@ Policies
   base_stock_forecast_raw  the same forecasts at the nominal level p/(p+h) (no calibration)
   base_stock_moving_avg    S = (L+1) MA8 + z sigma8 sqrt(L+1)
   order_what_sold          order what sold in the period just ended
+  base_stock_forecast_tuned  order up to centre + k x scale (the conformal view's centre and
+                           scale), k per demand class the factor whose replay of the selection
+                           window cost least (replenishment.policies.tuning). Not in the product
+                           yet (it has no out-of-sample forecasts of its own at past origins)
   selected                 per series, the method the selection rule picked on the selection
-                           window (incumbent: base_stock_forecast)
+                           window among the methods the product runs (incumbent: base_stock_forecast)
+  selected_with_tuned      the same rule with base_stock_forecast_tuned among the candidates
 Bounds (not policies: they look at the evaluation itself, so no shop could run them)
   hindsight_best_per_class the single candidate method that was cheapest on the evaluation,
                            per demand class
@@ -68,6 +73,7 @@ from replenishment.policies.calibration import GRID, calibrated_levels, conforma
 from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
 from replenishment.policies.replay import ReplayResult, replay
 from replenishment.policies.selection import select_methods
+from replenishment.policies.tuning import cost_by_factor, factor_for, tuned_factors
 from replenishment.rl import agent
 from replenishment.rl.heuristics import capped_base_stock
 from replenishment.rl.observation import replay_observation
@@ -340,8 +346,22 @@ def run(args, log=print):
         pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(sd / m, 0.05))
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 
+    # --- the forecast's safety factor chosen by what the selection window's replay cost -------
+    # (replenishment.policies.tuning). Measured here, not yet in the product: the product has no
+    # out-of-sample forecasts of its own at past origins to tune it on, so the row is kept out of
+    # ``selected`` and shown beside it as ``selected_with_tuned``.
+    cls_now = classes[T0 - 1]          # history before the evaluation only
+    costs = cost_by_factor(lambda k: play(S0, W, {c: np.maximum(centre[c] + k * scale[c], 0) for c in sel_cols},
+                                          seed=args.seed).total)
+    tuned = tuned_factors(costs, cls_now)
+    k_tuned = factor_for(tuned, cls_now)
+    S_tuned = {c: np.maximum(centre[c] + k_tuned * scale[c], 0) for c in all_cols}
+    meta["tuned"] = tuned
+    log("[tuned] safety factor by class: " + ", ".join(f"{c} {v:+.1f}" for c, v in tuned["factors"].items()))
+
     methods = {
         "order_what_sold": lambda col, s: s.sold,
+        "base_stock_forecast_tuned": S_tuned,
         "base_stock_moving_avg": S_ma,
         "base_stock_forecast_raw": S_raw,
         "base_stock_forecast_recalibrated": S_cal,
@@ -363,18 +383,25 @@ def run(args, log=print):
 
     # --- the selected policy: chosen per class / pair on the selection replay only -------------
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
-    # the candidates are the methods the product can run (the uncalibrated forecast is not one)
-    candidates = {k: v.total for k, v in selection.items() if k not in ("base_stock_forecast_raw",) + views}
-    chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast",
-                                      per_period={k: selection[k].by_period for k in candidates})
-    names = [n for n in methods if n in candidates]
-    pick = np.array([names.index(c) for c in chosen])
     fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")
-    combined = {f: np.choose(pick, [getattr(evaluation[n], f) for n in names]) for f in fields}
-    per_period = np.zeros(P)   # per-period totals are not kept per series; the sum stays exact
-    evaluation["selected"] = ReplayResult(**combined, per_period=per_period)
-    meta["selection"] = {"by_class": by_class,
-                         "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
+
+    def select(exclude):
+        candidates = {k: v.total for k, v in selection.items() if k not in exclude}
+        chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast",
+                                          per_period={k: selection[k].by_period for k in candidates})
+        names = [n for n in methods if n in candidates]
+        pick = np.array([names.index(c) for c in chosen])
+        combined = {f: np.choose(pick, [getattr(evaluation[n], f) for n in names]) for f in fields}
+        # per-period totals are not kept per series; the sum stays exact
+        return ReplayResult(**combined, per_period=np.zeros(P)), {
+            "by_class": by_class, "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
+
+    # the candidates are the methods the product can run (the uncalibrated forecast is not one,
+    # nor, yet, the cost-tuned factor)
+    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned") + views
+    evaluation["selected"], meta["selection"] = select(product_only)
+    evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(("base_stock_forecast_raw",) + views)
+    names = [n for n in methods if n not in product_only]
     meta["coverage"] = {
         "target": round(fractile, 4),
         "base_stock_forecast": _coverage(S_fc, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
@@ -396,7 +423,7 @@ def run(args, log=print):
         bound = {f: np.choose(pick_, [getattr(evaluation[n], f) for n in names]) for f in fields}
         evaluation[label] = ReplayResult(**bound, per_period=np.zeros(P))
     results = {k: v.summary() for k, v in evaluation.items()}
-    for k in ("selected", "hindsight_best_per_class", "hindsight_best_per_series"):
+    for k in ("selected", "selected_with_tuned", "hindsight_best_per_class", "hindsight_best_per_series"):
         results[k].pop("per_period")
     meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
     return results, meta
@@ -444,6 +471,8 @@ def main(argv=None):
           + ", ".join(f"{k} {v}" for k, v in cov["base_stock_forecast"].items() if k not in ("all", "cases")))
     print(f"forecast policy = {meta['forecast_view']} (cheaper on the selection window)")
     print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
+    print(f"tuned safety factors {meta['tuned']['factors']}; selected_with_tuned: "
+          f"{meta['selection_with_tuned']['pairs']} (by class {meta['selection_with_tuned']['by_class']})")
     print(f"forecasts: {meta['forecast_source']} ({meta['forecast_note']}); {time.perf_counter() - t0:.0f}s")
     out = {"policies": results, "meta": meta, "settings": vars(args)}
     path = args.json or f"var/bench/replenish_{Path(args.sales).stem}.json"

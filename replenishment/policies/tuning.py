@@ -1,0 +1,58 @@
+"""Choosing the safety factor of an order-up-to rule by what its replay cost (pure numpy).
+
+Coverage calibration (``calibration.py``) aims the order-up-to level at the critical fractile
+p / (p + h) of the protection-interval demand. That level is the cost optimum of a backorder
+system with known, stationary demand. A shop's replay is none of these: unmet demand is lost
+(so a shortfall does not carry into the next period and the position overstates what will be
+on the shelf), the centre of the forecast is biased in ways a coverage count does not weigh
+by cost, and demand is lumpy counts. So here the level is ``S = centre + k x scale`` and the
+factor ``k`` is the one whose replay over past periods cost least, per demand class: the
+sample-average approximation of the rule's one parameter, judged on the cost the shop pays
+rather than on a proxy for it.
+
+Guards against fitting noise: one factor per class (never per series), a class with fewer
+than ``MIN_SERIES`` series takes the pooled factor, and a flat cost curve is resolved to the
+smallest factor within ``TOLERANCE`` of the minimum (less stock for the same cost).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+FACTORS = np.round(np.arange(-1.5, 3.01, 0.1), 2)
+MIN_SERIES = 20
+TOLERANCE = 0.002   # 0.2 % of the class's cost: differences below it are noise, take less stock
+
+
+def cost_by_factor(play: Callable[[float], np.ndarray], factors=FACTORS) -> np.ndarray:
+    """(G, N): the replayed cost per series of each factor; ``play(k)`` returns (N,) costs."""
+    return np.stack([np.asarray(play(float(k)), float) for k in factors])
+
+
+def _argmin_low(curve: np.ndarray) -> int:
+    """The smallest index whose cost is within TOLERANCE of the curve's minimum."""
+    best = curve.min()
+    return int(np.flatnonzero(curve <= best + TOLERANCE * abs(best) + 1e-12)[0])
+
+
+def tuned_factors(costs, classes, factors=FACTORS, min_series: int = MIN_SERIES) -> dict:
+    """{"factors": {class: k, "*": pooled k}, "series": {class: n}} from ``costs`` (G, N)."""
+    costs, cls = np.asarray(costs, float), np.asarray(classes)
+    if costs.shape[0] != len(factors) or costs.shape[1] != cls.size:
+        raise ValueError("costs must be (factors, series) with one class per series")
+    if cls.size == 0:
+        raise ValueError("no series to tune the factor on")
+    out = {"factors": {"*": float(factors[_argmin_low(costs.sum(1))])}, "series": {"*": int(cls.size)}}
+    for c in np.unique(cls):
+        rows = cls == c
+        out["series"][str(c)] = int(rows.sum())
+        if rows.sum() >= min_series:
+            out["factors"][str(c)] = float(factors[_argmin_low(costs[:, rows].sum(1))])
+    return out
+
+
+def factor_for(tuned: dict, classes) -> np.ndarray:
+    """The tuned factor per series from its demand class (pooled where the class had too few)."""
+    f = tuned["factors"]
+    return np.array([f.get(str(c), f["*"]) for c in classes], float)
