@@ -188,7 +188,8 @@ class GlobalForecaster(Forecaster):
         if panel.n_series == 0:
             raise DataError("panel has no series to train on")
         if end < 2 * H + 2:
-            raise DataError(f"need at least {2 * H + 2} days of history to train (horizon {H} for "
+            unit = "weeks" if panel.freq == "W" else "days"
+            raise DataError(f"need at least {2 * H + 2} {unit} of history to train (horizon {H} for "
                             f"validation plus training windows), got {end}")
         if np.all(np.isnan(panel.y[:, :end])):
             raise DataError("no observed demand ('y') before the training end")

@@ -37,5 +37,5 @@ def test_without_a_file_named_it_uses_the_shipped_checkpoint_of_the_data_frequen
     # 13 weeks before the first origin: too few to train at horizon 8 (18 needed), so only the
     # checkpoint, zero-shot, and the baselines have rows, and the table says why the others lack one
     assert "pretrained_zero_shot" in doc["models"] and "global_tide" not in doc["models"]
-    assert "need at least 18 days of history" in doc["cannot_train"]["global_tide"]
+    assert "need at least 18 weeks of history" in doc["cannot_train"]["global_tide"]
     assert doc["models"]["pretrained_zero_shot"]["mase_p50"] is not None
