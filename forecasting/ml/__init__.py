@@ -13,6 +13,7 @@ Modules, one job each:
                 cold start, save/load, fine-tuning (resumable: trainer.ResumePoint)
 - ``explain``   counterfactual split of a forecast into level, calendar, price, promotion
 - ``metrics``   MASE, RMSSE, WRMSSE, pinball, coverage, bias
+- ``recalibration`` a model's quantile levels recalibrated on a shop's recent days (zero-shot)
 - ``backtest``  rolling origins, per-class selection, ensembles
 
 Every forecaster answers ``fit(panel, end)`` / ``predict(panel, origin, horizon)`` and

@@ -271,7 +271,6 @@ class GlobalForecaster(Forecaster):
         """Set (or clear) ``level_map`` from the shop's own last two horizons before ``origin``,
         without training (forecasting/ml/recalibration.py states the guard); returns the evidence."""
         origin = panel.n_obs if origin is None else origin
-        self.level_map = None
         mapping, evidence = recalibration.fit_guarded(lambda o: self._predict(panel, o, self.horizon), panel.y, origin,
                                                       self.horizon)
         self.level_map = None if mapping is None else [round(float(x), 6) for x in mapping]

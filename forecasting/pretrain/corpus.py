@@ -50,18 +50,15 @@ def build(freq: str, *, leave_out: str | None = None, generated: int = 4_000, se
     parts = [(name, load()) for name, (f, load) in sources.items() if f == freq and name != leave_out]
     if generated:
         days = min(GRID_DAYS[freq] * (7 if freq == "W" else 1), synthetic.MAX_DAYS, synthetic.MAX_CELLS // generated)
-        start = str(grid[0].date())
-        if freq == "W":
-            # half a grocer's catalogue (the default ranges), half a gift shop's long tail
-            # (synthetic.LONG_TAIL): a weekly catalogue may be either, and the two seeds keep
-            # the halves' ids apart
-            half = generated // 2
-            parts.append(("generated", synthetic.generate(generated - half, days, freq=freq, seed=seed, start=start)))
-            if half:
-                parts.append(("generated", synthetic.generate(half, days, freq=freq, seed=seed + 1_000_003,
-                                                              start=start, ranges=synthetic.LONG_TAIL)))
-        else:
-            parts.append(("generated", synthetic.generate(generated, days, freq=freq, seed=seed, start=start)))
+        # a weekly catalogue may be a grocer's (the default ranges) or a gift shop's long tail
+        # (synthetic.LONG_TAIL): half each, under two seeds so that no id repeats
+        halves = ([(generated - generated // 2, seed, synthetic.Ranges()),
+                   (generated // 2, seed + 1_000_003, synthetic.LONG_TAIL)] if freq == "W"
+                  else [(generated, seed, synthetic.Ranges())])
+        for n, part_seed, ranges in halves:
+            if n:
+                parts.append(("generated", synthetic.generate(n, days, freq=freq, seed=part_seed,
+                                                              start=str(grid[0].date()), ranges=ranges)))
     if not parts:
         raise DataError(f"no source for freq {freq!r} once {leave_out!r} is left out")
     return _merge(grid, parts)
