@@ -60,3 +60,11 @@ def _fresh_cache():
     from django.core.cache import cache  # after Django is configured by pytest-django
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_rl_policy(settings, tmp_path):
+    """The learned policy lives in var/models/ by default, where `make demo` trains one: a test
+    that expects no policy (or trains its own) must not find the developer's. Each test gets an
+    empty place of its own; a test that wants another sets the setting itself."""
+    settings.REPLENISHMENT_RL_POLICY = str(tmp_path / "replenishment_rl.pt")
