@@ -16,24 +16,6 @@ def qindex(level: float) -> int:
     return int(np.argmin(np.abs(np.asarray(QUANTILES) - level)))
 
 
-def sample_from_quantiles(levels, values, u):
-    """A quantile curve read at any level: the inverse CDF by linear interpolation between
-    forecast quantiles (sampling demand with uniform ``u``, or reading recalibrated levels).
-
-    ``levels`` (Q,) increasing in (0,1); ``values`` (..., Q) per row; ``u`` (..., n) levels.
-    Beyond the outermost levels the first/last segment is extended linearly (a clamp would
-    cut the tails that safety stock exists for) and the result floored at 0.
-    """
-    levels = np.asarray(levels, dtype=float)
-    values = np.sort(np.asarray(values, dtype=float), axis=-1)  # repair quantile crossing
-    idx = np.clip(np.searchsorted(levels, u) - 1, 0, len(levels) - 2)
-    lo_l, hi_l = levels[idx], levels[idx + 1]
-    lo_v = np.take_along_axis(values, idx, axis=-1)
-    hi_v = np.take_along_axis(values, idx + 1, axis=-1)
-    w = (u - lo_l) / (hi_l - lo_l)
-    return np.maximum(lo_v + w * (hi_v - lo_v), 0.0)
-
-
 @dataclass
 class Forecast:
     """Forecasts for every series of a panel from one origin.

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import metrics as M
-from .base import QUANTILES, Forecast, sample_from_quantiles
+from .base import QUANTILES, Forecast
 
 LEVELS = np.asarray(QUANTILES, float)
 MIN_CASES = 200  # observed series-days a map is fitted on, at the least
@@ -44,10 +44,14 @@ def level_map(quantiles, actual, levels=LEVELS) -> np.ndarray:
 
 
 def apply(quantiles, mapping, levels=LEVELS) -> np.ndarray:
-    """``quantiles`` (..., Q) read at the mapped levels along the model's own quantile curve."""
+    """``quantiles`` (..., Q) read at the mapped levels, by linear interpolation along the model's
+    quantile curve (sorted, so never crossing)."""
     q = np.asarray(quantiles, float)
-    at = np.broadcast_to(np.clip(np.asarray(mapping, float), levels[0], levels[-1]), q.shape)
-    return sample_from_quantiles(levels, q, at)
+    m = np.clip(np.asarray(mapping, float), levels[0], levels[-1])
+    k = np.clip(np.searchsorted(levels, m, side="right") - 1, 0, len(levels) - 2)
+    w = (m - levels[k]) / (levels[k + 1] - levels[k])
+    out = q[..., k] * (1 - w) + q[..., k + 1] * w
+    return np.sort(out, axis=-1)
 
 
 def fit_guarded(predict: Callable[[int], Forecast], y, origin: int, horizon: int) -> tuple[np.ndarray | None, dict]:

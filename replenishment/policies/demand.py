@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecasting.ml.base import sample_from_quantiles
-
 from .validation import (check_lead_time, check_nonnegative, check_review_period)
 
 
@@ -20,6 +18,23 @@ def _lead_time_draws(rng, lead_time, lead_time_std, n):
     if lead_time_std <= 0:
         return np.full(n, int(round(lead_time)), dtype=np.int64)
     return np.clip(np.rint(rng.normal(lead_time, lead_time_std, n)), 0, None).astype(np.int64)
+
+
+def sample_from_quantiles(levels, values, u):
+    """Inverse CDF by linear interpolation between forecast quantiles.
+
+    ``levels`` (Q,) increasing in (0,1); ``values`` (..., Q) per row; ``u`` (..., n) uniforms.
+    Beyond the outermost levels the first/last segment is extended linearly (a clamp would
+    cut the tails that safety stock exists for) and the result floored at 0.
+    """
+    levels = np.asarray(levels, dtype=float)
+    values = np.sort(np.asarray(values, dtype=float), axis=-1)  # repair quantile crossing
+    idx = np.clip(np.searchsorted(levels, u) - 1, 0, len(levels) - 2)
+    lo_l, hi_l = levels[idx], levels[idx + 1]
+    lo_v = np.take_along_axis(values, idx, axis=-1)
+    hi_v = np.take_along_axis(values, idx + 1, axis=-1)
+    w = (u - lo_l) / (hi_l - lo_l)
+    return np.maximum(lo_v + w * (hi_v - lo_v), 0.0)
 
 
 @dataclass(frozen=True)

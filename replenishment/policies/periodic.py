@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from forecasting.ml.base import sample_from_quantiles
+from .demand import sample_from_quantiles
 
 MA_WINDOW = 8
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecasting.ml.base import sample_from_quantiles
+from ..policies.demand import sample_from_quantiles
 from ..policies.validation import check_nonnegative, check_positive
 
 

@@ -95,7 +95,7 @@ def test_replay_and_quantile_demand():
     draws = qd.draw(np.random.default_rng(0), 0, 20000)
     assert draws.mean() == pytest.approx(5.0, rel=0.03)
     # the continuous draws follow the quantiles (integer draws round stochastically)
-    from forecasting.ml.base import sample_from_quantiles
+    from replenishment.policies.demand import sample_from_quantiles
     u = np.random.default_rng(1).random((20000, 1))
     x = sample_from_quantiles([0.1, 0.5, 0.9], np.tile([2.0, 5.0, 8.0], (20000, 1)), u)
     assert np.mean(x <= 2) == pytest.approx(0.1, abs=0.01)
