@@ -1,5 +1,7 @@
 """The global model on small generated panels: shapes, leakage, reproducibility, save/load,
 fine-tuning, cold start, explanations, bad input.  Embeddings are off except in one test."""
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -391,19 +393,55 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     assert pretrained_finetuning(tc, 363, "D") == tc and pretrained_finetuning(tc, 51, "W") == tc  # under a year
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
+    # ... warmed up over one epoch, and ended by two epochs without progress
+    assert tuned.finetune_warmup_steps == tc.batches_per_epoch and tuned.finetune_patience == 2
+    tuned = replace(tuned, finetune_patience=10)
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
 
 
-def test_a_fine_tuning_that_never_beats_its_starting_weights_keeps_them(panel):
-    """The starting weights are validated first: with a step so large that training wrecks the
-    network, every epoch is worse on the validation window than the trained start (0.42 against
-    0.72 here) and the fine-tuned model keeps the weights it started from."""
+def _wrecking_start(panel):
+    """A trained start, and fine-tuning settings whose step (100) wrecks the network."""
     torch.set_num_threads(1)
     start = GlobalForecaster(H, context=21, use_text=False, hidden=32, train=TrainConfig(
         seed=0, max_epochs=10, patience=10, batches_per_epoch=8, batch_size=64, device="cpu", mask_stockouts=False))
     start.fit(panel, 130)
     tc = TrainConfig(seed=0, max_epochs=3, patience=10, batches_per_epoch=2, batch_size=32, device="cpu",
                      mask_stockouts=False, lr=100.0, finetune_lr_scale=1.0, ema_decay=0.0)
+    return start, tc
+
+
+def test_fine_tuning_stops_after_finetune_patience_epochs_without_progress(panel):
+    """With a wrecking step no epoch after the first makes progress (the first always does: the
+    start competes only at the end): with finetune_patience 2 the fine-tuning stops after three
+    of its five epochs; without it, patience (10, training from scratch's) lets all five run."""
+    start, tc = _wrecking_start(panel)
+    tc = replace(tc, max_epochs=5, finetune_epochs=5, finetune_patience=2)
+    assert GlobalForecaster(H, train=tc, init_from=start).fit(panel, 130).report.epochs == 3
+    assert GlobalForecaster(H, train=replace(tc, finetune_patience=None), init_from=start).fit(
+        panel, 130).report.epochs == 5
+
+
+def test_the_warm_up_keeps_the_first_steps_of_fine_tuning_small(panel):
+    """With a warm-up of 100,000 steps, the two steps of the first epoch are taken at 0.001 and
+    0.002 (the warm-up's first steps of the full step of 100): the network stays near its trained
+    start, where without the warm-up the same two steps wreck it."""
+    start, tc = _wrecking_start(panel)
+    first_val = {}
+    for warmup in (0, 100_000):
+        heard = []
+        model = GlobalForecaster(H, train=replace(tc, max_epochs=1, finetune_epochs=1, finetune_warmup_steps=warmup),
+                                 init_from=start)
+        model.on_epoch = heard.append
+        model.fit(panel, 130)
+        first_val[warmup] = heard[0]["val"]
+    assert first_val[100_000] < 0.75 * first_val[0]
+
+
+def test_a_fine_tuning_that_never_beats_its_starting_weights_keeps_them(panel):
+    """The starting weights are validated first: with a step so large that training wrecks the
+    network, every epoch is worse on the validation window than the trained start (0.42 against
+    0.72 here) and the fine-tuned model keeps the weights it started from."""
+    start, tc = _wrecking_start(panel)
     heard = []
     wrecked = GlobalForecaster(H, train=tc, init_from=start)
     wrecked.on_epoch = heard.append
