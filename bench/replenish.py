@@ -1,7 +1,7 @@
 """Replay replenishment policies on real sales history.
 
     python -m bench.replenish --sales FILE --freq W --lead-time 2 --holding 0.2 \\
-        --shortage 1 --periods 8 [--initial-state FILE] [--json OUT]
+        --shortage 1 --periods 8 [--initial-state FILE] [--pretrained CHECKPOINT] [--json OUT]
 
 Files
   --sales          long format ``unique_id, ds, y`` (+ optional ``in_stock``: false where the
@@ -147,7 +147,8 @@ class ForecastSource:
     """Quantile forecasts of the next H periods at each origin, from the project's model
     when it can be used, else empirical quantiles of the last 52 uncensored periods."""
 
-    def __init__(self, ids, y, ins, dates, freq, fit_end, horizon, seconds, log=print, train_overrides=None):
+    def __init__(self, ids, y, ins, dates, freq, fit_end, horizon, seconds, log=print, train_overrides=None,
+                 pretrained: bytes | None = None):
         self.y, self.ins, self.H = y, ins, horizon
         self.source, self.note, self.model = "empirical_quantiles", "", None
         try:
@@ -168,12 +169,25 @@ class ForecastSource:
             self.order = order
             self.levels = np.asarray(QUANTILES)
             t0 = time.perf_counter()
-            self.model = GlobalForecaster(horizon=horizon,
-                                          train=TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {})))
+            tc = TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {}))
+            start = None
+            if pretrained is not None:
+                # as the product starts a catalogue without a model of its own (forecasting/starts.py):
+                # fine-tuned from the checkpoint by pretrained_finetuning's rule, at the checkpoint's
+                # horizon (its output layer's), of which the protection interval's first H are read
+                from forecasting.ml.trainer import pretrained_finetuning
+                start = GlobalForecaster.from_bytes(pretrained)
+                if start.horizon < horizon:
+                    raise ValueError(f"the checkpoint forecasts {start.horizon} periods, the protection "
+                                     f"interval is {horizon}")
+                tc = pretrained_finetuning(tc, fit_end - self.offset, self.panel.freq)
+            self.model = GlobalForecaster(horizon=start.horizon if start is not None else horizon, train=tc,
+                                          init_from=start)
             self.model.fit(self.panel, end=fit_end - self.offset)
-            self.panel = self.panel.extend(horizon)  # covariates for the last decisions' future
+            self.panel = self.panel.extend(self.model.horizon)  # covariates for the last decisions' future
             self.source = "forecasting.ml.GlobalForecaster"
-            self.note = f"{self.model.name} fitted on periods < {fit_end} in {time.perf_counter() - t0:.0f}s"
+            self.note = (f"{self.model.name} {'fine-tuned from the checkpoint' if start is not None else 'trained from scratch'}"
+                         f" on periods < {fit_end} in {time.perf_counter() - t0:.0f}s")
         except Exception as e:  # the bench must still run without the forecasting model
             self.model = None
             self.levels = np.array([0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
@@ -183,8 +197,9 @@ class ForecastSource:
     def predict(self, origin):
         """(mean (N, H), quantiles (N, H, Q)) of periods origin .. origin+H-1 (history < origin only)."""
         if self.model is not None:
-            fc = self.model.predict(self.panel, origin=origin - self.offset, horizon=self.H)
-            return fc.mean[self.order].astype(float), fc.quantiles[self.order].astype(float)
+            fc = self.model.predict(self.panel, origin=origin - self.offset, horizon=self.model.horizon)
+            return (fc.mean[self.order, :self.H].astype(float),
+                    fc.quantiles[self.order, :self.H].astype(float))
         w = self.y[:, max(0, origin - 52):origin]
         w = np.where(self.ins[:, max(0, origin - 52):origin], w, np.nan)
         with np.errstate(all="ignore"):
@@ -290,7 +305,9 @@ def run(args, log=print):
     # --- demand views: moving average, and the project's forecasts (raw and calibrated) ------
     S_ma = {c: moving_average_level(y, observed, c + 1, H, fractile) for c in all_cols}
     overrides = catalogue_settings(getattr(args, "mask_stockouts", "both"), getattr(args, "weight_average", "on"))
-    fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides)
+    pretrained = Path(args.pretrained).read_bytes() if getattr(args, "pretrained", None) else None
+    fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides,
+                        pretrained=pretrained)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
     t0 = time.perf_counter()
     sums, centre, scale = {}, {}, {}
@@ -446,6 +463,11 @@ def main(argv=None):
                          "seasonal weekly catalogue like Online Retail)")
     ap.add_argument("--weight-average", choices=["on", "off"], default="on",
                     help="the forecaster's weight averaging (README: off for Online Retail)")
+    ap.add_argument("--pretrained", default=None,
+                    help="a checkpoint of python -m forecasting.pretrain of the data's frequency: the forecaster "
+                         "is fine-tuned from it, as the product starts a catalogue without a model of its own "
+                         "(default: trained from scratch; for an honest replay the checkpoint must not have "
+                         "seen the file: pretrain it with --leave-out)")
     ap.add_argument("--rl-policy", default=None, help="load a saved policy instead of training")
     ap.add_argument("--rl-save", default=None)
     ap.add_argument("--rl-states", type=int, default=1500)

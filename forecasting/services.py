@@ -139,8 +139,7 @@ def _keys_of(panel: Panel) -> list[tuple[int, int]]:
 TRAIN_OPTION_BOUNDS = {
     "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
     "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000),
-    "finetune_epochs": (1, 1000), "finetune_lr_scale": (0.01, 1.0), "finetune_patience": (1, 1000),
-    "finetune_warmup_steps": (0, 100_000),
+    "finetune_epochs": (1, 1000), "finetune_lr_scale": (0.01, 1.0), "finetune_warmup_steps": (0, 100_000),
     "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
     "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
     "max_seconds": (1.0, 6 * 3600.0),
@@ -216,7 +215,7 @@ def _model_code():
 def _train_config(options: dict) -> TrainConfig:
     overrides = validate_train_options(options.get("train") or {})
     for name in ("seed", "batch_size", "max_epochs", "batches_per_epoch", "patience", "finetune_epochs",
-                 "finetune_patience", "finetune_warmup_steps"):
+                 "finetune_warmup_steps"):
         if name in overrides:
             overrides[name] = int(overrides[name])
     return _model_code().TrainConfig(**overrides)

@@ -34,3 +34,22 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
     for name in ("selected", "base_stock_forecast_tuned"):
         r = rows[name]
         assert r["total_cost"] == pytest.approx(r["holding_cost"] + r["shortage_cost"])
+
+
+def test_the_forecaster_can_start_from_the_pretrained_checkpoint_as_the_product_does(tmp_path):
+    """--pretrained: the forecaster is fine-tuned from the weekly checkpoint (horizon 8) and the
+    protection interval (lead time 1 + 1 review) reads its first two weeks; the output says so
+    and the model did not fall back to empirical quantiles."""
+    from forecasting.pretrain import shipped_checkpoint
+
+    shop = long_from_panel(synthetic.generate(12, 7 * 40, seed=5))
+    sales = tmp_path / "sales.csv"
+    shop[["unique_id", "ds", "y"]].fillna({"y": 0}).to_csv(sales, index=False)
+    out = tmp_path / "replenish.json"
+    replenish.main(["--sales", str(sales), "--freq", "W", "--lead-time", "1", "--periods", "4",
+                    "--select-periods", "12", "--forecast-seconds", "5", "--rl-states", "40", "--rl-rollouts", "4",
+                    "--rl-fit-steps", "20", "--pretrained", str(shipped_checkpoint("W")), "--json", str(out)])
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["forecast_source"] == "forecasting.ml.GlobalForecaster"
+    assert "fine-tuned from the checkpoint" in meta["forecast_note"]
+    assert meta["coverage"]["base_stock_forecast"]["cases"] > 0

@@ -393,9 +393,7 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     assert pretrained_finetuning(tc, 363, "D") == tc and pretrained_finetuning(tc, 51, "W") == tc  # under a year
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
-    # ... warmed up over one epoch, and ended by two epochs without progress
-    assert tuned.finetune_warmup_steps == tc.batches_per_epoch and tuned.finetune_patience == 2
-    tuned = replace(tuned, finetune_patience=10)
+    assert tuned.finetune_warmup_steps == tc.batches_per_epoch  # ... warmed up over one epoch
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
 
 
@@ -408,17 +406,6 @@ def _wrecking_start(panel):
     tc = TrainConfig(seed=0, max_epochs=3, patience=10, batches_per_epoch=2, batch_size=32, device="cpu",
                      mask_stockouts=False, lr=100.0, finetune_lr_scale=1.0, ema_decay=0.0)
     return start, tc
-
-
-def test_fine_tuning_stops_after_finetune_patience_epochs_without_progress(panel):
-    """With a wrecking step no epoch after the first makes progress (the first always does: the
-    start competes only at the end): with finetune_patience 2 the fine-tuning stops after three
-    of its five epochs; without it, patience (10, training from scratch's) lets all five run."""
-    start, tc = _wrecking_start(panel)
-    tc = replace(tc, max_epochs=5, finetune_epochs=5, finetune_patience=2)
-    assert GlobalForecaster(H, train=tc, init_from=start).fit(panel, 130).report.epochs == 3
-    assert GlobalForecaster(H, train=replace(tc, finetune_patience=None), init_from=start).fit(
-        panel, 130).report.epochs == 5
 
 
 def test_the_warm_up_keeps_the_first_steps_of_fine_tuning_small(panel):
