@@ -47,6 +47,9 @@ Policies
   selected                 per series, the method the selection rule picked on the selection
                            window among the methods the product runs (incumbent: base_stock_forecast)
   selected_with_tuned      the same rule with base_stock_forecast_tuned among the candidates
+  selected_unguarded       each series' own cheapest product method on the selection window, with
+                           none of the rule's guards against noise (margins, significance): what
+                           choosing per series from a short replay is worth
 Bounds (not policies: they look at the evaluation itself, so no shop could run them)
   hindsight_best_per_class the single candidate method that was cheapest on the evaluation,
                            per demand class
@@ -402,10 +405,10 @@ def run(args, log=print):
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
     fields = ("holding", "shortage", "ordered", "demand", "sold", "lost")
 
-    def select(exclude):
+    def select(exclude, **guards):
         candidates = {k: v.total for k, v in selection.items() if k not in exclude}
         chosen, by_class = select_methods(candidates, classes[T0 - 1], share, "base_stock_forecast",
-                                          per_period={k: selection[k].by_period for k in candidates})
+                                          per_period={k: selection[k].by_period for k in candidates}, **guards)
         names = [n for n in methods if n in candidates]
         pick = np.array([names.index(c) for c in chosen])
         combined = {f: np.choose(pick, [getattr(evaluation[n], f) for n in names]) for f in fields}
@@ -417,6 +420,9 @@ def run(args, log=print):
     # nor, yet, the cost-tuned factor)
     product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned") + views
     evaluation["selected"], meta["selection"] = select(product_only)
+    # without the guards against noise: each series' own cheapest method of the selection window
+    evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
+        product_only, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
     evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(("base_stock_forecast_raw",) + views)
     names = [n for n in methods if n not in product_only]
     meta["coverage"] = {
@@ -440,7 +446,8 @@ def run(args, log=print):
         bound = {f: np.choose(pick_, [getattr(evaluation[n], f) for n in names]) for f in fields}
         evaluation[label] = ReplayResult(**bound, per_period=np.zeros(P))
     results = {k: v.summary() for k, v in evaluation.items()}
-    for k in ("selected", "selected_with_tuned", "hindsight_best_per_class", "hindsight_best_per_series"):
+    for k in ("selected", "selected_unguarded", "selected_with_tuned", "hindsight_best_per_class",
+              "hindsight_best_per_series"):
         results[k].pop("per_period")
     meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
     return results, meta

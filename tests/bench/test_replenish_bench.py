@@ -22,11 +22,13 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
                     "--rl-fit-steps", "20", "--json", str(out)])
     doc = json.loads(out.read_text())
     rows, meta = doc["policies"], doc["meta"]
-    assert {"selected", "selected_with_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
+    assert {"selected", "selected_unguarded", "selected_with_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
             "base_stock_moving_avg", "order_what_sold", "rl"} <= set(rows)
     assert meta["series"] == 12 and meta["dropped"] == 0
     assert "base_stock_forecast_tuned" not in meta["selection"]["pairs"]
     assert sum(meta["selection"]["pairs"].values()) == sum(meta["selection_with_tuned"]["pairs"].values()) == 12
+    assert sum(meta["selection_unguarded"]["pairs"].values()) == 12
+    assert "base_stock_forecast_tuned" not in meta["selection_unguarded"]["pairs"]
     factors = meta["tuned"]["factors"]
     assert "*" in factors and all(-1.5 <= k <= 3.0 for k in factors.values())
     # the tuned row is the selection window's argmin, not the evaluation's: its cost is whatever
