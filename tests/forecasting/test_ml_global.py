@@ -382,7 +382,7 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     """Nightly adaptation of a catalogue's own model: a third of the epochs at 0.3 x the step.
     Fine-tuning the pretrained checkpoint on a catalogue with a year of history or more
     (trainer.pretrained_finetuning): all of them at the full step, early stopping aside; with less,
-    the gentle settings."""
+    the gentle settings; either way the step is warmed up over the first epoch."""
     from forecasting.ml.trainer import pretrained_finetuning
 
     torch.set_num_threads(1)
@@ -390,10 +390,11 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
                      mask_stockouts=False)
     nightly = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
     assert nightly.report.epochs == 3
-    assert pretrained_finetuning(tc, 363, "D") == tc and pretrained_finetuning(tc, 51, "W") == tc  # under a year
+    gentle = pretrained_finetuning(tc, 363, "D")  # under a year: the nightly settings, warmed up over one epoch
+    assert gentle == replace(tc, finetune_warmup_steps=tc.batches_per_epoch) == pretrained_finetuning(tc, 51, "W")
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
-    assert tuned.finetune_warmup_steps == tc.batches_per_epoch  # ... warmed up over one epoch
+    assert tuned.finetune_warmup_steps == tc.batches_per_epoch
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
 
 
