@@ -419,6 +419,9 @@ def run(args, log=print):
     # the candidates are the methods the product can run (the uncalibrated forecast is not one,
     # nor, yet, the cost-tuned factor)
     product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned") + views
+    # rows combined series by series from other rows: no per-period totals of their own
+    combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
+                     "hindsight_best_per_class", "hindsight_best_per_series"]
     evaluation["selected"], meta["selection"] = select(product_only)
     # without the guards against noise: each series' own cheapest method of the selection window
     evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
@@ -446,8 +449,7 @@ def run(args, log=print):
         bound = {f: np.choose(pick_, [getattr(evaluation[n], f) for n in names]) for f in fields}
         evaluation[label] = ReplayResult(**bound, per_period=np.zeros(P))
     results = {k: v.summary() for k, v in evaluation.items()}
-    for k in ("selected", "selected_unguarded", "selected_with_tuned", "hindsight_best_per_class",
-              "hindsight_best_per_series"):
+    for k in combined_rows:
         results[k].pop("per_period")
     meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
     return results, meta

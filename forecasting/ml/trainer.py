@@ -45,7 +45,8 @@ class TrainConfig:
     patience: int = 4
     # fine-tuning (training from another version's weights): the step is lr x this, and it stops
     # after finetune_epochs (None: a third of max_epochs, at least 3), early stopping aside; over
-    # its first finetune_warmup_steps steps the step grows linearly to its full size (0: none)
+    # its first finetune_warmup_steps steps the step grows linearly to its full size (0: none;
+    # pretrained_finetuning turns 0 into one epoch)
     finetune_lr_scale: float = 0.3
     finetune_epochs: int | None = None
     finetune_warmup_steps: int = 0
