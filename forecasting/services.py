@@ -140,6 +140,7 @@ TRAIN_OPTION_BOUNDS = {
     "seed": (0, 2**31 - 1), "batch_size": (1, 4096), "lr": (1e-6, 1.0), "weight_decay": (0.0, 1.0),
     "max_epochs": (1, 1000), "batches_per_epoch": (1, 1000), "patience": (1, 1000),
     "finetune_epochs": (1, 1000), "finetune_lr_scale": (0.01, 1.0), "finetune_warmup_steps": (0, 100_000),
+    "finetune_blend": (0.0, 1.0),
     "cold_dropout": (0.0, 1.0), "item_dropout": (0.0, 1.0), "mse_weight": (0.0, 10.0),
     "ema_decay": (0.0, 0.9999), "target_coverage": (0.5, 0.99), "volume_power": (0.0, 2.0),
     "max_seconds": (1.0, 6 * 3600.0),

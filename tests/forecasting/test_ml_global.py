@@ -381,8 +381,9 @@ def test_a_version_saved_with_the_retired_pretraining_head_still_loads(panel):
 def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epoch(fitted, panel):
     """Nightly adaptation of a catalogue's own model: a third of the epochs at 0.3 x the step.
     Fine-tuning the pretrained checkpoint on a catalogue with a year of history or more
-    (trainer.pretrained_finetuning): all of them at the full step, early stopping aside; with less,
-    the gentle settings; either way the step is warmed up over the first epoch."""
+    (trainer.pretrained_finetuning): all of them at the full step, early stopping aside, keeping the
+    fine-tuned weights; with less, the gentle settings, keeping the blend halfway back to the
+    checkpoint; either way the step is warmed up over the first epoch."""
     from forecasting.ml.trainer import pretrained_finetuning
 
     torch.set_num_threads(1)
@@ -391,10 +392,12 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     nightly = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
     assert nightly.report.epochs == 3
     gentle = pretrained_finetuning(tc, 363, "D")  # under a year: the nightly settings, warmed up over one epoch
-    assert gentle == replace(tc, finetune_warmup_steps=tc.batches_per_epoch) == pretrained_finetuning(tc, 51, "W")
+    assert gentle == replace(tc, finetune_warmup_steps=tc.batches_per_epoch, finetune_blend=0.5) \
+        == pretrained_finetuning(tc, 51, "W")
+    assert pretrained_finetuning(replace(tc, finetune_blend=1.0), 51, "W").finetune_blend == 1.0  # asked for: kept
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
-    assert tuned.finetune_warmup_steps == tc.batches_per_epoch
+    assert tuned.finetune_warmup_steps == tc.batches_per_epoch and tuned.finetune_blend is None
     assert GlobalForecaster(H, train=tuned, init_from=fitted).fit(panel, 137).report.epochs == 6
 
 
@@ -423,6 +426,26 @@ def test_the_warm_up_keeps_the_first_steps_of_fine_tuning_small(panel):
         model.fit(panel, 130)
         first_val[warmup] = heard[0]["val"]
     assert first_val[100_000] < 0.75 * first_val[0]
+
+
+def test_a_blended_fine_tuning_keeps_the_weights_between_its_start_and_the_fine_tuned_ones(fitted, panel):
+    """finetune_blend 0.25 keeps start + 0.25 x (fine-tuned - start), entry by entry: the same
+    fine-tuning (same seed) without the blend gives the fine-tuned end point, and the validation
+    figure reported is the blend's own, not the fine-tuned one's."""
+    torch.set_num_threads(1)
+    tc = TrainConfig(seed=0, max_epochs=3, patience=10, batches_per_epoch=2, batch_size=32, device="cpu",
+                     mask_stockouts=False, finetune_lr_scale=1.0)
+    whole = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
+    quarter = GlobalForecaster(H, train=replace(tc, finetune_blend=0.25), init_from=fitted).fit(panel, 137)
+    start, end, kept = fitted.net.state_dict(), whole.net.state_dict(), quarter.net.state_dict()
+    moved = 0
+    for k, v in kept.items():
+        if torch.is_floating_point(v):
+            torch.testing.assert_close(v, start[k] + 0.25 * (end[k] - start[k]))
+            moved += int(not torch.equal(end[k], start[k]))
+    assert moved > 0  # the fine-tuning did change the weights, so the blend is a new point
+    assert quarter.report.history[-1]["stage"] == "blend"
+    assert quarter.report.best_val == quarter.report.history[-1]["val"] != whole.report.best_val
 
 
 def test_a_fine_tuning_that_never_beats_its_starting_weights_keeps_them(panel):
