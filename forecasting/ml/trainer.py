@@ -136,7 +136,8 @@ def pretrained_finetuning(tc: TrainConfig, history: int, freq: str) -> TrainConf
     0.783 / 0.779; 0.5 has the best mean of the two. On full histories the fine-tuned weights
     stay whole: at seed 0, M5 0.840 / 0.767 / 0.740 / 0.731 / 0.728 and Online Retail weekly
     0.687 / 0.683 / 0.680 / 0.678 / 0.676 lose with any blend, pasta 0.655 / 0.648 / 0.640 /
-    0.643 / 0.666 gains, and the validation window picked 1 (or 0.75) on all five."""
+    0.643 / 0.666 gains, and the validation window picked 1 (once 0.75) wherever the fine-tuning
+    had moved the weights, so it cannot choose the blend (forecasting/checkpoints/MODEL_CARD.md)."""
     warmed = replace(tc, finetune_warmup_steps=tc.finetune_warmup_steps or tc.batches_per_epoch)
     if history < YEAR.get(freq, YEAR["D"]):
         return replace(warmed, finetune_blend=0.5 if tc.finetune_blend is None else tc.finetune_blend)
