@@ -189,8 +189,8 @@ class ForecastSource:
             self.model.fit(self.panel, end=fit_end - self.offset)
             self.panel = self.panel.extend(self.model.horizon)  # covariates for the last decisions' future
             self.source = "forecasting.ml.GlobalForecaster"
-            self.note = (f"{self.model.name} {'fine-tuned from the checkpoint' if start is not None else 'trained from scratch'}"
-                         f" on periods < {fit_end} in {time.perf_counter() - t0:.0f}s")
+            how = "fine-tuned from the checkpoint" if start is not None else "trained from scratch"
+            self.note = f"{self.model.name} {how} on periods < {fit_end} in {time.perf_counter() - t0:.0f}s"
         except Exception as e:  # the bench must still run without the forecasting model
             self.model = None
             self.levels = np.array([0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])

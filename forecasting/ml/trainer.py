@@ -123,9 +123,9 @@ def pretrained_finetuning(tc: TrainConfig, history: int, freq: str) -> TrainConf
     0.981). Without it: M5 0.7259 and pasta 0.6661 over the same seeds, Online Retail 0.6843 / 51
     at seed 0 (the other seeds' times were taken beside other jobs). Stopping after two epochs
     without progress instead of ``patience`` saved time but lost on the M5 slice (0.7294 over the
-    three seeds). The gentle settings get the same warm-up: on 91 days of history (seeds 0-2, WRMSSE) the M5
-    slice went from 0.7882 to 0.7738 and pasta from 0.7770 to 0.7679 (from scratch 1.233 and
-    0.887), in the same time.
+    three seeds). The gentle settings get the same warm-up: on 91 days of history (seeds 0-2,
+    WRMSSE) the M5 slice went from 0.7882 to 0.7738 and pasta from 0.7770 to 0.7679 (from scratch
+    1.233 and 0.887), in the same time.
 
     On short histories the weights kept are halfway between the checkpoint's and the fine-tuned
     ones (``finetune_blend`` 0.5). Fine-tuned on 91 days, pasta's promotions got worse than the
