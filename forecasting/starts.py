@@ -14,10 +14,8 @@ run says which and why (``Start.note``): a broken checkpoint never stops forecas
 
 The pretrained rule. Fine-tuning needs a holdout to show it helps: on the leave-one-out
 benchmarks fine-tuning on 91 days of history beat the zero-shot checkpoint on the M5 slice
-(WRMSSE 0.775 against 0.816) and lost on the pasta promotions (0.763 against 0.728; kept halfway
-back to the checkpoint, trainer.pretrained_finetuning's blend, 0.721 against 0.728, and the M5
-slice 0.794 against 0.823), and on pasta's full history too (0.666 against 0.655), so neither is
-right everywhere. With at least ``3 x horizon + 2`` days (a holdout horizon, a validation
+(WRMSSE 0.775 against 0.816) and lost on the pasta promotions (0.763 against 0.728), and on
+pasta's full history too (0.666 against 0.655), so neither is right everywhere. With at least ``3 x horizon + 2`` days (a holdout horizon, a validation
 horizon and training windows before them) both are scored on the last horizon and the better
 one is kept; with less, the checkpoint is used zero-shot, as it is.
 """

@@ -381,9 +381,9 @@ def test_a_version_saved_with_the_retired_pretraining_head_still_loads(panel):
 def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epoch(fitted, panel):
     """Nightly adaptation of a catalogue's own model: a third of the epochs at 0.3 x the step.
     Fine-tuning the pretrained checkpoint on a catalogue with a year of history or more
-    (trainer.pretrained_finetuning): all of them at the full step, early stopping aside, keeping the
-    fine-tuned weights; with less, the gentle settings, keeping the blend halfway back to the
-    checkpoint; either way the step is warmed up over the first epoch."""
+    (trainer.pretrained_finetuning): all of them at the full step, early stopping aside; with less,
+    the gentle settings; either way the step is warmed up over the first epoch, and the fine-tuned
+    weights are kept unblended unless the run asks for a blend."""
     from forecasting.ml.trainer import pretrained_finetuning
 
     torch.set_num_threads(1)
@@ -392,9 +392,8 @@ def test_fine_tuning_the_pretrained_checkpoint_takes_the_full_step_and_every_epo
     nightly = GlobalForecaster(H, train=tc, init_from=fitted).fit(panel, 137)
     assert nightly.report.epochs == 3
     gentle = pretrained_finetuning(tc, 363, "D")  # under a year: the nightly settings, warmed up over one epoch
-    assert gentle == replace(tc, finetune_warmup_steps=tc.batches_per_epoch, finetune_blend=0.5) \
-        == pretrained_finetuning(tc, 51, "W")
-    assert pretrained_finetuning(replace(tc, finetune_blend=1.0), 51, "W").finetune_blend == 1.0  # asked for: kept
+    assert gentle == replace(tc, finetune_warmup_steps=tc.batches_per_epoch) == pretrained_finetuning(tc, 51, "W")
+    assert pretrained_finetuning(replace(tc, finetune_blend=0.5), 51, "W").finetune_blend == 0.5  # asked for: kept
     tuned = pretrained_finetuning(tc, 364, "D")
     assert tuned.finetune_lr_scale == 1.0 and tuned.finetune_epochs == 6 and pretrained_finetuning(tc, 52, "W") == tuned
     assert tuned.finetune_warmup_steps == tc.batches_per_epoch and tuned.finetune_blend is None
