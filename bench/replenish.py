@@ -7,8 +7,8 @@ Files
   --sales          long format ``unique_id, ds, y`` (+ optional ``in_stock``: false where the
                    shelf was empty, so y understates demand; those periods are left out of
                    every demand estimate). Also accepted: the M5 folder (or its
-                   sales_train_validation.csv) and the Online Retail II folder, converted
-                   with forecasting.ml.data's loaders.
+                   sales_train_validation.csv) and the Online Retail II folder (by week, or
+                   by day with --freq D), converted with forecasting.ml.data's loaders.
   --initial-state  ``unique_id, on_hand, in_transit_1..in_transit_L``; in_transit_k arrives
                    at the start of evaluation period k. Default: on hand and every
                    in-transit slot = the mean of the 8 periods before the evaluation.
@@ -21,10 +21,13 @@ never sold (ordering nothing costs nothing there); the output says how many were
 
 Windows: the last ``--periods`` are the evaluation; the ``--select-periods`` (default: as
 twice as many) before them are the selection window. The forecasting model is fitted on the history
-before the selection window only; the order-up-to level of the forecast policy is
-calibrated on the selection window's decisions; the ``selected`` policy picks each series'
-method from the selection window's replay (replenishment.policies.selection). Nothing the
-evaluation holds is seen before it is played.
+before the selection window, and decides the selection window; the order-up-to level of the
+forecast policy is calibrated on those decisions; the ``selected`` policy picks each series'
+method from the selection window's replay (replenishment.policies.selection). The evaluation's
+decisions are made by the same forecaster retrained on the history before the evaluation (the
+same settings and seed), as the product retrains before it forecasts, with the calibration
+learned on the first one's decisions (``--refit off``: the first forecaster decides the
+evaluation too). Nothing the evaluation holds is seen before it is played.
 
 Policies
   rl                       the global network (replenishment.rl.agent), trained in this run
@@ -38,12 +41,16 @@ Policies
                            the level whose backtest coverage in the selection window was
                            closest to p/(p+h), per demand class
   base_stock_forecast_raw  the same forecasts at the nominal level p/(p+h) (no calibration)
+  base_stock_forecast_before_refit  base_stock_forecast's view from the forecaster fitted before the
+                           selection window, not retrained (what the row measured before --refit)
   base_stock_moving_avg    S = (L+1) MA8 + z sigma8 sqrt(L+1)
   order_what_sold          order what sold in the period just ended
   base_stock_forecast_tuned  order up to centre + k x scale (the conformal view's centre and
                            scale), k per demand class the factor whose replay of the selection
                            window cost least (replenishment.policies.tuning). Not in the product
                            yet (it has no out-of-sample forecasts of its own at past origins)
+  base_stock_forecast_tuned_in_band  the same, choosing only among the factors whose coverage of the
+                           class's selection-window cases lies within COVERAGE_BAND of p/(p+h)
   selected                 per series, the method the selection rule picked on the selection
                            window among the methods the product runs (incumbent: base_stock_forecast)
   selected_with_tuned      the same rule with base_stock_forecast_tuned among the candidates
@@ -55,6 +62,10 @@ Bounds (not policies: they look at the evaluation itself, so no shop could run t
                            per demand class
   hindsight_best_per_series each series' cheapest candidate method on the evaluation: the
                            floor any selection among these methods can reach
+  hindsight_forecast_in_band the forecast's order-up-to level at the one nominal level of its sum
+                           (or one conformal factor) that cost least on the evaluation among those
+                           whose coverage was within 3 points of p/(p+h): the cheapest any
+                           calibration of this forecast that meets the coverage target can be
 Coverage: the share of evaluation decisions whose protection-interval demand stayed at or
 below the order-up-to level (target p/(p+h)), overall and per demand class.
 """
@@ -76,7 +87,7 @@ from replenishment.policies.calibration import GRID, calibrated_levels, conforma
 from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
 from replenishment.policies.replay import ReplayResult, replay
 from replenishment.policies.selection import select_methods
-from replenishment.policies.tuning import cost_by_factor, factor_for, tuned_factors
+from replenishment.policies.tuning import COVERAGE_BAND, FACTORS, cost_by_factor, factor_for, tuned_factors
 from replenishment.rl import agent
 from replenishment.rl.heuristics import capped_base_stock
 from replenishment.rl.observation import replay_observation
@@ -95,7 +106,8 @@ def load_sales(path: str, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         kind = "m5"
     elif (p.is_dir() and list(p.glob("year_*.csv*"))) or p.name.startswith("year_20"):
         from forecasting.ml.data import load_online_retail, long_from_panel
-        df = long_from_panel(load_online_retail(p))[["unique_id", "ds", "y"]]
+        daily = bool(freq) and freq.upper().startswith("D")
+        df = long_from_panel(load_online_retail(p, freq="D" if daily else "W"))[["unique_id", "ds", "y"]]
         kind = "online_retail"
     else:
         df = pd.read_csv(p)
@@ -157,7 +169,7 @@ class ForecastSource:
         try:
             from forecasting.ml.base import QUANTILES
             from forecasting.ml.data import panel_from_long
-            from forecasting.ml.train import GlobalForecaster, TrainConfig
+            from forecasting.ml.train import TrainConfig
             rr, cc = np.nonzero(~np.isnan(y))
             long = pd.DataFrame({"unique_id": ids[rr], "ds": dates[cc], "y": y[rr, cc]})
             censored = ~ins[rr, cc]
@@ -171,36 +183,54 @@ class ForecastSource:
             self.offset = int(dates.get_loc(self.panel.dates[0]))
             self.order = order
             self.levels = np.asarray(QUANTILES)
-            t0 = time.perf_counter()
-            tc = TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {}))
-            start = None
-            if pretrained is not None:
-                # as the product starts a catalogue without a model of its own (forecasting/starts.py):
-                # fine-tuned from the checkpoint by pretrained_finetuning's rule, at the checkpoint's
-                # horizon (its output layer's), of which the protection interval's first H are read
-                from forecasting.ml.trainer import pretrained_finetuning
-                start = GlobalForecaster.from_bytes(pretrained)
-                if start.horizon < horizon:
-                    raise ValueError(f"the checkpoint forecasts {start.horizon} periods, the protection "
-                                     f"interval is {horizon}")
-                tc = pretrained_finetuning(tc, fit_end - self.offset, self.panel.freq)
-            self.model = GlobalForecaster(horizon=start.horizon if start is not None else horizon, train=tc,
-                                          init_from=start)
-            self.model.fit(self.panel, end=fit_end - self.offset)
+            self._fit_args = (TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {})), pretrained,
+                              horizon)
+            self.model, how, secs = self._fit(fit_end)
             self.panel = self.panel.extend(self.model.horizon)  # covariates for the last decisions' future
             self.source = "forecasting.ml.GlobalForecaster"
-            how = "fine-tuned from the checkpoint" if start is not None else "trained from scratch"
-            self.note = f"{self.model.name} {how} on periods < {fit_end} in {time.perf_counter() - t0:.0f}s"
+            self.note = f"{self.model.name} {how} on periods < {fit_end} in {secs:.0f}s"
         except Exception as e:  # the bench must still run without the forecasting model
             self.model = None
             self.levels = np.array([0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
             self.note = f"forecasting model unavailable ({type(e).__name__}: {e}); empirical quantiles used"
         log(f"[forecast] {self.source}: {self.note}")
 
-    def predict(self, origin):
-        """(mean (N, H), quantiles (N, H, Q)) of periods origin .. origin+H-1 (history < origin only)."""
-        if self.model is not None:
-            fc = self.model.predict(self.panel, origin=origin - self.offset, horizon=self.model.horizon)
+    def _fit(self, end):
+        """A forecaster trained on the periods before ``end``: -> (model, how, seconds)."""
+        from forecasting.ml.train import GlobalForecaster
+        tc, pretrained, horizon = self._fit_args
+        t0 = time.perf_counter()
+        start = None
+        if pretrained is not None:
+            # as the product starts a catalogue without a model of its own (forecasting/starts.py):
+            # fine-tuned from the checkpoint by pretrained_finetuning's rule, at the checkpoint's
+            # horizon (its output layer's), of which the protection interval's first H are read
+            from forecasting.ml.trainer import pretrained_finetuning
+            start = GlobalForecaster.from_bytes(pretrained)
+            if start.horizon < horizon:
+                raise ValueError(f"the checkpoint forecasts {start.horizon} periods, the protection "
+                                 f"interval is {horizon}")
+            tc = pretrained_finetuning(tc, end - self.offset, self.panel.freq)
+        model = GlobalForecaster(horizon=start.horizon if start is not None else horizon, train=tc, init_from=start)
+        model.fit(self.panel, end=end - self.offset)
+        how = "fine-tuned from the checkpoint" if start is not None else "trained from scratch"
+        return model, how, time.perf_counter() - t0
+
+    def refit(self, end, log=print):
+        """The forecaster retrained on the periods before ``end`` (the same settings and seed), as
+        the product retrains before it forecasts; None when the model is unavailable."""
+        if self.model is None:
+            return None
+        model, how, secs = self._fit(end)
+        log(f"[forecast] refitted ({how}) on periods < {end} in {secs:.0f}s")
+        return model
+
+    def predict(self, origin, model=None):
+        """(mean (N, H), quantiles (N, H, Q)) of periods origin .. origin+H-1 (history < origin only),
+        from ``model`` (default: the one fitted at construction)."""
+        model = model or self.model
+        if model is not None:
+            fc = model.predict(self.panel, origin=origin - self.offset, horizon=model.horizon)
             return (fc.mean[self.order, :self.H].astype(float),
                     fc.quantiles[self.order, :self.H].astype(float))
         w = self.y[:, max(0, origin - 52):origin]
@@ -312,16 +342,30 @@ def run(args, log=print):
     fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides,
                         pretrained=pretrained)
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
+    # the evaluation's decisions are made, as the product makes them, by a forecaster retrained on
+    # the history before the origin; the calibration learned on the first one's backtest carries
+    # over. The first one's evaluation decisions are kept as their own row (``..._before_refit``).
+    refitted = fs.refit(T0, log) if args.refit == "on" else None
+    meta["forecast_refit"] = refitted is not None
     t0 = time.perf_counter()
-    sums, centre, scale = {}, {}, {}
-    for c in all_cols:
-        mean, qs = fs.predict(c + 1)
-        sums[c] = sum_quantiles(qs, fs.levels, np.append(GRID, fractile), H, seed=c)
+
+    def views_at(c, model=None):
+        """(sum quantiles at GRID + the fractile, the conformal view's centre and scale) at column c."""
+        mean, qs = fs.predict(c + 1, model)
+        sums = sum_quantiles(qs, fs.levels, np.append(GRID, fractile), H, seed=c)
         # the conformal view: the forecast's expected sum, and a scale from the series' own
         # recent spread (at least the Poisson one: demand is counts)
-        centre[c] = mean[:, :H].sum(1)
+        centre = mean[:, :H].sum(1)
         _, sd = past_stats(y, observed, c + 1, STATS_WINDOW)
-        scale[c] = np.maximum(np.maximum(sd * np.sqrt(H), np.sqrt(centre[c])), 1e-6)
+        return sums, centre, np.maximum(np.maximum(sd * np.sqrt(H), np.sqrt(centre)), 1e-6)
+
+    sums, centre, scale = {}, {}, {}
+    for c in all_cols:
+        sums[c], centre[c], scale[c] = views_at(c)
+    stale = {"sums": dict(sums), "centre": dict(centre), "scale": dict(scale)}
+    if refitted is not None:
+        for c in ev_cols:
+            sums[c], centre[c], scale[c] = views_at(c, refitted)
     S_raw = {c: sums[c][:, -1] for c in all_cols}
     classes = {c: _classes(y, c) for c in all_cols}
     # calibrate on the selection window's decisions whose outcome is known before the evaluation
@@ -338,12 +382,20 @@ def run(args, log=print):
         np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
     meta["conformal"] = conformal
     meta["calibration_cases"] = int(cal_real.size)
-    S_conf = {c: np.maximum(centre[c] + offset_for(conformal, classes[c]) * scale[c], 0) for c in all_cols}
-    S_cal = {}
-    for c in all_cols:
-        want = level_for(calibration, classes[c])
-        j = np.clip(np.searchsorted(GRID, want), 0, GRID.size - 1)
-        S_cal[c] = sums[c][np.arange(N), j]
+
+    def recalibrated(sums_by_col):
+        out = {}
+        for c in all_cols:
+            want = level_for(calibration, classes[c])
+            j = np.clip(np.searchsorted(GRID, want), 0, GRID.size - 1)
+            out[c] = sums_by_col[c][np.arange(N), j]
+        return out
+
+    def conformal_levels(centre_by_col, scale_by_col):
+        return {c: np.maximum(centre_by_col[c] + offset_for(conformal, classes[c]) * scale_by_col[c], 0)
+                for c in all_cols}
+
+    S_cal, S_conf = recalibrated(sums), conformal_levels(centre, scale)
     log(f"[forecast] sum quantiles at {len(all_cols)} origins in {time.perf_counter() - t0:.0f}s; calibrated levels "
         + ", ".join(f"{k} {v:.3f}" for k, v in calibration["levels"].items()))
 
@@ -378,10 +430,25 @@ def run(args, log=print):
     S_tuned = {c: np.maximum(centre[c] + k_tuned * scale[c], 0) for c in all_cols}
     meta["tuned"] = tuned
     log("[tuned] safety factor by class: " + ", ".join(f"{c} {v:+.1f}" for c, v in tuned["factors"].items()))
+    # the same choice inside the coverage band: per class, the cheapest factor whose backtest
+    # coverage (the calibration's cases) lies within COVERAGE_BAND of the fractile
+    cal_cls = np.concatenate([classes[c] for c in cal_cols])[cal_ok]
+    cal_centre = np.concatenate([centre[c] for c in cal_cols])[cal_ok]
+    cal_scale = np.concatenate([scale[c] for c in cal_cols])[cal_ok]
+    # (G, cases): covered at factor k, as _coverage counts it
+    hits = cal_real[None, :] <= np.maximum(cal_centre[None, :] + FACTORS[:, None] * cal_scale[None, :], 0)
+    band_cov = {"*": hits.mean(1), **{str(c): hits[:, cal_cls == c].mean(1) for c in np.unique(cal_cls)}}
+    tuned_band = tuned_factors(costs, cls_now, coverage=band_cov, target=fractile, band=COVERAGE_BAND)
+    k_band = factor_for(tuned_band, cls_now)
+    S_band = {c: np.maximum(centre[c] + k_band * scale[c], 0) for c in all_cols}
+    meta["tuned_in_band"] = tuned_band
+    log("[tuned in band] safety factor by class: "
+        + ", ".join(f"{c} {v:+.1f}" for c, v in tuned_band["factors"].items()))
 
     methods = {
         "order_what_sold": lambda col, s: s.sold,
         "base_stock_forecast_tuned": S_tuned,
+        "base_stock_forecast_tuned_in_band": S_band,
         "base_stock_moving_avg": S_ma,
         "base_stock_forecast_raw": S_raw,
         "base_stock_forecast_recalibrated": S_cal,
@@ -400,6 +467,33 @@ def run(args, log=print):
     methods["base_stock_forecast"] = methods[best_view]
     selection["base_stock_forecast"], evaluation["base_stock_forecast"] = selection[best_view], evaluation[best_view]
     S_fc = S_cal if best_view == views[0] else S_conf
+    cov_cols = [c for c in ev_cols if c + H < T]
+    if refitted is not None:
+        S_stale = (recalibrated(stale["sums"]) if best_view == views[0]
+                   else conformal_levels(stale["centre"], stale["scale"]))
+        evaluation["base_stock_forecast_before_refit"] = play(T0, P, S_stale, seed=args.seed + 1)
+
+    # --- a bound, not a policy: the forecast's own order-up-to level set, with hindsight, to the
+    # evaluation's cheapest level whose coverage lies within 3 points of the fractile (one nominal
+    # level of the sum, or one conformal factor, for every series). Above the moving average, no
+    # calibration of this forecast meets both of #16's targets.
+    sweep = []
+    for j, level in enumerate(GRID):
+        S_j = {c: sums[c][:, j] for c in ev_cols}
+        sweep.append(("recalibrated", float(level), _coverage(S_j, y, ins, cov_cols, H, classes[T0 - 1])["all"],
+                      play(T0, P, S_j, seed=args.seed + 1)))
+    for k in FACTORS:
+        S_k = {c: np.maximum(centre[c] + k * scale[c], 0) for c in ev_cols}
+        sweep.append(("conformal", float(k), _coverage(S_k, y, ins, cov_cols, H, classes[T0 - 1])["all"],
+                      play(T0, P, S_k, seed=args.seed + 1)))
+    in_band = [row for row in sweep if row[2] is not None and abs(row[2] - fractile) <= 0.03]
+    meta["level_sweep"] = [{"view": v, "level": lv, "coverage": cv, "total": round(float(r.total.sum()), 2)}
+                           for v, lv, cv, r in sweep]
+    if in_band:
+        v, lv, cv, r = min(in_band, key=lambda row: row[3].total.sum())
+        evaluation["hindsight_forecast_in_band"] = r
+        meta["in_band"] = {"view": v, "level": lv, "coverage": cv}
+        meta["coverage_in_band"] = {"all": cv}
 
     # --- the selected policy: chosen per class / pair on the selection replay only -------------
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
@@ -418,7 +512,7 @@ def run(args, log=print):
 
     # the candidates are the methods the product can run (the uncalibrated forecast is not one,
     # nor, yet, the cost-tuned factor)
-    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned") + views
+    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band") + views
     # rows combined series by series from other rows: no per-period totals of their own
     combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
                      "hindsight_best_per_class", "hindsight_best_per_series"]
@@ -426,10 +520,14 @@ def run(args, log=print):
     # without the guards against noise: each series' own cheapest method of the selection window
     evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
         product_only, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
-    evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(("base_stock_forecast_raw",) + views)
+    evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(
+        ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band") + views)
     names = [n for n in methods if n not in product_only]
     meta["coverage"] = {
         "target": round(fractile, 4),
+        **({"hindsight_forecast_in_band": meta.pop("coverage_in_band")} if in_band else {}),
+        **({"base_stock_forecast_before_refit": _coverage(S_stale, y, ins, cov_cols, H, classes[T0 - 1])}
+           if refitted is not None else {}),
         "base_stock_forecast": _coverage(S_fc, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
         "base_stock_forecast_recalibrated": _coverage(S_cal, y, ins, [c for c in ev_cols if c + H < T], H,
                                                       classes[T0 - 1]),
@@ -437,6 +535,8 @@ def run(args, log=print):
                                                    classes[T0 - 1]),
         "base_stock_forecast_raw": _coverage(S_raw, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
         "base_stock_moving_avg": _coverage(S_ma, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
+        "base_stock_forecast_tuned": _coverage(S_tuned, y, ins, cov_cols, H, classes[T0 - 1]),
+        "base_stock_forecast_tuned_in_band": _coverage(S_band, y, ins, cov_cols, H, classes[T0 - 1]),
     }
     # hindsight bounds of the choice itself: how much choosing among these methods can ever buy
     stack = np.stack([evaluation[n].total for n in names])
@@ -472,6 +572,10 @@ def main(argv=None):
                          "seasonal weekly catalogue like Online Retail)")
     ap.add_argument("--weight-average", choices=["on", "off"], default="on",
                     help="the forecaster's weight averaging (README: off for Online Retail)")
+    ap.add_argument("--refit", choices=["on", "off"], default="on",
+                    help="retrain the forecaster on the history before the evaluation for the evaluation's "
+                         "decisions, as the product retrains before it forecasts (off: the model fitted before "
+                         "the selection window decides the evaluation too)")
     ap.add_argument("--pretrained", default=None,
                     help="a checkpoint of python -m forecasting.pretrain of the data's frequency: the forecaster "
                          "is fine-tuned from it, as the product starts a catalogue without a model of its own "

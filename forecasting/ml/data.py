@@ -385,8 +385,8 @@ def load_pasta_promo(path: str | os.PathLike | None = None) -> Panel:
 
 
 def load_online_retail(path: str | os.PathLike | None = None, *, countries: str = "all", min_weeks: int = 26,
-                       max_series: int | None = None) -> Panel:
-    """Online Retail II aggregated to weekly units per StockCode.
+                       max_series: int | None = None, freq: str = "W") -> Panel:
+    """Online Retail II aggregated to weekly (``freq="D"``: daily) units per StockCode.
 
     Choice (documented): all countries together, because the company ships every order
     from one UK warehouse, so weekly demand on that warehouse is the sum over countries
@@ -410,12 +410,15 @@ def load_online_retail(path: str | os.PathLike | None = None, *, countries: str 
     raw = raw[~is_non_product(code)]
     if countries == "uk":
         raw = raw[raw["Country"] == "United Kingdom"]
-    raw = raw.assign(ds=pd.to_datetime(raw["InvoiceDate"]).dt.to_period("W-SUN").dt.start_time,
+    if freq not in ("W", "D"):
+        raise ValueError(f"freq must be 'W' or 'D', got {freq!r}")
+    when = pd.to_datetime(raw["InvoiceDate"])
+    raw = raw.assign(ds=when.dt.to_period("W-SUN").dt.start_time if freq == "W" else when.dt.normalize(),
                      unique_id=raw["StockCode"].str.upper().str.strip(), rev=raw["Quantity"] * raw["Price"])
     wk = raw.groupby(["unique_id", "ds"], as_index=False).agg(y=("Quantity", "sum"), rev=("rev", "sum"))
     wk["price"] = wk["rev"] / wk["y"]
     desc = raw.dropna(subset=["Description"]).groupby("unique_id")["Description"].agg(lambda s: s.value_counts().index[0])
-    # the last week of the data is partial (data ends on a Friday): drop it
+    # the last week (day) of the data is partial (data ends on a Friday at noon): drop it
     wk = wk[wk["ds"] < wk["ds"].max()]
     last = wk["ds"].max()
     first = wk.groupby("unique_id")["ds"].min()
@@ -427,8 +430,8 @@ def load_online_retail(path: str | os.PathLike | None = None, *, countries: str 
         wk = wk[wk["unique_id"].isin(top)]
     statics = pd.DataFrame({"unique_id": desc.index, "description": desc.to_numpy(),
                             "category": [_retail_category(t) for t in desc.to_numpy()]})
-    panel = panel_from_long(wk[["unique_id", "ds", "y", "price"]], statics, freq="W")
-    # price is only known in weeks with sales; carry it forward so that zero-sale weeks have a price
+    panel = panel_from_long(wk[["unique_id", "ds", "y", "price"]], statics, freq=freq)
+    # price is only known in periods with sales; carry it forward so that zero-sale periods have a price
     panel.price = _ffill_rows(panel.price)
     return panel
 

@@ -2,7 +2,6 @@
 forecast row kept out of ``selected`` and in ``selected_with_tuned``, nothing dropped."""
 import json
 
-import pandas as pd
 import pytest
 
 from bench import replenish
@@ -29,6 +28,15 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
     assert sum(meta["selection"]["pairs"].values()) == sum(meta["selection_with_tuned"]["pairs"].values()) == 12
     assert sum(meta["selection_unguarded"]["pairs"].values()) == 12
     assert "base_stock_forecast_tuned" not in meta["selection_unguarded"]["pairs"]
+    # the evaluation is decided by a forecaster retrained before the origin; the first one's
+    # evaluation decisions stay as their own row
+    assert meta["forecast_refit"] is True and "base_stock_forecast_before_refit" in rows
+    assert "base_stock_forecast_before_refit" in meta["coverage"]
+    # the hindsight level bound: the cheapest of the sweep's levels whose coverage is in the band
+    band = [r["total"] for r in meta["level_sweep"]
+            if r["coverage"] is not None and abs(r["coverage"] - meta["fractile"]) <= 0.03]
+    if band:
+        assert rows["hindsight_forecast_in_band"]["total_cost"] == pytest.approx(min(band), abs=0.01)
     factors = meta["tuned"]["factors"]
     assert "*" in factors and all(-1.5 <= k <= 3.0 for k in factors.values())
     # the tuned row is the selection window's argmin, not the evaluation's: its cost is whatever
@@ -55,3 +63,16 @@ def test_the_forecaster_can_start_from_the_pretrained_checkpoint_as_the_product_
     assert meta["forecast_source"] == "forecasting.ml.GlobalForecaster"
     assert "fine-tuned from the checkpoint" in meta["forecast_note"]
     assert meta["coverage"]["base_stock_forecast"]["cases"] > 0
+
+
+def test_without_refit_the_first_forecaster_decides_the_evaluation_and_no_before_refit_row(tmp_path):
+    shop = long_from_panel(synthetic.generate(8, 7 * 36, seed=3))
+    sales = tmp_path / "sales.csv"
+    shop[["unique_id", "ds", "y"]].fillna({"y": 0}).to_csv(sales, index=False)
+    out = tmp_path / "replenish.json"
+    replenish.main(["--sales", str(sales), "--freq", "W", "--lead-time", "1", "--periods", "4",
+                    "--select-periods", "12", "--forecast-seconds", "2", "--rl-states", "40", "--rl-rollouts", "4",
+                    "--rl-fit-steps", "20", "--refit", "off", "--json", str(out)])
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["forecast_refit"] is False
+    assert "base_stock_forecast_before_refit" not in doc["policies"]

@@ -100,6 +100,13 @@ def test_online_retail_cleaning(tmp_path):
     assert np.nansum(p.y[heart]) == 6 + 4       # duplicate counted once, cancellation/zero price dropped
     uk = load_online_retail(tmp_path, min_weeks=1, countries="uk")
     assert np.nansum(uk.y[list(uk.ids).index("85123A")]) == 6
+    # by day: the same clean-up, one column per calendar day, the last (partial) day dropped
+    days = load_online_retail(tmp_path, min_weeks=1, freq="D")
+    assert days.freq == "D" and str(days.dates[-1].date()) == "2010-12-16"
+    assert np.nansum(days.y[list(days.ids).index("85123A")]) == 6 + 4
+    assert np.nansum(days.y[list(days.ids).index("22633")]) == 10
+    with pytest.raises(ValueError, match="freq"):
+        load_online_retail(tmp_path, freq="M")
 
 
 def test_generic_long_csv(tmp_path):

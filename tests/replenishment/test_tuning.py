@@ -3,8 +3,8 @@ the argmin of the class's replayed cost, less stock on a flat curve, pooled for 
 import numpy as np
 import pytest
 
-from replenishment.policies.replay import replay
 from replenishment.policies.periodic import order_up_to
+from replenishment.policies.replay import replay
 from replenishment.policies.tuning import FACTORS, cost_by_factor, factor_for, tuned_factors
 
 
@@ -24,6 +24,21 @@ def test_a_small_class_takes_the_pooled_factor_and_a_flat_curve_the_smaller_fact
     assert out["factors"]["big"] == 1.0  # 2.0 is cheapest, 1.0 within 0.2 % of it: the less stock wins
     assert "small" not in out["factors"] and out["series"]["small"] == 1
     assert factor_for(out, ["small"])[0] == out["factors"]["*"]
+
+
+def test_with_a_coverage_band_the_cheapest_factor_inside_it_wins_and_outside_it_the_closest_coverage():
+    factors = np.array([0.0, 1.0, 2.0, 3.0])
+    # class "a" is cheapest at 0 but covers only 0.60 there; inside 0.9 +- 0.03 are 2 and 3
+    costs = np.array([[1, 1, 5, 5], [2, 2, 5, 5], [3, 3, 5, 5], [4, 4, 5, 5]], float)
+    coverage = {"*": np.array([0.6, 0.8, 0.9, 0.95]), "a": np.array([0.6, 0.8, 0.88, 0.95]),
+                "b": np.array([0.5, 0.6, 0.7, 0.8])}
+    out = tuned_factors(costs, np.array(["a", "a", "b", "b"]), factors=factors, min_series=2,
+                        coverage=coverage, target=0.9, band=0.03)
+    assert out["factors"]["a"] == 2.0            # 3.0 is in the band too, but costs more
+    assert out["factors"]["b"] == 3.0            # nothing in the band: the closest coverage
+    assert out["factors"]["*"] == 2.0
+    with pytest.raises(ValueError, match="target and band"):
+        tuned_factors(costs, np.array(["a", "a", "b", "b"]), factors=factors, coverage=coverage)
 
 
 def test_bad_shapes_are_refused():
