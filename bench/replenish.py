@@ -163,7 +163,7 @@ class ForecastSource:
     when it can be used, else empirical quantiles of the last 52 uncensored periods."""
 
     def __init__(self, ids, y, ins, dates, freq, fit_end, horizon, seconds, log=print, train_overrides=None,
-                 pretrained: bytes | None = None):
+                 pretrained: bytes | None = None, seed: int = 0):
         self.y, self.ins, self.H = y, ins, horizon
         self.source, self.note, self.model = "empirical_quantiles", "", None
         try:
@@ -183,7 +183,7 @@ class ForecastSource:
             self.offset = int(dates.get_loc(self.panel.dates[0]))
             self.order = order
             self.levels = np.asarray(QUANTILES)
-            self._fit_args = (TrainConfig(max_seconds=seconds, seed=0, **(train_overrides or {})), pretrained,
+            self._fit_args = (TrainConfig(max_seconds=seconds, seed=seed, **(train_overrides or {})), pretrained,
                               horizon)
             self.model, how, secs = self._fit(fit_end)
             self.panel = self.panel.extend(self.model.horizon)  # covariates for the last decisions' future
@@ -340,7 +340,7 @@ def run(args, log=print):
     overrides = catalogue_settings(getattr(args, "mask_stockouts", "both"), getattr(args, "weight_average", "on"))
     pretrained = Path(args.pretrained).read_bytes() if getattr(args, "pretrained", None) else None
     fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides,
-                        pretrained=pretrained)
+                        pretrained=pretrained, seed=getattr(args, "forecast_seed", 0))
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
     # the evaluation's decisions are made, as the product makes them, by a forecaster retrained on
     # the history before the origin; the calibration learned on the first one's backtest carries
@@ -586,7 +586,8 @@ def main(argv=None):
     ap.add_argument("--rl-states", type=int, default=1500)
     ap.add_argument("--rl-rollouts", type=int, default=48)
     ap.add_argument("--rl-fit-steps", type=int, default=3000)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="the learned policy's and the lead-time draws' seed")
+    ap.add_argument("--forecast-seed", type=int, default=0, help="the forecaster's training seed")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
