@@ -67,7 +67,8 @@ Bounds (not policies: they look at the evaluation itself, so no shop could run t
                            whose coverage was within 3 points of p/(p+h): the cheapest any
                            calibration of this forecast that meets the coverage target can be
 Coverage: the share of evaluation decisions whose protection-interval demand stayed at or
-below the order-up-to level (target p/(p+h)), overall and per demand class.
+below the order-up-to level (target p/(p+h)), overall, over the series that sold ("selling": a
+series of the no_demand class orders up to 0 and is always covered) and per demand class.
 """
 from __future__ import annotations
 
@@ -284,8 +285,14 @@ def _coverage(levels_by_col, y, ins, cols, periods, classes):
         cls.append(classes[ok])
     hit, cls = np.concatenate(hit), np.concatenate(cls)
     out = {"all": round(float(hit.mean()), 4) if hit.size else None, "cases": int(hit.size)}
+    # a series that sold nothing in its classification window orders up to 0 and sells 0: always
+    # covered. Its cases lift "all"; "selling" leaves them out
+    selling = cls != "no_demand"
+    out["selling"] = round(float(hit[selling].mean()), 4) if selling.any() else None
+    out["cases_by_class"] = {}
     for c in np.unique(cls):
         out[str(c)] = round(float(hit[cls == c].mean()), 4)
+        out["cases_by_class"][str(c)] = int((cls == c).sum())
     return out
 
 
@@ -603,8 +610,9 @@ def main(argv=None):
         print(f"{name:24s} {r['total_cost']:12.1f} {r['holding_cost']:11.1f} {r['shortage_cost']:11.1f} "
               f"{r['fill_rate']:6.3f} {r['total_cost'] / base:8.3f} {r['total_cost'] / floor:14.3f} "
               f"{'' if c is None else f'{c:.3f}':>9s}")
-    print(f"coverage target {cov['target']:.3f}; forecast policy by class: "
-          + ", ".join(f"{k} {v}" for k, v in cov["base_stock_forecast"].items() if k not in ("all", "cases")))
+    fc_cov = cov["base_stock_forecast"]
+    print(f"coverage target {cov['target']:.3f}; forecast policy: selling series {fc_cov['selling']}, by class "
+          + ", ".join(f"{k} {v}" for k, v in fc_cov.items() if k not in ("all", "cases", "selling", "cases_by_class")))
     print(f"forecast policy = {meta['forecast_view']} (cheaper on the selection window)")
     print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
     print(f"tuned safety factors {meta['tuned']['factors']}; selected_with_tuned: "

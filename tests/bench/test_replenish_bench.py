@@ -32,6 +32,10 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
     # evaluation decisions stay as their own row
     assert meta["forecast_refit"] is True and "base_stock_forecast_before_refit" in rows
     assert "base_stock_forecast_before_refit" in meta["coverage"]
+    fc = meta["coverage"]["base_stock_forecast"]
+    assert sum(fc["cases_by_class"].values()) == fc["cases"]
+    if "no_demand" not in fc["cases_by_class"]:
+        assert fc["selling"] == fc["all"]
     # the hindsight level bound: the cheapest of the sweep's levels whose coverage is in the band
     band = [r["total"] for r in meta["level_sweep"]
             if r["coverage"] is not None and abs(r["coverage"] - meta["fractile"]) <= 0.03]
