@@ -366,13 +366,16 @@ def run(args, log=print):
         _, sd = past_stats(y, observed, c + 1, STATS_WINDOW)
         return sums, centre, np.maximum(np.maximum(sd * np.sqrt(H), np.sqrt(centre)), 1e-6)
 
-    sums, centre, scale = {}, {}, {}
-    for c in all_cols:
-        sums[c], centre[c], scale[c] = views_at(c)
-    stale = {"sums": dict(sums), "centre": dict(centre), "scale": dict(scale)}
-    if refitted is not None:
-        for c in ev_cols:
-            sums[c], centre[c], scale[c] = views_at(c, refitted)
+    # the first model at every origin, and the retrained one at the evaluation's
+    todo = [(c, None) for c in all_cols] + [(c, refitted) for c in ev_cols if refitted is not None]
+    first, retrained = {}, {}
+    for i, (c, model) in enumerate(todo):
+        (first if model is None else retrained)[c] = views_at(c, model)
+        if (i + 1) % max(1, len(todo) // 10) == 0:    # a catalogue of thousands by day takes minutes
+            log(f"[forecast] interval sums at {i + 1}/{len(todo)} origins, {time.perf_counter() - t0:.0f}s")
+    latest = {**first, **retrained}
+    sums, centre, scale = ({c: v[k] for c, v in latest.items()} for k in range(3))
+    stale = {name: {c: v[k] for c, v in first.items()} for k, name in enumerate(("sums", "centre", "scale"))}
     S_raw = {c: sums[c][:, -1] for c in all_cols}
     classes = {c: _classes(y, c) for c in all_cols}
     # calibrate on the selection window's decisions whose outcome is known before the evaluation
