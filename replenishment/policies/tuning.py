@@ -29,7 +29,7 @@ MIN_SERIES = 20
 TOLERANCE = 0.002   # 0.2 % of the class's cost: differences below it are noise, take less stock
 # the coverage a cost-tuned factor may keep: within 2 points of the fractile on its backtest, so
 # that with the backtest's own sampling error (about 1 point on a class of 1,000 cases) it stays
-# within the 3 points the product promises
+# within the 3 points the replay benchmark allows (issue #16)
 COVERAGE_BAND = 0.02
 
 
