@@ -19,7 +19,7 @@ at the start of period t + L + 1 (``--lead-time-std`` > 0: a random lead time pe
 the same draws for every policy). Every series of the file is scored, including those that
 never sold (ordering nothing costs nothing there); the output says how many were dropped (0).
 
-Windows: the last ``--periods`` are the evaluation; the ``--select-periods`` (default: as
+Windows: the last ``--periods`` are the evaluation; the ``--select-periods`` (default:
 twice as many) before them are the selection window. The forecasting model is fitted on the history
 before the selection window, and decides the selection window; the order-up-to level of the
 forecast policy is calibrated on those decisions; the ``selected`` policy picks each series'
@@ -38,8 +38,12 @@ Policies
   base_stock_forecast      order up to the calibrated quantile of the L+1-period demand sum
                            from the project's quantile forecasts (forecasting.ml.GlobalForecaster;
                            empirical quantiles if it is unavailable: the output says which):
-                           the level whose backtest coverage in the selection window was
-                           closest to p/(p+h), per demand class
+                           calibrated per demand class on the selection window's decisions by
+                           one of two views, whichever cost less on the selection window:
+  base_stock_forecast_recalibrated  the nominal level of the forecast's sum whose coverage was
+                           closest to p/(p+h)
+  base_stock_forecast_conformal  centre (the forecast's expected sum) + the split-conformal
+                           offset x scale (the series' recent spread)
   base_stock_forecast_raw  the same forecasts at the nominal level p/(p+h) (no calibration)
   base_stock_forecast_before_refit  base_stock_forecast's view from the forecaster fitted before the
                            selection window, not retrained (what the row measured before --refit)
