@@ -88,7 +88,14 @@ import torch
 
 from forecasting.ml.classify import classify
 from forecasting.ml.trainer import catalogue_settings
-from replenishment.policies.calibration import GRID, calibrated_levels, conformal_offsets, level_for, offset_for
+from replenishment.policies.calibration import (
+    GRID,
+    calibrated_levels,
+    conformal_offsets,
+    coverage,
+    level_for,
+    offset_for,
+)
 from replenishment.policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats, sum_quantiles
 from replenishment.policies.replay import ReplayResult, replay
 from replenishment.policies.selection import select_methods
@@ -437,11 +444,14 @@ def run(args, log=print):
     # out-of-sample forecasts of its own at past origins to tune it on, so the row is kept out of
     # ``selected`` and shown beside it as ``selected_with_tuned``.
     cls_now = classes[T0 - 1]          # history before the evaluation only
-    costs = cost_by_factor(lambda k: play(S0, W, {c: np.maximum(centre[c] + k * scale[c], 0) for c in sel_cols},
-                                          seed=args.seed).total)
+    def at_factor(k, cols=all_cols):
+        """Order-up-to levels centre + k x scale (k a number or one per series) at columns ``cols``."""
+        return {c: np.maximum(centre[c] + k * scale[c], 0) for c in cols}
+
+    costs = cost_by_factor(lambda k: play(S0, W, at_factor(k, sel_cols), seed=args.seed).total)
     tuned = tuned_factors(costs, cls_now)
     k_tuned = factor_for(tuned, cls_now)
-    S_tuned = {c: np.maximum(centre[c] + k_tuned * scale[c], 0) for c in all_cols}
+    S_tuned = at_factor(k_tuned)
     meta["tuned"] = tuned
     log("[tuned] safety factor by class: " + ", ".join(f"{c} {v:+.1f}" for c, v in tuned["factors"].items()))
     # the same choice inside the coverage band: per class, the cheapest factor whose backtest
@@ -449,12 +459,13 @@ def run(args, log=print):
     cal_cls = np.concatenate([classes[c] for c in cal_cols])[cal_ok]
     cal_centre = np.concatenate([centre[c] for c in cal_cols])[cal_ok]
     cal_scale = np.concatenate([scale[c] for c in cal_cols])[cal_ok]
-    # (G, cases): covered at factor k, as _coverage counts it
-    hits = cal_real[None, :] <= np.maximum(cal_centre[None, :] + FACTORS[:, None] * cal_scale[None, :], 0)
-    band_cov = {"*": hits.mean(1), **{str(c): hits[:, cal_cls == c].mean(1) for c in np.unique(cal_cls)}}
+    # (cases, G): each factor's level, covered as _coverage counts it
+    band_levels = np.maximum(cal_centre[:, None] + FACTORS[None, :] * cal_scale[:, None], 0)
+    band_cov = {"*": coverage(band_levels, cal_real),
+                **{str(c): coverage(band_levels[cal_cls == c], cal_real[cal_cls == c]) for c in np.unique(cal_cls)}}
     tuned_band = tuned_factors(costs, cls_now, coverage=band_cov, target=fractile, band=COVERAGE_BAND)
     k_band = factor_for(tuned_band, cls_now)
-    S_band = {c: np.maximum(centre[c] + k_band * scale[c], 0) for c in all_cols}
+    S_band = at_factor(k_band)
     meta["tuned_in_band"] = tuned_band
     log("[tuned in band] safety factor by class: "
         + ", ".join(f"{c} {v:+.1f}" for c, v in tuned_band["factors"].items()))
@@ -497,7 +508,7 @@ def run(args, log=print):
         covered = _coverage(S_j, y, ins, cov_cols, H, classes[T0 - 1])["selling"]
         sweep.append(("recalibrated", float(level), covered, play(T0, P, S_j, seed=args.seed + 1)))
     for k in FACTORS:
-        S_k = {c: np.maximum(centre[c] + k * scale[c], 0) for c in ev_cols}
+        S_k = at_factor(k, ev_cols)
         covered = _coverage(S_k, y, ins, cov_cols, H, classes[T0 - 1])["selling"]
         sweep.append(("conformal", float(k), covered, play(T0, P, S_k, seed=args.seed + 1)))
     in_band = [row for row in sweep if row[2] is not None and abs(row[2] - fractile) <= 0.03]
@@ -507,7 +518,6 @@ def run(args, log=print):
         v, lv, cv, r = min(in_band, key=lambda row: row[3].total.sum())
         evaluation["hindsight_forecast_in_band"] = r
         meta["in_band"] = {"view": v, "level": lv, "coverage": cv}
-        meta["coverage_in_band"] = {"selling": cv}
 
     # --- the selected policy: chosen per class / pair on the selection replay only -------------
     share = (np.nan_to_num(y[:, S0:T0]) > 0).mean(1)
@@ -537,20 +547,16 @@ def run(args, log=print):
     evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(
         ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band") + views)
     names = [n for n in methods if n not in product_only]
+    levels_of = {"base_stock_forecast": S_fc, "base_stock_forecast_recalibrated": S_cal,
+                 "base_stock_forecast_conformal": S_conf, "base_stock_forecast_raw": S_raw,
+                 "base_stock_moving_avg": S_ma, "base_stock_forecast_tuned": S_tuned,
+                 "base_stock_forecast_tuned_in_band": S_band}
+    if refitted is not None:
+        levels_of["base_stock_forecast_before_refit"] = S_stale
     meta["coverage"] = {
         "target": round(fractile, 4),
-        **({"hindsight_forecast_in_band": meta.pop("coverage_in_band")} if in_band else {}),
-        **({"base_stock_forecast_before_refit": _coverage(S_stale, y, ins, cov_cols, H, classes[T0 - 1])}
-           if refitted is not None else {}),
-        "base_stock_forecast": _coverage(S_fc, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
-        "base_stock_forecast_recalibrated": _coverage(S_cal, y, ins, [c for c in ev_cols if c + H < T], H,
-                                                      classes[T0 - 1]),
-        "base_stock_forecast_conformal": _coverage(S_conf, y, ins, [c for c in ev_cols if c + H < T], H,
-                                                   classes[T0 - 1]),
-        "base_stock_forecast_raw": _coverage(S_raw, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
-        "base_stock_moving_avg": _coverage(S_ma, y, ins, [c for c in ev_cols if c + H < T], H, classes[T0 - 1]),
-        "base_stock_forecast_tuned": _coverage(S_tuned, y, ins, cov_cols, H, classes[T0 - 1]),
-        "base_stock_forecast_tuned_in_band": _coverage(S_band, y, ins, cov_cols, H, classes[T0 - 1]),
+        **({"hindsight_forecast_in_band": {"selling": meta["in_band"]["coverage"]}} if in_band else {}),
+        **{name: _coverage(levels, y, ins, cov_cols, H, classes[T0 - 1]) for name, levels in levels_of.items()},
     }
     # hindsight bounds of the choice itself: how much choosing among these methods can ever buy
     stack = np.stack([evaluation[n].total for n in names])

@@ -11,15 +11,21 @@ from forecasting.pretrain import synthetic
 pytestmark = pytest.mark.slow
 
 
-def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selected(tmp_path):
-    shop = long_from_panel(synthetic.generate(12, 7 * 40, seed=5))     # 12 products, 40 weeks of days
+def _replay(tmp_path, *options, products=12, weeks=40, seed=5, seconds="2") -> dict:
+    """bench.replenish on a generated weekly shop (lead time 1, 4 evaluation and 12 selection
+    weeks, a tiny learned policy); the JSON it wrote."""
+    shop = long_from_panel(synthetic.generate(products, 7 * weeks, seed=seed))
     sales = tmp_path / "sales.csv"
     shop[["unique_id", "ds", "y"]].fillna({"y": 0}).to_csv(sales, index=False)
     out = tmp_path / "replenish.json"
     replenish.main(["--sales", str(sales), "--freq", "W", "--lead-time", "1", "--periods", "4",
-                    "--select-periods", "12", "--forecast-seconds", "2", "--rl-states", "40", "--rl-rollouts", "4",
-                    "--rl-fit-steps", "20", "--json", str(out)])
-    doc = json.loads(out.read_text())
+                    "--select-periods", "12", "--forecast-seconds", seconds, "--rl-states", "40", "--rl-rollouts", "4",
+                    "--rl-fit-steps", "20", *options, "--json", str(out)])
+    return json.loads(out.read_text())
+
+
+def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selected(tmp_path):
+    doc = _replay(tmp_path)     # 12 products, 40 weeks of days
     rows, meta = doc["policies"], doc["meta"]
     assert {"selected", "selected_unguarded", "selected_with_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
             "base_stock_moving_avg", "order_what_sold", "rl"} <= set(rows)
@@ -56,27 +62,13 @@ def test_the_forecaster_can_start_from_the_pretrained_checkpoint_as_the_product_
     and the model did not fall back to empirical quantiles."""
     from forecasting.pretrain import shipped_checkpoint
 
-    shop = long_from_panel(synthetic.generate(12, 7 * 40, seed=5))
-    sales = tmp_path / "sales.csv"
-    shop[["unique_id", "ds", "y"]].fillna({"y": 0}).to_csv(sales, index=False)
-    out = tmp_path / "replenish.json"
-    replenish.main(["--sales", str(sales), "--freq", "W", "--lead-time", "1", "--periods", "4",
-                    "--select-periods", "12", "--forecast-seconds", "5", "--rl-states", "40", "--rl-rollouts", "4",
-                    "--rl-fit-steps", "20", "--pretrained", str(shipped_checkpoint("W")), "--json", str(out)])
-    meta = json.loads(out.read_text())["meta"]
+    meta = _replay(tmp_path, "--pretrained", str(shipped_checkpoint("W")), seconds="5")["meta"]
     assert meta["forecast_source"] == "forecasting.ml.GlobalForecaster"
     assert "fine-tuned from the checkpoint" in meta["forecast_note"]
     assert meta["coverage"]["base_stock_forecast"]["cases"] > 0
 
 
 def test_without_refit_the_first_forecaster_decides_the_evaluation_and_no_before_refit_row(tmp_path):
-    shop = long_from_panel(synthetic.generate(8, 7 * 36, seed=3))
-    sales = tmp_path / "sales.csv"
-    shop[["unique_id", "ds", "y"]].fillna({"y": 0}).to_csv(sales, index=False)
-    out = tmp_path / "replenish.json"
-    replenish.main(["--sales", str(sales), "--freq", "W", "--lead-time", "1", "--periods", "4",
-                    "--select-periods", "12", "--forecast-seconds", "2", "--rl-states", "40", "--rl-rollouts", "4",
-                    "--rl-fit-steps", "20", "--refit", "off", "--json", str(out)])
-    doc = json.loads(out.read_text())
+    doc = _replay(tmp_path, "--refit", "off", products=8, weeks=36, seed=3)
     assert doc["meta"]["forecast_refit"] is False
     assert "base_stock_forecast_before_refit" not in doc["policies"]
