@@ -25,16 +25,24 @@ before the selection window, and decides the selection window; the order-up-to l
 forecast policy is calibrated on those decisions; the ``selected`` policy picks each series'
 method from the selection window's replay (replenishment.policies.selection). The evaluation's
 decisions are made by the same forecaster retrained on the history before the evaluation (the
-same settings and seed), as the product retrains before it forecasts, with the calibration
-learned on the first one's decisions (``--refit off``: the first forecaster decides the
-evaluation too). Nothing the evaluation holds is seen before it is played.
+same settings and seed), as the product retrains before it forecasts (``--refit off``: the
+first forecaster decides the evaluation too). Each evaluation decision is calibrated on the
+cases whose outcome is known when it is taken (the decisions of the last
+``--calibration-window`` periods, default the selection window's length, whose protection
+interval has ended), as the product recalibrates every run on its newest holdout; at the
+origin those are the selection window's. Nothing the evaluation holds is seen before it is played.
 
 Policies
   rl                       the global network (replenishment.rl.agent), trained in this run
                            in the simulator on negative-binomial demand fitted to the
                            catalogue's history before the selection window (a grid of mean x
-                           cv items); at each decision it sees the pipeline and the item's
-                           mean and cv over the last 8 uncensored periods
+                           cv items); at each decision it sees the pipeline and, as the
+                           product's ``rl`` method feeds it (replenishment.learned.rl_order),
+                           the mean and cv per period of the protection interval's demand
+                           from the calibrated forecast (the conformal distribution)
+  rl_moving_avg            the same network fed the item's mean and cv over the last 8
+                           uncensored periods instead (what the product's replay feeds it,
+                           having no forecasts at past origins); not a candidate of selected
   base_stock_forecast      order up to the calibrated quantile of the L+1-period demand sum
                            from the project's quantile forecasts (forecasting.ml.GlobalForecaster;
                            empirical quantiles if it is unavailable: the output says which):
@@ -87,9 +95,11 @@ import pandas as pd
 import torch
 
 from forecasting.ml.classify import classify
+from forecasting.ml.sum_calibration import LEVELS as SCORE_LEVELS
 from forecasting.ml.trainer import catalogue_settings
 from replenishment.policies.calibration import (
     GRID,
+    MIN_CASES,
     calibrated_levels,
     conformal_offsets,
     coverage,
@@ -102,7 +112,7 @@ from replenishment.policies.selection import select_methods
 from replenishment.policies.tuning import COVERAGE_BAND, FACTORS, cost_by_factor, factor_for, tuned_factors
 from replenishment.rl import agent
 from replenishment.rl.heuristics import capped_base_stock
-from replenishment.rl.observation import replay_observation
+from replenishment.rl.observation import per_period_demand, replay_observation
 
 STATS_WINDOW = 26
 
@@ -286,6 +296,25 @@ def _realised(y, col, periods):
     return np.nansum(y[:, col + 1:col + 1 + periods], axis=1)
 
 
+def class_quantiles(scores, classes, levels=SCORE_LEVELS, min_cases: int = MIN_CASES) -> dict:
+    """{class: the scores' quantiles at ``levels``} ("*": pooled; a class with fewer than
+    ``min_cases`` cases has none of its own), as the product stores a run's holdout scores."""
+    table = {"*": np.quantile(scores, levels)}
+    for c in np.unique(classes):
+        if (classes == c).sum() >= min_cases:
+            table[str(c)] = np.quantile(scores[classes == c], levels)
+    return table
+
+
+def known_decisions(c, cols, origin, H, window) -> tuple:
+    """The decision columns among ``cols`` whose protection interval (``H`` periods after the
+    decision) has ended by the end of period ``c`` >= ``origin``: the last ``window`` of them
+    (0: those known at the origin, whatever ``c``). What a decision at ``c`` may calibrate on."""
+    end = origin if window == 0 else c
+    lo = -np.inf if window == 0 else c - H - window
+    return tuple(k for k in cols if lo < k <= end - H)
+
+
 def _coverage(levels_by_col, y, ins, cols, periods, classes):
     """Share of decisions whose protection-interval demand stayed at or below S (cases with a
     censored period in the interval are left out: their demand is unknown), overall and per class."""
@@ -389,34 +418,56 @@ def run(args, log=print):
     stale = {name: {c: v[k] for c, v in first.items()} for k, name in enumerate(("sums", "centre", "scale"))}
     S_raw = {c: sums[c][:, -1] for c in all_cols}
     classes = {c: _classes(y, c) for c in all_cols}
-    # calibrate on the selection window's decisions whose outcome is known before the evaluation
+    # calibrate on decisions whose outcome is known: the selection window's decisions on the whole
+    # selection window's known cases; an evaluation decision at the end of period c, as the product
+    # recalibrates every run on its newest holdout, on the cases known by then (the last
+    # ``cal_window`` decision columns whose protection interval has ended; 0: those of the origin)
     cal_cols = [c for c in sel_cols if c + H < T0]
     cal_ok = np.concatenate([ins[:, c + 1:c + 1 + H].all(1) for c in cal_cols])
-    calibration = calibrated_levels(
-        np.concatenate([sums[c][:, :-1] for c in cal_cols])[cal_ok],
-        np.concatenate([_realised(y, c, H) for c in cal_cols])[cal_ok],
-        np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
-    meta["calibration"] = calibration
     cal_real = np.concatenate([_realised(y, c, H) for c in cal_cols])[cal_ok]
-    conformal = conformal_offsets(
-        np.concatenate([(_realised(y, c, H) - centre[c]) / scale[c] for c in cal_cols])[cal_ok],
-        np.concatenate([classes[c] for c in cal_cols])[cal_ok], fractile)
-    meta["conformal"] = conformal
-    meta["calibration_cases"] = int(cal_real.size)
+    cal_window = W if args.calibration_window is None else args.calibration_window
+    meta["calibration_window"] = cal_window
 
-    def recalibrated(sums_by_col):
+    def known_cols(c):
+        return known_decisions(c, all_cols, T0 - 1, H, cal_window) if c >= T0 - 1 else tuple(cal_cols)
+
+    cache = {}
+
+    def calibration_at(c, views):
+        """(levels of the recalibrated view, conformal offsets, score quantiles) for a decision at column c
+        from the cases known then of ``views`` ("latest" or "stale": (sums, centre, scale) by column)."""
+        key = (views, known_cols(c))
+        if key not in cache:
+            sums_, centre_, scale_ = (latest_views if views == "latest" else stale_views)
+            cols = key[1]
+            ok = np.concatenate([ins[:, k + 1:k + 1 + H].all(1) for k in cols])
+            real = np.concatenate([_realised(y, k, H) for k in cols])[ok]
+            cls = np.concatenate([classes[k] for k in cols])[ok]
+            scores = np.concatenate([(_realised(y, k, H) - centre_[k]) / scale_[k] for k in cols])[ok]
+            cache[key] = (calibrated_levels(np.concatenate([sums_[k][:, :-1] for k in cols])[ok], real, cls, fractile),
+                          conformal_offsets(scores, cls, fractile), class_quantiles(scores, cls))
+        return cache[key]
+
+    latest_views, stale_views = (sums, centre, scale), (stale["sums"], stale["centre"], stale["scale"])
+    calibration, conformal, _ = calibration_at(T0 - 1, "latest")
+    meta["calibration"], meta["conformal"] = calibration, conformal
+    meta["calibration_cases"] = calibration["cases"]["*"]
+
+    def recalibrated(sums_by_col, views="latest"):
         out = {}
         for c in all_cols:
-            want = level_for(calibration, classes[c])
+            want = level_for(calibration_at(c, views)[0], classes[c])
             j = np.clip(np.searchsorted(GRID, want), 0, GRID.size - 1)
             out[c] = sums_by_col[c][np.arange(N), j]
         return out
 
-    def conformal_levels(centre_by_col, scale_by_col):
-        return {c: np.maximum(centre_by_col[c] + offset_for(conformal, classes[c]) * scale_by_col[c], 0)
-                for c in all_cols}
+    def conformal_levels(centre_by_col, scale_by_col, views="latest"):
+        return {c: np.maximum(centre_by_col[c] + offset_for(calibration_at(c, views)[1], classes[c])
+                              * scale_by_col[c], 0) for c in all_cols}
 
     S_cal, S_conf = recalibrated(sums), conformal_levels(centre, scale)
+    last, last_conf, _ = calibration_at(T - 2, "latest")
+    meta["calibration_last"] = {"levels": last["levels"], "offsets": last_conf["offsets"], "cases": last["cases"]}
     log(f"[forecast] sum quantiles at {len(all_cols)} origins in {time.perf_counter() - t0:.0f}s; calibrated levels "
         + ", ".join(f"{k} {v:.3f}" for k, v in calibration["levels"].items()))
 
@@ -430,13 +481,25 @@ def run(args, log=print):
             agent.save(net, args.rl_save, {"lead_time": L, "holding": h, "shortage": p})
     meta["rl"] = info
 
-    def rl_decide(col, s):
+    def rl_moving_avg_decide(col, s):
         # the same demand estimate as the moving-average base-stock (last 8 uncensored
         # periods), so that the two differ only in the ordering rule
         m, sd = past_stats(y, observed, col + 1, MA_WINDOW)
         m = np.maximum(m, 0.05)
         obs = replay_observation(s.on_hand, s.pipeline, L)
         pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(sd / m, 0.05))
+        return np.rint(pol.action_index(obs) * agent.order_unit(m))
+
+    # the learned policy fed as the product feeds it (replenishment.learned.rl_order): the mean and
+    # spread of the protection interval's demand from the calibrated forecast (the conformal
+    # distribution: centre + scale x the class's score quantiles), per period
+    def rl_decide(col, s):
+        score_table = calibration_at(col, "latest")[2]
+        q = np.stack([score_table.get(str(k), score_table["*"]) for k in classes[col]])
+        interval = np.maximum(centre[col][:, None] + scale[col][:, None] * q, 0)
+        m, cv = per_period_demand(interval.mean(1), interval.std(1), L, 1)
+        obs = replay_observation(s.on_hand, s.pipeline, L)
+        pol = agent.NetworkPolicy(net, m, L, p, h, cv)
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 
     # --- the forecast's safety factor chosen by what the selection window's replay cost -------
@@ -479,6 +542,7 @@ def run(args, log=print):
         "base_stock_forecast_recalibrated": S_cal,
         "base_stock_forecast_conformal": S_conf,
         "rl": rl_decide,
+        "rl_moving_avg": rl_moving_avg_decide,
     }
     evaluation, selection = {}, {}
     for name, how in methods.items():
@@ -494,8 +558,8 @@ def run(args, log=print):
     S_fc = S_cal if best_view == views[0] else S_conf
     cov_cols = [c for c in ev_cols if c + H < T]
     if refitted is not None:
-        S_stale = (recalibrated(stale["sums"]) if best_view == views[0]
-                   else conformal_levels(stale["centre"], stale["scale"]))
+        S_stale = (recalibrated(stale["sums"], "stale") if best_view == views[0]
+                   else conformal_levels(stale["centre"], stale["scale"], "stale"))
         evaluation["base_stock_forecast_before_refit"] = play(T0, P, S_stale, seed=args.seed + 1)
 
     # --- a bound, not a policy: the forecast's own order-up-to level set, with hindsight, to the
@@ -536,7 +600,8 @@ def run(args, log=print):
 
     # the candidates are the methods the product can run (the uncalibrated forecast is not one,
     # nor, yet, the cost-tuned factor)
-    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band") + views
+    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band",
+                    "rl_moving_avg") + views
     # rows combined series by series from other rows: no per-period totals of their own
     combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
                      "hindsight_best_per_class", "hindsight_best_per_series"]
@@ -545,7 +610,7 @@ def run(args, log=print):
     evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
         product_only, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
     evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(
-        ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band") + views)
+        ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views)
     names = [n for n in methods if n not in product_only]
     levels_of = {"base_stock_forecast": S_fc, "base_stock_forecast_recalibrated": S_cal,
                  "base_stock_forecast_conformal": S_conf, "base_stock_forecast_raw": S_raw,
@@ -596,6 +661,10 @@ def main(argv=None):
                     help="retrain the forecaster on the history before the evaluation for the evaluation's "
                          "decisions, as the product retrains before it forecasts (off: the model fitted before "
                          "the selection window decides the evaluation too)")
+    ap.add_argument("--calibration-window", type=int, default=None,
+                    help="an evaluation decision is calibrated on the cases known when it is taken: those of the "
+                         "last N decision periods whose protection interval has ended (default: the selection "
+                         "window's length; 0: the cases known at the origin, for every evaluation decision)")
     ap.add_argument("--pretrained", default=None,
                     help="a checkpoint of python -m forecasting.pretrain of the data's frequency: the forecaster "
                          "is fine-tuned from it, as the product starts a catalogue without a model of its own "

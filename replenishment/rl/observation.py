@@ -33,13 +33,14 @@ def observation(on_hand: float, arrivals, as_of: date, lead_days: float, review_
     return obs
 
 
-def per_period_demand(mean_interval: float, std_interval: float, lead_days: float, review_days: int):
+def per_period_demand(mean_interval, std_interval, lead_days: float, review_days: int):
     """Mean and cv of one review period's demand from the protection interval's (lead time
-    + review period) mean and standard deviation, treating periods as independent."""
-    interval = round(lead_days) + review_days
-    mean = max(mean_interval * review_days / interval, 1e-3)
-    std = std_interval * math.sqrt(review_days / interval)
-    return mean, max(std / mean, 0.05)
+    + review period) mean and standard deviation, treating periods as independent (numbers
+    or arrays of series)."""
+    interval = np.rint(lead_days) + review_days
+    mean = np.maximum(np.asarray(mean_interval, float) * review_days / interval, 1e-3)
+    std = np.asarray(std_interval, float) * np.sqrt(review_days / interval)
+    return mean, np.maximum(std / mean, 0.05)
 
 
 def replay_observation(on_hand, pipeline, lead_periods) -> np.ndarray:

@@ -28,7 +28,12 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
     doc = _replay(tmp_path)     # 12 products, 40 weeks of days
     rows, meta = doc["policies"], doc["meta"]
     assert {"selected", "selected_unguarded", "selected_with_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
-            "base_stock_moving_avg", "order_what_sold", "rl"} <= set(rows)
+            "base_stock_moving_avg", "order_what_sold", "rl", "rl_moving_avg"} <= set(rows)
+    # the learned policy fed the moving average is a row, not a method the product runs
+    assert "rl_moving_avg" not in meta["selection"]["pairs"]
+    # the evaluation's last decision was calibrated on the cases known by then (12 selection periods)
+    assert meta["calibration_window"] == 12
+    assert meta["calibration_last"]["cases"]["*"] > 0
     assert meta["series"] == 12 and meta["dropped"] == 0
     assert "base_stock_forecast_tuned" not in meta["selection"]["pairs"]
     assert sum(meta["selection"]["pairs"].values()) == sum(meta["selection_with_tuned"]["pairs"].values()) == 12
@@ -69,6 +74,20 @@ def test_the_forecaster_can_start_from_the_pretrained_checkpoint_as_the_product_
 
 
 def test_without_refit_the_first_forecaster_decides_the_evaluation_and_no_before_refit_row(tmp_path):
-    doc = _replay(tmp_path, "--refit", "off", products=8, weeks=36, seed=3)
+    doc = _replay(tmp_path, "--refit", "off", "--calibration-window", "0", products=8, weeks=36, seed=3)
     assert doc["meta"]["forecast_refit"] is False
     assert "base_stock_forecast_before_refit" not in doc["policies"]
+    # window 0: every evaluation decision keeps the origin's calibration
+    meta = doc["meta"]
+    assert meta["calibration_last"]["levels"] == meta["calibration"]["levels"]
+    assert meta["calibration_last"]["offsets"] == meta["conformal"]["offsets"]
+
+
+def test_a_decision_calibrates_only_on_outcomes_known_when_it_is_taken():
+    cols = range(10, 40)         # decisions at the end of periods 10..39; the origin is the end of 29
+    for c in range(29, 40):
+        known = replenish.known_decisions(c, cols, 29, 3, 8)
+        assert known and all(k + 3 <= c for k in known)      # its interval has ended by period c
+        assert len(known) == 8 and known[-1] == c - 3        # the newest 8 of them
+    # window 0: the origin's cases for every later decision
+    assert replenish.known_decisions(37, cols, 29, 3, 0) == tuple(range(10, 27))
