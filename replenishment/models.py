@@ -167,6 +167,9 @@ class PolicyReplayRun(models.Model):
     totals = models.JSONField(default=dict, help_text="{method: {total, holding, shortage, fill_rate, units_ordered}}.")
     by_warehouse = models.JSONField(default=dict, help_text="{warehouse code: {method: total cost}}.")
     selected = models.JSONField(default=dict, help_text="{method: pairs that now use it} and the rule.")
+    demand_sources = models.JSONField(
+        default=dict, blank=True, help_text="How many decisions of base-stock and the learned policy read the forecast "
+                                            "in force (and of which runs) and how many the sales history.")
     applied = models.BooleanField(default=False, help_text="Whether the choice was written to the pairs' policies.")
     created_at = models.DateTimeField(auto_now_add=True)
 

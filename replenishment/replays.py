@@ -6,11 +6,15 @@ and MOQ / pack, through the one replay (``replenishment.policies.replay``). It s
 ``PolicyReplay`` row per pair and method and, unless told not to, sets each pair's method:
 
 * the methods: ``base_stock`` (the product's default: order up to the fractile of the
-  protection-interval demand; at a past origin the product has no forecast of its own unless
-  a run was made that day, so it is replayed with the demand the product falls back to, the
-  empirical sums of the pair's recent sales), ``base_stock_ma`` (the normal approximation of
-  the last 8 periods), ``order_sold`` (re-order what sold), and ``rl`` (the learned policy,
-  only when one has been trained: a method that cannot run is never replayed, so never chosen);
+  protection-interval demand), ``base_stock_ma`` (the normal approximation of the last 8
+  periods), ``order_sold`` (re-order what sold), and ``rl`` (the learned policy, only when one
+  has been trained: a method that cannot run is never replayed, so never chosen);
+* the demand ``base_stock`` and ``rl`` see at a past decision is what they would have seen
+  live: the calibrated forecast of the run in force that day, rebuilt from its model version
+  (``replay_demand.py``, ``forecasting/in_force.py``). A decision with none (no run yet, a pair
+  the run did not forecast, a run without calibration) falls back to the sales history: the
+  empirical sums of the pair's recent sales for base-stock, the last 8 periods' mean and spread
+  for the learned policy. The run records how many decisions read which;
 * the choice: ``replenishment.policies.selection``: per demand class, a method replaces
   base-stock only if it is at least ``STOCKCAST_REPLAY_MARGIN`` (5 %) cheaper over the class,
   with a paired t above 2 across the class's pairs; per pair that sold in at least half the
@@ -39,6 +43,7 @@ from .models import PolicyReplay, PolicyReplayRun, ReorderPolicy
 from .policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats
 from .policies.replay import replay
 from .policies.selection import select_methods
+from .replay_demand import decision_days, forecast_demand
 
 Method = ReorderPolicy.Method
 PERIOD_DAYS = {"W": 7, "D": 1}
@@ -125,7 +130,15 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     pipe0 = np.where(np.arange(int(L.max(initial=0)))[None, :] < L[:, None], np.round(m8)[:, None], 0)
 
     cols = range(T0 - 1, T - 1)
-    levels = {Method.BASE_STOCK: {c: _empirical_levels(y, observed, c + 1, H, sl) for c in cols},
+    # base-stock and the learned policy decide from the forecast in force that day where there was one
+    # (replay_demand.py), from the sales history where there was none
+    fc = forecast_demand(keys, daily, as_of, k, decision_days(as_of, k, T, T0 - 1, T - 2), H, sl, say)
+    sources = {"forecast": fc.decided, "sales_history": N * P - fc.decided, "runs": fc.runs}
+    say(f"  base-stock and the learned policy: {fc.decided:,} of {N * P:,} decisions from the forecast in force "
+        f"(runs {fc.runs or 'none'}), the rest from the sales history")
+    levels = {Method.BASE_STOCK: {c: np.where(np.isnan(fc.level[:, c - T0 + 1]),
+                                              _empirical_levels(y, observed, c + 1, H, sl), fc.level[:, c - T0 + 1])
+                                  for c in cols},
               Method.MOVING_AVERAGE: {c: moving_average_level(y, observed, c + 1, H, sl) for c in cols}}
     deciders = {name: (lambda lv: lambda s: order_up_to(lv[T0 - 1 + s.t], s))(lv) for name, lv in levels.items()}
     deciders[Method.ORDER_WHAT_SOLD] = lambda s: s.sold
@@ -137,8 +150,11 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
         def rl_decide(s):
             m, sd = past_stats(y, observed, T0 + s.t, MA_WINDOW)
             m = np.maximum(m, 0.05)
+            cv = np.maximum(sd / m, 0.05)
+            known = ~np.isnan(fc.mean[:, s.t])
+            m, cv = np.where(known, fc.mean[:, s.t], m), np.where(known, fc.cv[:, s.t], cv)
             obs = rl.observation.replay_observation(s.on_hand, s.pipeline, L)
-            pol = rl.agent.NetworkPolicy(net, m, L, pcost, h, np.maximum(sd / m, 0.05))
+            pol = rl.agent.NetworkPolicy(net, m, L, pcost, h, cv)
             return np.rint(pol.action_index(obs) * rl.agent.order_unit(m))
         deciders[Method.RL] = rl_decide
     results = {}
@@ -151,10 +167,10 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     chosen, by_class = select_methods({m: r.total for m, r in results.items()}, classes, share, Method.BASE_STOCK,
                                       class_margin=float(settings.STOCKCAST_REPLAY_MARGIN),
                                       per_period={m: r.by_period for m, r in results.items()})
-    return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, apply, say)
+    return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, apply, say)
 
 
-def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, apply, say) -> PolicyReplayRun:
+def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, apply, say) -> PolicyReplayRun:
     """One transaction: the run, its rows, the pairs' methods, and pruning old runs."""
     warehouses = sorted({p.warehouse.code for p in pairs})
     wh_index = np.array([p.warehouse.code for p in pairs])
@@ -165,7 +181,7 @@ def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, a
     counts = {m: int((chosen == m).sum()) for m in results if (chosen == m).any()}
     with transaction.atomic():
         run = PolicyReplayRun.objects.create(
-            as_of=as_of, freq=freq, periods=P, pairs=len(pairs), skipped=skipped, totals=totals,
+            as_of=as_of, freq=freq, periods=P, pairs=len(pairs), skipped=skipped, totals=totals, demand_sources=sources,
             by_warehouse=by_warehouse, selected={"pairs": counts, "by_class": by_class}, applied=apply)
         rows = []
         for i, pair in enumerate(pairs):

@@ -78,3 +78,20 @@ def score_quantiles(calibration: dict | None, days: int, demand_class: str):
     table = calibration["intervals"][str(k)]
     q = table.get(str(demand_class), table["*"])
     return np.asarray(calibration["levels"], float), np.asarray(q, float)
+
+
+def score_table(calibration: dict | None, days, classes):
+    """``score_quantiles`` for many pairs at once: (levels (Q,), quantiles (N, Q)) for intervals
+    of ``days`` (N,) and demand ``classes`` (N,); None when not calibrated."""
+    days, classes = np.asarray(days, int), np.asarray(classes)
+    out = None
+    for k in np.unique(days):
+        for c in np.unique(classes[days == k]):
+            found = score_quantiles(calibration, int(k), str(c))
+            if found is None:
+                return None
+            levels, q = found
+            if out is None:
+                out = np.zeros((days.size, levels.size))
+            out[(days == k) & (classes == c)] = q
+    return (levels, out) if out is not None else None

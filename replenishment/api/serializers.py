@@ -49,7 +49,7 @@ class RejectResultSerializer(serializers.Serializer):
 class PolicyReplayRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PolicyReplayRun
-        fields = ["id", "as_of", "freq", "periods", "pairs", "skipped", "totals", "by_warehouse", "selected",
+        fields = ["id", "as_of", "freq", "periods", "pairs", "skipped", "totals", "by_warehouse", "selected", "demand_sources",
                   "applied", "created_at"]
         read_only_fields = fields
 

@@ -145,10 +145,14 @@ def test_the_replay_page_and_endpoint_need_login_and_viewers_cannot_change_a_met
     viewer = _login(client, django_user_model, VIEWER)
     page = client.get("/replay/?sort=cost")
     assert page.status_code == 200 and b"replay-pairs" in page.content and b"STEADY" in page.content
+    # no forecast run yet: every base-stock decision came from the sales history, and the page says so
+    assert b"0 times from the forecast in force" in page.content
     api = APIClient()
     api.force_authenticate(viewer)
     body = api.get("/api/v1/policy-replays/?selected=true").json()
     assert body["count"] == 3 and {r["method"] for r in body["results"]} <= METHODS
+    sources = api.get("/api/v1/policy-replay-runs/").json()["results"][0]["demand_sources"]
+    assert sources == {"forecast": 0, "sales_history": 3 * 8, "runs": []}
     policy = ReorderPolicy.objects.get(product=shop["steady"])
     before = policy.method
     refused = client.post(f"/admin/replenishment/reorderpolicy/{policy.pk}/change/",

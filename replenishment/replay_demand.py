@@ -1,0 +1,88 @@
+"""What a replayed decision of base-stock or the learned policy knew of demand: the forecast in
+force that day, calibrated as a live decision calibrates it.
+
+A live decision (``decisions.calibrated_forecast_demand``) reads the current run's daily means
+from the day after it decides, sums them over the protection interval (the forecast's last day
+repeated past its end), and spreads the sum as a conformal predictive distribution: centre +
+the pair's own spread x the run's holdout scores for that interval length and demand class
+(forecasting/ml/sum_calibration.py). The replay does the same at each past decision with the
+forecast of the run in force then (forecasting/in_force.py): base-stock orders up to that
+distribution's quantile at the pair's fractile, and the learned policy is fed its mean and
+spread per period. A decision with no run in force, no calibration or a pair the run did not
+forecast keeps the sales-history demand, and the replay counts how many did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from forecasting.in_force import forecasts_in_force
+from forecasting.ml import sum_calibration
+
+from .rl.observation import per_period_demand
+
+
+@dataclass
+class ForecastDemand:
+    """Per pair and decision (N, P): NaN where the decision had no calibrated forecast."""
+
+    level: np.ndarray      # order-up-to level at the pair's fractile
+    mean: np.ndarray       # the learned policy's demand per period
+    cv: np.ndarray
+    runs: list = field(default_factory=list)
+
+    @property
+    def decided(self) -> int:
+        return int((~np.isnan(self.level)).sum())
+
+
+def _spread_before(daily: dict, keys, as_of: date, day: date) -> np.ndarray:
+    """(N,) each pair's daily spread over the SCALE_WINDOW days up to ``day``."""
+    window = np.full((len(keys), sum_calibration.SCALE_WINDOW), np.nan)
+    back = (as_of - day).days
+    for i, key in enumerate(keys):
+        series = np.asarray(daily.get(key, ()), float)
+        series = series[:series.size - back][-sum_calibration.SCALE_WINDOW:]
+        if series.size:
+            window[i, -series.size:] = series
+    return sum_calibration.daily_spread(window)
+
+
+def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decision_days: list[date],
+                    interval_periods, fractile, log=None) -> ForecastDemand:
+    """The calibrated forecast demand of ``keys`` at each decision day. ``daily``: {key: daily
+    demand up to ``as_of``, NaN out of stock}; ``interval_periods`` (N,): lead time + 1 review, in
+    replay periods; ``fractile`` (N,)."""
+    N, P = len(keys), len(decision_days)
+    out = ForecastDemand(*(np.full((N, P), np.nan) for _ in range(3)))
+    span = np.asarray(interval_periods, int) * days_per_period          # the protection interval in days
+    in_force = forecasts_in_force(keys, decision_days, log)
+    for t, day in enumerate(decision_days):
+        f = in_force[day]
+        if f is None or not f.calibration:
+            continue
+        means = f.from_day(day)
+        if means.shape[1] < span.max():   # past the forecast's end: its last day again, as live
+            means = np.concatenate([means, np.repeat(means[:, -1:], span.max() - means.shape[1], axis=1)], axis=1)
+        centre = np.concatenate([np.zeros((N, 1)), np.cumsum(np.maximum(means, 0), axis=1)], axis=1)[np.arange(N), span]
+        table = sum_calibration.score_table(f.calibration, span, f.classes)
+        ok = ~np.isnan(centre)
+        if table is None or not ok.any():
+            continue
+        levels, scores = table
+        scale = sum_calibration.scale_from(_spread_before(daily, keys, as_of, day), span, np.nan_to_num(centre))
+        values = np.maximum(centre[:, None] + scale[:, None] * scores, 0)             # (N, Q), rising in Q
+        level = np.array([np.interp(q, levels, v) for q, v in zip(np.asarray(fractile, float), values)])
+        m, cv = per_period_demand(values.mean(1), values.std(1), np.asarray(interval_periods) - 1, 1)
+        out.level[ok, t], out.mean[ok, t], out.cv[ok, t] = level[ok], m[ok], cv[ok]
+        if f.run_id not in out.runs:
+            out.runs.append(f.run_id)
+    return out
+
+
+def decision_days(as_of: date, days_per_period: int, n_periods: int, first_col: int, last_col: int) -> list[date]:
+    """The last day of each replayed decision's period (columns ``first_col..last_col`` of a period
+    matrix of ``n_periods`` ending at ``as_of``)."""
+    return [as_of - timedelta(days=(n_periods - 1 - c) * days_per_period) for c in range(first_col, last_col + 1)]

@@ -1,0 +1,101 @@
+"""The product's replay decides base-stock and the learned policy from the forecast that was in
+force at each past decision, rebuilt from its run's model, never from a run whose data ended
+after that day; decisions with none fall back to the sales history, and the run says how many."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from forecasting import services as forecast_services
+from forecasting.in_force import forecasts_in_force
+from forecasting.ml import sum_calibration
+from forecasting.models import Forecast
+from inventory.models import SalesDay, StockLevel
+from replenishment.replays import replay_history
+from tests.factories import make_product, make_supplier, make_warehouse
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2024, 6, 30)
+PAIRS = 32          # a run calibrates its interval sums only with at least 30 cases per interval
+
+
+@pytest.fixture
+def shop():
+    sup = make_supplier(code="S1", lead_time_mean_days=Decimal("14"))
+    w = make_warehouse(code="W1")
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(PAIRS):
+        p = make_product(sku=f"P{i:02d}", supplier=sup)
+        StockLevel.objects.create(product=p, warehouse=w, on_hand=10)
+        rate = 1 + i % 5
+        rows += [SalesDay(product=p, warehouse=w, date=AS_OF - timedelta(days=d), units=int(rng.poisson(rate)),
+                          avg_price="5.00") for d in range(300)]
+    SalesDay.objects.bulk_create(rows)
+    return w
+
+
+def _run(as_of, horizon=60):
+    """A succeeded forecast run with its data ending at ``as_of`` (a baseline: no training)."""
+    run = forecast_services.create_run("moving_average", horizon, 1, as_of=as_of)
+    forecast_services.train(run)
+    forecast_services.predict_shard(run, 0, 1)
+    return forecast_services.finalize(run)
+
+
+def test_base_stock_and_the_learned_policy_replay_the_forecast_in_force(shop):
+    before = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    assert before.demand_sources == {"forecast": 0, "sales_history": PAIRS * 8, "runs": []}
+    run = _run(AS_OF - timedelta(days=60))
+    assert run.metrics["decision_calibration"]["intervals"]
+    Forecast.objects.all().delete()     # retention's worst case: the rows are gone, the run and its model stay
+    after = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    # the 8 decisions (the ends of the 8 weeks before AS_OF's week) all fall in the run's 60 days
+    assert after.demand_sources == {"forecast": PAIRS * 8, "sales_history": 0, "runs": [run.pk]}
+    assert after.totals["base_stock"] != before.totals["base_stock"]
+    for method in ("base_stock_ma", "order_sold"):    # methods that never read a forecast
+        assert after.totals[method] == before.totals[method]
+
+
+def test_a_run_whose_data_ended_after_a_decision_is_never_used_for_it(shop):
+    run = _run(AS_OF - timedelta(days=30))
+    replay = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    # decisions at AS_OF - 56, -49, -42, -35 came before the run's data end; -28 .. -7 after it
+    assert replay.demand_sources == {"forecast": PAIRS * 4, "sales_history": PAIRS * 4, "runs": [run.pk]}
+
+
+def test_the_rebuilt_forecast_is_the_one_the_run_wrote(shop):
+    run = _run(AS_OF - timedelta(days=40), horizon=14)
+    keys = sorted(set(Forecast.objects.filter(run=run).values_list("product_id", "warehouse_id")))
+    day = run.as_of + timedelta(days=3)
+    rebuilt = forecasts_in_force(keys, [day, run.as_of - timedelta(days=1), run.as_of + timedelta(days=14)])
+    f = rebuilt[day]
+    assert f.run_id == run.pk
+    for i, key in enumerate(keys):
+        written = list(Forecast.objects.filter(run=run, product_id=key[0], warehouse_id=key[1])
+                       .order_by("date").values_list("mean", flat=True))
+        np.testing.assert_allclose(f.mean[i], written, rtol=1e-5)
+        np.testing.assert_allclose(f.from_day(day)[i], written[3:], rtol=1e-5)
+    # before its data end no run is in force; past its horizon its forecast has ended
+    assert rebuilt[run.as_of - timedelta(days=1)] is None
+    assert rebuilt[run.as_of + timedelta(days=14)] is None
+
+
+def test_the_score_table_reads_each_pair_s_interval_and_class():
+    cal = {"levels": [0.25, 0.5, 0.75], "intervals": {"7": {"*": [-1, 0, 1], "smooth": [-2, 0, 2]},
+                                                       "14": {"*": [-3, 0, 3]}}}
+    levels, table = sum_calibration.score_table(cal, [7, 7, 14, 8], ["smooth", "lumpy", "smooth", "smooth"])
+    np.testing.assert_array_equal(levels, [0.25, 0.5, 0.75])
+    np.testing.assert_array_equal(table, [[-2, 0, 2], [-1, 0, 1], [-3, 0, 3], [-2, 0, 2]])
+    assert sum_calibration.score_table(None, [7], ["smooth"]) is None
+
+
+def test_the_learned_policy_is_fed_the_forecast_in_force(shop, settings, tmp_path):
+    from replenishment.learned import train_catalogue_policy
+    settings.REPLENISHMENT_RL_POLICY = str(tmp_path / "rl.pt")
+    train_catalogue_policy(as_of=AS_OF, states_per_item=60, fit_steps=100, log=lambda *a, **k: None)
+    before = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    _run(AS_OF - timedelta(days=60))
+    after = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    assert after.totals["rl"] != before.totals["rl"]
