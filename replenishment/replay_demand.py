@@ -21,8 +21,6 @@ import numpy as np
 from forecasting.in_force import forecasts_in_force
 from forecasting.ml import sum_calibration
 
-from .rl.observation import per_period_demand
-
 
 @dataclass
 class ForecastDemand:
@@ -55,6 +53,10 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
     """The calibrated forecast demand of ``keys`` at each decision day. ``daily``: {key: daily
     demand up to ``as_of``, NaN out of stock}; ``interval_periods`` (N,): lead time + 1 review, in
     replay periods; ``fractile`` (N,)."""
+    # imported here: replenishment.rl imports torch (seconds), which the web processes that import
+    # the replay's module for its page never need
+    from .rl.observation import per_period_demand
+
     N, P = len(keys), len(decision_days)
     out = ForecastDemand(*(np.full((N, P), np.nan) for _ in range(3)))
     span = np.asarray(interval_periods, int) * days_per_period          # the protection interval in days
