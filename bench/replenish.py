@@ -34,9 +34,10 @@ origin those are the selection window's. Nothing the evaluation holds is seen be
 
 Policies
   rl                       the global network (replenishment.rl.agent), trained in this run
-                           in the simulator on negative-binomial demand fitted to the
-                           catalogue's history before the selection window (a grid of mean x
-                           cv items); at each decision it sees the pipeline and, as the
+                           in the simulator on negative-binomial demand spanning what it will be
+                           fed (a grid of mean x cv items from the forecast's statistics at the
+                           selection window's first decision; --rl-items history: the last 26
+                           periods'); at each decision it sees the pipeline and, as the
                            product's ``rl`` method feeds it (replenishment.learned.rl_order),
                            the mean and cv per period of the protection interval's demand
                            from the calibrated forecast (the conformal distribution)
@@ -264,11 +265,16 @@ class ForecastSource:
 
 
 # ----------------------------------------------------------------------------- learned policy
-def train_rl(y, ins, end, L, h, p, args, log=print):
-    """Items = a grid of (mean, cv) spanning the catalogue's statistics before ``end``."""
-    mean, std = past_stats(y, ins, end, STATS_WINDOW)
-    active = mean > 0
-    cv = np.where(active, std / np.maximum(mean, 1e-9), 0)
+def train_rl(y, ins, end, L, h, p, args, log=print, stats=None):
+    """Items = a grid of (mean, cv) spanning the catalogue's statistics before ``end`` (``stats``:
+    (mean, cv) per series to span instead)."""
+    if stats is None:
+        mean, std = past_stats(y, ins, end, STATS_WINDOW)
+        active = mean > 0
+        cv = np.where(active, std / np.maximum(mean, 1e-9), 0)
+    else:
+        mean, cv = stats
+        active = mean > 0.01
     m_grid = np.unique(np.round(np.quantile(mean[active], [0.1, 0.35, 0.65, 0.9]), 2))
     c_grid = np.unique(np.round(np.quantile(cv[active], [0.2, 0.5, 0.8]), 2))
     items = [agent.Item(float(max(m, 0.05)), L, p, h, cv=float(max(c, 0.05))) for m in m_grid for c in c_grid]
@@ -472,10 +478,22 @@ def run(args, log=print):
         + ", ".join(f"{k} {v:.3f}" for k, v in calibration["levels"].items()))
 
     # --- the learned policy ------------------------------------------------------------------
+    def forecast_stats(col):
+        """The learned policy's inputs at column ``col`` as the product feeds them (replenishment.learned.rl_order):
+        the mean and cv per period of the calibrated forecast's protection-interval demand (the conformal
+        distribution: centre + scale x the class's score quantiles)."""
+        score_table = calibration_at(col, "latest")[2]
+        q = np.stack([score_table.get(str(k), score_table["*"]) for k in classes[col]])
+        interval = np.maximum(centre[col][:, None] + scale[col][:, None] * q, 0)
+        return per_period_demand(interval.mean(1), interval.std(1), L, 1)
+
     if args.rl_policy and os.path.exists(args.rl_policy):
         net, info = agent.load(args.rl_policy), {"loaded": args.rl_policy}
     else:
-        net, info = train_rl(y, ins, S0, L, h, p, args, log)
+        # the items span what the network will be fed: the forecast's statistics at the selection window's
+        # first decision (--rl-items history: the last 26 periods' mean and cv)
+        net, info = train_rl(y, ins, S0, L, h, p, args, log,
+                             stats=forecast_stats(S0 - 1) if args.rl_items == "forecast" else None)
         if args.rl_save:
             os.makedirs(os.path.dirname(args.rl_save) or ".", exist_ok=True)
             agent.save(net, args.rl_save, {"lead_time": L, "holding": h, "shortage": p})
@@ -490,14 +508,8 @@ def run(args, log=print):
         pol = agent.NetworkPolicy(net, m, L, p, h, np.maximum(sd / m, 0.05))
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 
-    # the learned policy fed as the product feeds it (replenishment.learned.rl_order): the mean and
-    # spread of the protection interval's demand from the calibrated forecast (the conformal
-    # distribution: centre + scale x the class's score quantiles), per period
     def rl_decide(col, s):
-        score_table = calibration_at(col, "latest")[2]
-        q = np.stack([score_table.get(str(k), score_table["*"]) for k in classes[col]])
-        interval = np.maximum(centre[col][:, None] + scale[col][:, None] * q, 0)
-        m, cv = per_period_demand(interval.mean(1), interval.std(1), L, 1)
+        m, cv = forecast_stats(col)
         obs = replay_observation(s.on_hand, s.pipeline, L)
         pol = agent.NetworkPolicy(net, m, L, p, h, cv)
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
@@ -672,6 +684,9 @@ def main(argv=None):
                          "seen the file: pretrain it with --leave-out)")
     ap.add_argument("--rl-policy", default=None, help="load a saved policy instead of training")
     ap.add_argument("--rl-save", default=None)
+    ap.add_argument("--rl-items", choices=["forecast", "history"], default="forecast",
+                    help="the learned policy's training items span the forecast's statistics (what the network is "
+                         "fed) or the last 26 periods' mean and cv")
     ap.add_argument("--rl-states", type=int, default=1500)
     ap.add_argument("--rl-rollouts", type=int, default=48)
     ap.add_argument("--rl-fit-steps", type=int, default=3000)

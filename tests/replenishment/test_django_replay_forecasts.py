@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.db.models import F
 
 from forecasting import services as forecast_services
 from forecasting.in_force import forecasts_in_force
@@ -99,3 +100,25 @@ def test_the_learned_policy_is_fed_the_forecast_in_force(shop, settings, tmp_pat
     _run(AS_OF - timedelta(days=60))
     after = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
     assert after.totals["rl"] != before.totals["rl"]
+
+
+def test_the_learned_policy_trains_on_the_demand_it_will_be_fed(shop, settings, tmp_path):
+    """Its training items span each pair's live demand statistics: the current forecast's where
+    there is one. A forecast of 40 times the sales moves the items with it."""
+    import torch
+
+    from forecasting.models import Forecast
+    from replenishment.learned import train_catalogue_policy
+    settings.REPLENISHMENT_RL_POLICY = str(tmp_path / "rl.pt")
+    quiet = {"states_per_item": 30, "fit_steps": 20, "log": lambda *a, **k: None}
+
+    def item_means():
+        return sorted(i["mean"] for i in torch.load(tmp_path / "rl.pt", weights_only=True)["meta"]["items"])
+
+    train_catalogue_policy(as_of=AS_OF, **quiet)
+    from_history = item_means()
+    run = _run(AS_OF)
+    Forecast.objects.filter(run=run).update(mean=F("mean") * 40)
+    train_catalogue_policy(as_of=AS_OF, **quiet)
+    from_forecast = item_means()
+    assert 20 < np.median(from_forecast) / np.median(from_history) < 80

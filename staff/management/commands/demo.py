@@ -185,7 +185,9 @@ class Command(BaseCommand):
 
     def _learned_policy(self) -> None:
         """The learned reorder policy, trained on the catalogue's demand profiles before the forecast
-        run, so that the policy replay that follows the run can weigh it against the rules."""
+        run, so that the policy replay that follows the run can weigh it against the rules (with no
+        forecast yet its items span the sales history's statistics; the weekly retraining by beat
+        spans the current forecast's, which is what it is fed)."""
         if rl_policy_path().exists():
             self.stdout.write(f"A learned reorder policy exists at {rl_policy_path()}: skipping its training.")
             return
