@@ -1,7 +1,7 @@
 """What a replayed decision of base-stock or the learned policy knew of demand: the forecast in
 force that day, calibrated as a live decision calibrates it.
 
-A live decision (``decisions.calibrated_forecast_demand``) reads the current run's daily means
+A live decision (``decision_demand.calibrated_forecast_demand``) reads the current run's daily means
 from the day after it decides, sums them over the protection interval (the forecast's last day
 repeated past its end), and spreads the sum as a conformal predictive distribution: centre +
 the pair's own spread x the run's holdout scores for that interval length and demand class

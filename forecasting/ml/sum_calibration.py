@@ -13,7 +13,7 @@ So each run calibrates it on its own holdout, as a conformal predictive distribu
   length (7, 14, 21, 28 days), stored as 99 quantiles in the run's metrics.
 
 A decision then draws its interval demand as centre + scale x a score drawn from those
-quantiles (replenishment.decisions), so its fractile is the one the holdout says it is.
+quantiles (replenishment.decision_demand), so its fractile is the one the holdout says it is.
 One holdout origin gives one case per series; classes with fewer than 30 cases use the pooled
 scores.
 """
