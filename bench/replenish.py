@@ -42,8 +42,8 @@ Policies
                            the mean and cv per period of the protection interval's demand
                            from the calibrated forecast (the conformal distribution)
   rl_moving_avg            the same network fed the item's mean and cv over the last 8
-                           uncensored periods instead (what the product's replay feeds it,
-                           having no forecasts at past origins); not a candidate of selected
+                           uncensored periods instead (what the product's replay feeds it at a
+                           past decision with no forecast in force); not a candidate of selected
   base_stock_forecast      order up to the calibrated quantile of the L+1-period demand sum
                            from the project's quantile forecasts (forecasting.ml.GlobalForecaster;
                            empirical quantiles if it is unavailable: the output says which):
@@ -60,8 +60,9 @@ Policies
   order_what_sold          order what sold in the period just ended
   base_stock_forecast_tuned  order up to centre + k x scale (the conformal view's centre and
                            scale), k per demand class the factor whose replay of the selection
-                           window cost least (replenishment.policies.tuning). Not in the product
-                           yet (it has no out-of-sample forecasts of its own at past origins)
+                           window cost least (replenishment.policies.tuning). Not a product
+                           method (its replay now rebuilds past forecasts, which tuning needs,
+                           but the tuned factor is not built into the product)
   base_stock_forecast_tuned_in_band  the same, choosing only among the factors whose coverage of the
                            class's selection-window cases lies within COVERAGE_BAND of p/(p+h)
   selected                 per series, the method the selection rule picked on the selection
@@ -515,8 +516,8 @@ def run(args, log=print):
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 
     # --- the forecast's safety factor chosen by what the selection window's replay cost -------
-    # (replenishment.policies.tuning). Measured here, not yet in the product: the product has no
-    # out-of-sample forecasts of its own at past origins to tune it on, so the row is kept out of
+    # (replenishment.policies.tuning). Measured here, not a product method (its replay rebuilds the
+    # past forecasts tuning needs, but the tuned factor is not built in), so the row is kept out of
     # ``selected`` and shown beside it as ``selected_with_tuned``.
     cls_now = classes[T0 - 1]          # history before the evaluation only
     def at_factor(k, cols=all_cols):
@@ -610,8 +611,8 @@ def run(args, log=print):
         return ReplayResult(**combined, per_period=np.zeros(P)), {
             "by_class": by_class, "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
 
-    # the candidates are the methods the product can run (the uncalibrated forecast is not one,
-    # nor, yet, the cost-tuned factor)
+    # the candidates are the methods the product runs (the uncalibrated forecast is not one, nor the
+    # cost-tuned factor, nor the learned policy fed the moving average)
     product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band",
                     "rl_moving_avg") + views
     # rows combined series by series from other rows: no per-period totals of their own
