@@ -42,7 +42,7 @@ def _spread_before(daily: dict, keys, as_of: date, day: date) -> np.ndarray:
     back = (as_of - day).days
     for i, key in enumerate(keys):
         series = np.asarray(daily.get(key, ()), float)
-        series = series[:series.size - back][-sum_calibration.SCALE_WINDOW:]
+        series = series[:max(series.size - back, 0)][-sum_calibration.SCALE_WINDOW:]   # none before its first record
         if series.size:
             window[i, -series.size:] = series
     return sum_calibration.daily_spread(window)

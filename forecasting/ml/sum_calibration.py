@@ -31,8 +31,8 @@ def daily_spread(history) -> np.ndarray:
     """(N,) standard deviation of the last 56 observed days of ``history`` (N, T) (NaN: not observed)."""
     h = np.atleast_2d(np.asarray(history, float))[:, -SCALE_WINDOW:]
     n = (~np.isnan(h)).sum(1)
-    with np.errstate(all="ignore"):
-        sd = np.where(n > 1, np.nanstd(h, axis=1, ddof=1), 0.0)
+    sd = np.zeros(h.shape[0])
+    sd[n > 1] = np.nanstd(h[n > 1], axis=1, ddof=1)     # fewer than two observed days: no spread
     return np.nan_to_num(sd)
 
 

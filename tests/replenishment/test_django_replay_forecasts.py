@@ -122,3 +122,12 @@ def test_the_learned_policy_trains_on_the_demand_it_will_be_fed(shop, settings, 
     train_catalogue_policy(as_of=AS_OF, **quiet)
     from_forecast = item_means()
     assert 20 < np.median(from_forecast) / np.median(from_history) < 80
+
+
+def test_a_pair_s_spread_is_read_from_the_days_up_to_the_decision_only():
+    from replenishment.replay_demand import _spread_before
+
+    daily = {(1, 1): np.array([0.0, 10.0, 0.0, 10.0, 5.0, 5.0, 5.0]), (2, 1): np.array([3.0, 1.0, 7.0, 2.0])}
+    spread = _spread_before(daily, [(1, 1), (2, 1)], AS_OF, AS_OF - timedelta(days=5))
+    # up to 5 days before AS_OF pair 1 had sold 0, 10; pair 2's record began after that day: no spread
+    np.testing.assert_allclose(spread, [np.std([0, 10], ddof=1), 0.0])
