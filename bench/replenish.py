@@ -98,6 +98,7 @@ import torch
 
 from forecasting.ml.classify import classify
 from forecasting.ml.sum_calibration import LEVELS as SCORE_LEVELS
+from forecasting.ml.sum_calibration import interval_values
 from forecasting.ml.trainer import catalogue_settings
 from replenishment.policies.calibration import (
     GRID,
@@ -485,7 +486,7 @@ def run(args, log=print):
         distribution: centre + scale x the class's score quantiles)."""
         score_table = calibration_at(col, "latest")[2]
         q = np.stack([score_table.get(str(k), score_table["*"]) for k in classes[col]])
-        interval = np.maximum(centre[col][:, None] + scale[col][:, None] * q, 0)
+        interval = interval_values(centre[col], scale[col], q)
         return per_period_demand(interval.mean(1), interval.std(1), L, 1)
 
     if args.rl_policy and os.path.exists(args.rl_policy):

@@ -35,7 +35,7 @@ def calibrated_forecast_demand(fc, daily_history, lead_days, lead_std, review_da
     scale = sum_calibration.scale_from(spread, days, centre)
     levels, q = table
     scores = np.interp(rng.random(N_SAMPLES), levels, q)
-    out = LeadTimeDemand(np.maximum(centre + scale * scores, 0), source="calibrated_forecast",
+    out = LeadTimeDemand(sum_calibration.interval_values(centre, scale, scores), source="calibrated_forecast",
                          extended_periods=max(int(days.max()) - fc.mean.size, 0))
     return out
 

@@ -75,7 +75,7 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
             continue
         levels, scores = table
         scale = sum_calibration.scale_from(_spread_before(daily, keys, as_of, day), span, np.nan_to_num(centre))
-        values = np.maximum(centre[:, None] + scale[:, None] * scores, 0)             # (N, Q), rising in Q
+        values = sum_calibration.interval_values(centre, scale, scores)               # (N, Q), rising in Q
         level = np.array([np.interp(q, levels, v) for q, v in zip(np.asarray(fractile, float), values)])
         m, cv = per_period_demand(values.mean(1), values.std(1), np.asarray(interval_periods) - 1, 1)
         out.level[ok, t], out.mean[ok, t], out.cv[ok, t] = level[ok], m[ok], cv[ok]

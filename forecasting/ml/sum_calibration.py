@@ -80,6 +80,16 @@ def score_quantiles(calibration: dict | None, days: int, demand_class: str):
     return np.asarray(calibration["levels"], float), np.asarray(q, float)
 
 
+def interval_values(centre, scale, scores) -> np.ndarray:
+    """Interval demand centre + scale x score, at least 0: the conformal predictive distribution at
+    the given scores (``centre``, ``scale`` (N,) and ``scores`` (N, Q), or all three alike)."""
+    centre, scale = np.asarray(centre, float), np.asarray(scale, float)
+    scores = np.asarray(scores, float)
+    if scores.ndim == 2 and centre.ndim == 1:
+        centre, scale = centre[:, None], scale[:, None]
+    return np.maximum(centre + scale * scores, 0)
+
+
 def score_table(calibration: dict | None, days, classes):
     """``score_quantiles`` for many pairs at once: (levels (Q,), quantiles (N, Q)) for intervals
     of ``days`` (N,) and demand ``classes`` (N,); None when not calibrated."""
