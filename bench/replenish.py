@@ -98,11 +98,11 @@ import torch
 
 from forecasting.ml.classify import classify
 from forecasting.ml.sum_calibration import LEVELS as SCORE_LEVELS
+from forecasting.ml.sum_calibration import MIN_CASES as PRODUCT_MIN_CASES
 from forecasting.ml.sum_calibration import interval_values
 from forecasting.ml.trainer import catalogue_settings
 from replenishment.policies.calibration import (
     GRID,
-    MIN_CASES,
     calibrated_levels,
     conformal_offsets,
     coverage,
@@ -304,7 +304,7 @@ def _realised(y, col, periods):
     return np.nansum(y[:, col + 1:col + 1 + periods], axis=1)
 
 
-def class_quantiles(scores, classes, levels=SCORE_LEVELS, min_cases: int = MIN_CASES) -> dict:
+def class_quantiles(scores, classes, levels=SCORE_LEVELS, min_cases: int = PRODUCT_MIN_CASES) -> dict:
     """{class: the scores' quantiles at ``levels``} ("*": pooled; a class with fewer than
     ``min_cases`` cases has none of its own), as the product stores a run's holdout scores."""
     table = {"*": np.quantile(scores, levels)}
@@ -321,6 +321,17 @@ def known_decisions(c, cols, origin, H, window) -> tuple:
     end = origin if window == 0 else c
     lo = -np.inf if window == 0 else c - H - window
     return tuple(k for k in cols if lo < k <= end - H)
+
+
+def fit_schedule(first, origin, end, every) -> list:
+    """The ends (exclusive) of the forecaster's training data: the first fit's, then every ``every``
+    periods before ``end`` (0: once more, at the evaluation's ``origin``)."""
+    return [first] + (list(range(first + every, end, every)) if every else [origin])
+
+
+def fit_in_force(ends, c) -> int:
+    """The end of the latest fit a decision at the end of column ``c`` may use: trained on columns <= c."""
+    return max(e for e in ends if e <= c + 1)
 
 
 def _coverage(levels_by_col, y, ins, cols, periods, classes):
@@ -397,11 +408,16 @@ def run(args, log=print):
     fs = ForecastSource(ids, y, ins, dates, args.freq, S0, H, args.forecast_seconds, log, train_overrides=overrides,
                         pretrained=pretrained, seed=getattr(args, "forecast_seed", 0))
     meta["forecast_source"], meta["forecast_note"] = fs.source, fs.note
-    # the evaluation's decisions are made, as the product makes them, by a forecaster retrained on
-    # the history before the origin; the calibration learned on the first one's backtest carries
-    # over. The first one's evaluation decisions are kept as their own row (``..._before_refit``).
-    refitted = fs.refit(T0, log) if args.refit == "on" else None
-    meta["forecast_refit"] = refitted is not None
+    # decisions are made, as the product makes them, by a forecaster retrained on the history before
+    # them: retrained at the evaluation's origin (--refit-every 0) or every K periods from the selection
+    # window's start (the product retrains nightly; K trades that fidelity for the bench's time). The
+    # first one's evaluation decisions are kept as their own row (``..._before_refit``).
+    fit_ends = fit_schedule(S0, T0, T, args.refit_every) if args.refit == "on" and fs.model is not None else [S0]
+    fitted = {S0: fs.model, **{e: fs.refit(e, log) for e in fit_ends[1:]}}
+    meta["forecast_refit"], meta["forecast_fits"] = len(fit_ends) > 1, [int(e) for e in fit_ends]
+
+    def model_at(c):
+        return fitted[fit_in_force(fit_ends, c)]
     t0 = time.perf_counter()
 
     def views_at(c, model=None):
@@ -412,10 +428,16 @@ def run(args, log=print):
         # recent spread (at least the Poisson one: demand is counts)
         centre = mean[:, :H].sum(1)
         _, sd = past_stats(y, observed, c + 1, STATS_WINDOW)
-        return sums, centre, np.maximum(np.maximum(sd * np.sqrt(H), np.sqrt(centre)), 1e-6)
+        history = sd * np.sqrt(H)
+        # the model's own spread of the sum: its per-period 10-90 % width as a normal's sd,
+        # periods independent (the conformal scores absorb the dependence)
+        lo, hi = np.searchsorted(fs.levels, 0.1), np.searchsorted(fs.levels, 0.9)
+        model_sd = np.sqrt((((qs[:, :H, hi] - qs[:, :H, lo]) / 2.5631) ** 2).sum(1))
+        spread = {"history": history, "model": model_sd, "blend": np.sqrt(history * model_sd)}[args.conformal_scale]
+        return sums, centre, np.maximum(np.maximum(spread, np.sqrt(centre)), 1e-6)
 
-    # the first model at every origin, and the retrained one at the evaluation's
-    todo = [(c, None) for c in all_cols] + [(c, refitted) for c in ev_cols if refitted is not None]
+    # the first model at every origin, and the retrained ones where they are in force
+    todo = [(c, None) for c in all_cols] + [(c, model_at(c)) for c in all_cols if model_at(c) is not fs.model]
     first, retrained = {}, {}
     for i, (c, model) in enumerate(todo):
         (first if model is None else retrained)[c] = views_at(c, model)
@@ -453,7 +475,10 @@ def run(args, log=print):
             cls = np.concatenate([classes[k] for k in cols])[ok]
             scores = np.concatenate([(_realised(y, k, H) - centre_[k]) / scale_[k] for k in cols])[ok]
             cache[key] = (calibrated_levels(np.concatenate([sums_[k][:, :-1] for k in cols])[ok], real, cls, fractile),
-                          conformal_offsets(scores, cls, fractile), class_quantiles(scores, cls))
+                          # the product's conformal view and score tables give a class its own from
+                          # sum_calibration.MIN_CASES cases on
+                          conformal_offsets(scores, cls, fractile, min_cases=PRODUCT_MIN_CASES),
+                          class_quantiles(scores, cls))
         return cache[key]
 
     latest_views, stale_views = (sums, centre, scale), (stale["sums"], stale["centre"], stale["scale"])
@@ -571,7 +596,7 @@ def run(args, log=print):
     selection["base_stock_forecast"], evaluation["base_stock_forecast"] = selection[best_view], evaluation[best_view]
     S_fc = S_cal if best_view == views[0] else S_conf
     cov_cols = [c for c in ev_cols if c + H < T]
-    if refitted is not None:
+    if meta["forecast_refit"]:
         S_stale = (recalibrated(stale["sums"], "stale") if best_view == views[0]
                    else conformal_levels(stale["centre"], stale["scale"], "stale"))
         evaluation["base_stock_forecast_before_refit"] = play(T0, P, S_stale, seed=args.seed + 1)
@@ -614,23 +639,23 @@ def run(args, log=print):
 
     # the candidates are the methods the product runs (the uncalibrated forecast is not one, nor the
     # cost-tuned factor, nor the learned policy fed the moving average)
-    product_only = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band",
+    not_product_methods = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band",
                     "rl_moving_avg") + views
     # rows combined series by series from other rows: no per-period totals of their own
     combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
                      "hindsight_best_per_class", "hindsight_best_per_series"]
-    evaluation["selected"], meta["selection"] = select(product_only)
+    evaluation["selected"], meta["selection"] = select(not_product_methods)
     # without the guards against noise: each series' own cheapest method of the selection window
     evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
-        product_only, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
+        not_product_methods, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
     evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(
         ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views)
-    names = [n for n in methods if n not in product_only]
+    names = [n for n in methods if n not in not_product_methods]
     levels_of = {"base_stock_forecast": S_fc, "base_stock_forecast_recalibrated": S_cal,
                  "base_stock_forecast_conformal": S_conf, "base_stock_forecast_raw": S_raw,
                  "base_stock_moving_avg": S_ma, "base_stock_forecast_tuned": S_tuned,
                  "base_stock_forecast_tuned_in_band": S_band}
-    if refitted is not None:
+    if meta["forecast_refit"]:
         levels_of["base_stock_forecast_before_refit"] = S_stale
     meta["coverage"] = {
         "target": round(fractile, 4),
@@ -651,6 +676,13 @@ def run(args, log=print):
     for k in combined_rows:
         results[k].pop("per_period")
     meta["selection_replay"] = {k: round(float(v.total.sum()), 2) for k, v in selection.items()}
+    # per demand class (the class the selection used): where a class's choice won or lost
+    meta["by_class"] = {window: {k: {str(c): round(float(v.total[cls == c].sum()), 2) for c in np.unique(cls)}
+                                 for k, v in rows.items() if k not in combined_rows}
+                        for window, rows in (("selection", selection), ("evaluation", evaluation))}
+    meta["by_class"]["selection_by_period"] = {
+        k: {str(c): np.round(v.by_period[cls == c].sum(0), 2).tolist() for c in np.unique(cls)}
+        for k, v in selection.items()}
     return results, meta
 
 
@@ -675,10 +707,16 @@ def main(argv=None):
                     help="retrain the forecaster on the history before the evaluation for the evaluation's "
                          "decisions, as the product retrains before it forecasts (off: the model fitted before "
                          "the selection window decides the evaluation too)")
+    ap.add_argument("--refit-every", type=int, default=0,
+                    help="with --refit on, retrain the forecaster every K periods from the selection window's start "
+                         "(0: once, at the evaluation's origin)")
     ap.add_argument("--calibration-window", type=int, default=None,
                     help="an evaluation decision is calibrated on the cases known when it is taken: those of the "
                          "last N decision periods whose protection interval has ended (default: the selection "
                          "window's length; 0: the cases known at the origin, for every evaluation decision)")
+    ap.add_argument("--conformal-scale", choices=["history", "model", "blend"], default="history",
+                    help="the conformal view's scale: the series' last 26 periods' spread x sqrt(L+1) (the product's), "
+                         "the model's own spread of the sum (its 10-90 %% width per period), or their geometric mean")
     ap.add_argument("--pretrained", default=None,
                     help="a checkpoint of python -m forecasting.pretrain of the data's frequency: the forecaster "
                          "is fine-tuned from it, as the product starts a catalogue without a model of its own "

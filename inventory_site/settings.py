@@ -181,7 +181,10 @@ STOCKCAST_PRETRAINED_CHECKPOINT = env_str("STOCKCAST_PRETRAINED_CHECKPOINT")
 # kept but folded into one digest line on the alerts page and never notified on their own.
 STOCKCAST_ALERT_MIN_AMOUNT = env_amount("STOCKCAST_ALERT_MIN_AMOUNT", 5.0)
 # Policy replay: a method replaces a pair's current one only if the replay says it is this much cheaper.
-STOCKCAST_REPLAY_MARGIN = env_fraction("STOCKCAST_REPLAY_MARGIN", 0.05)
+# Unset (None): the selection rule's own default (replenishment/policies/selection.py, 5 %), the one
+# bench.replenish's ``selected`` row uses, so that the benchmark measures the product's choice.
+STOCKCAST_REPLAY_MARGIN = (env_fraction("STOCKCAST_REPLAY_MARGIN", 0.5) if env_str("STOCKCAST_REPLAY_MARGIN")
+                           else None)
 # Uploaded sales files are deleted this long after their import finished ("run again" needs them).
 STOCKCAST_UPLOAD_RETENTION_HOURS = env_int("STOCKCAST_UPLOAD_RETENTION_HOURS", 24)
 # Bounds of every import, whatever its path (inventory/ingest/limits.py has the defaults and why);

@@ -16,7 +16,8 @@ and MOQ / pack, through the one replay (``replenishment.policies.replay``). It s
   empirical sums of the pair's recent sales for base-stock, the last 8 periods' mean and spread
   for the learned policy. The run records how many decisions read which;
 * the choice: ``replenishment.policies.selection``: per demand class, a method replaces
-  base-stock only if it is at least ``STOCKCAST_REPLAY_MARGIN`` (5 %) cheaper over the class,
+  base-stock only if it is at least ``STOCKCAST_REPLAY_MARGIN`` (unset: the rule's own
+  ``CLASS_MARGIN``, 5 %) cheaper over the class,
   with a paired t above 2 across the class's pairs; per pair that sold in at least half the
   periods, its own cheapest method replaces the class's choice only if it is 10 % cheaper for
   that pair, with a paired t above 2 over the periods;
@@ -42,7 +43,7 @@ from .learned import _load_net, _rl_code, rl_policy_path
 from .models import PolicyReplay, PolicyReplayRun, ReorderPolicy
 from .policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats
 from .policies.replay import replay
-from .policies.selection import select_methods
+from .policies.selection import CLASS_MARGIN, select_methods
 from .replay_demand import decision_days, forecast_demand
 
 Method = ReorderPolicy.Method
@@ -165,7 +166,8 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     classes = classify(np.where(observed[:, :T0], y[:, :T0], np.nan), window=None)
     share = (np.nan_to_num(y[:, T0:]) > 0).mean(1)
     chosen, by_class = select_methods({m: r.total for m, r in results.items()}, classes, share, Method.BASE_STOCK,
-                                      class_margin=float(settings.STOCKCAST_REPLAY_MARGIN),
+                                      class_margin=(CLASS_MARGIN if settings.STOCKCAST_REPLAY_MARGIN is None
+                                                    else float(settings.STOCKCAST_REPLAY_MARGIN)),
                                       per_period={m: r.by_period for m, r in results.items()})
     return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, apply, say)
 

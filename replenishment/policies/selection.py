@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CLASS_MARGIN = 0.02
+CLASS_MARGIN = 0.05     # the product's default (settings.STOCKCAST_REPLAY_MARGIN reads it)
 PAIR_MARGIN = 0.10
 MIN_SELLING_SHARE = 0.5
 MIN_T = 2.0

@@ -91,3 +91,23 @@ def test_a_decision_calibrates_only_on_outcomes_known_when_it_is_taken():
         assert len(known) == 8 and known[-1] == c - 3        # the newest 8 of them
     # window 0: the origin's cases for every later decision
     assert replenish.known_decisions(37, cols, 29, 3, 0) == tuple(range(10, 27))
+
+
+def test_retrained_every_four_weeks_the_fits_are_those_of_the_schedule(tmp_path):
+    meta = _replay(tmp_path, "--refit-every", "4", products=8, weeks=36, seed=3)["meta"]
+    first = meta["forecast_fits"][0]       # 12 selection + 4 evaluation weeks: the evaluation starts at first + 12
+    assert meta["forecast_fits"] == [first, first + 4, first + 8, first + 12]
+    assert meta["forecast_refit"] is True and meta["coverage"]["base_stock_forecast"]["cases"] > 0
+
+
+def test_the_forecaster_in_force_at_a_decision_never_saw_what_came_after_it():
+    # selection from period 20, evaluation from 36, 44 periods: retrained every 4 periods
+    ends = replenish.fit_schedule(20, 36, 44, 4)
+    assert ends == [20, 24, 28, 32, 36, 40]
+    for c in range(19, 43):                      # decisions at the end of periods 19..42
+        e = replenish.fit_in_force(ends, c)
+        assert e <= c + 1                        # trained on periods before the decision's next one
+        assert not [k for k in ends if e < k <= c + 1]      # and the newest such fit
+    # 0: the first fit, then once at the evaluation's origin (the default)
+    assert replenish.fit_schedule(20, 36, 44, 0) == [20, 36]
+    assert replenish.fit_in_force([20, 36], 34) == 20 and replenish.fit_in_force([20, 36], 35) == 36
