@@ -47,12 +47,12 @@ Policies
   base_stock_forecast      order up to the calibrated quantile of the L+1-period demand sum
                            from the project's quantile forecasts (forecasting.ml.GlobalForecaster;
                            empirical quantiles if it is unavailable: the output says which):
-                           calibrated per demand class on the selection window's decisions by
-                           one of two views, whichever cost less on the selection window:
-  base_stock_forecast_recalibrated  the nominal level of the forecast's sum whose coverage was
-                           closest to p/(p+h)
+                           calibrated per demand class on the decisions whose outcome is known,
+                           as the product decides (the conformal view):
   base_stock_forecast_conformal  centre (the forecast's expected sum) + the split-conformal
-                           offset x scale (the series' recent spread)
+                           offset x scale (the series' recent spread): the same as base_stock_forecast
+  base_stock_forecast_recalibrated  the nominal level of the forecast's sum whose coverage was
+                           closest to p/(p+h) (Kuleshov et al. 2018); not a product method
   base_stock_forecast_raw  the same forecasts at the nominal level p/(p+h) (no calibration)
   base_stock_forecast_before_refit  base_stock_forecast's view from the forecaster fitted before the
                            selection window, not retrained (what the row measured before --refit)
@@ -285,7 +285,7 @@ def train_rl(y, ins, end, L, h, p, args, log=print, stats=None):
     for i, it in enumerate(items):
         S, r = agent.tune_capped_base_stock(it, episodes=30, periods=600, seed=i)
         init.append(capped_base_stock(S, r))
-    cfg = agent.DCLConfig(seed=args.seed, iterations=1, states_per_item=args.rl_states,
+    cfg = agent.DCLConfig(seed=args.seed, iterations=args.rl_iterations, states_per_item=args.rl_states,
                           rollouts=args.rl_rollouts, fit_steps=args.rl_fit_steps)
     net, tlog = agent.train_dcl(items, init, cfg, log=log)
     info = {"items": [{"mean": it.mean, "cv": it.cv} for it in items], "seconds": time.perf_counter() - t0,
@@ -587,18 +587,18 @@ def run(args, log=print):
     for name, how in methods.items():
         selection[name] = play(S0, W, how, seed=args.seed)
         evaluation[name] = play(T0, P, how, seed=args.seed + 1)
-    # stockcast's forecast policy: whichever calibrated view of the forecast was cheaper on the
-    # selection window (never on the evaluation)
+    # stockcast's forecast policy is the conformal view, the one the product decides with
+    # (replenishment.decision_demand.calibrated_forecast_demand, and its replay: replay_demand.py).
+    # The recalibrated view stays a row beside it: the product does not run it
     views = ("base_stock_forecast_recalibrated", "base_stock_forecast_conformal")
-    best_view = min(views, key=lambda v: selection[v].total.sum())
-    meta["forecast_view"] = best_view
-    methods["base_stock_forecast"] = methods[best_view]
-    selection["base_stock_forecast"], evaluation["base_stock_forecast"] = selection[best_view], evaluation[best_view]
-    S_fc = S_cal if best_view == views[0] else S_conf
+    meta["forecast_view"] = "base_stock_forecast_conformal"
+    methods["base_stock_forecast"] = methods["base_stock_forecast_conformal"]
+    selection["base_stock_forecast"] = selection["base_stock_forecast_conformal"]
+    evaluation["base_stock_forecast"] = evaluation["base_stock_forecast_conformal"]
+    S_fc = S_conf
     cov_cols = [c for c in ev_cols if c + H < T]
     if meta["forecast_refit"]:
-        S_stale = (recalibrated(stale["sums"], "stale") if best_view == views[0]
-                   else conformal_levels(stale["centre"], stale["scale"], "stale"))
+        S_stale = conformal_levels(stale["centre"], stale["scale"], "stale")
         evaluation["base_stock_forecast_before_refit"] = play(T0, P, S_stale, seed=args.seed + 1)
 
     # --- a bound, not a policy: the forecast's own order-up-to level set, with hindsight, to the
@@ -639,8 +639,8 @@ def run(args, log=print):
 
     # the candidates are the methods the product runs (the uncalibrated forecast is not one, nor the
     # cost-tuned factor, nor the learned policy fed the moving average)
-    not_product_methods = ("base_stock_forecast_raw", "base_stock_forecast_tuned", "base_stock_forecast_tuned_in_band",
-                    "rl_moving_avg") + views
+    not_product_methods = ("base_stock_forecast_raw", "base_stock_forecast_tuned",
+                           "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views
     # rows combined series by series from other rows: no per-period totals of their own
     combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
                      "hindsight_best_per_class", "hindsight_best_per_series"]
@@ -727,6 +727,8 @@ def main(argv=None):
     ap.add_argument("--rl-items", choices=["forecast", "history"], default="forecast",
                     help="the learned policy's training items span the forecast's statistics (what the network is "
                          "fed) or the last 26 periods' mean and cv")
+    ap.add_argument("--rl-iterations", type=int, default=1,
+                    help="the learned policy's policy-improvement rounds (the product trains 1)")
     ap.add_argument("--rl-states", type=int, default=1500)
     ap.add_argument("--rl-rollouts", type=int, default=48)
     ap.add_argument("--rl-fit-steps", type=int, default=3000)
@@ -750,7 +752,7 @@ def main(argv=None):
     fc_cov = cov["base_stock_forecast"]
     print(f"coverage target {cov['target']:.3f}; forecast policy: selling series {fc_cov['selling']}, by class "
           + ", ".join(f"{k} {v}" for k, v in fc_cov.items() if k not in ("all", "cases", "selling", "cases_by_class")))
-    print(f"forecast policy = {meta['forecast_view']} (cheaper on the selection window)")
+    print(f"forecast policy = {meta['forecast_view']} (the product's)")
     print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
     print(f"tuned safety factors {meta['tuned']['factors']}; selected_with_tuned: "
           f"{meta['selection_with_tuned']['pairs']} (by class {meta['selection_with_tuned']['by_class']})")
