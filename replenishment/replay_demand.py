@@ -6,7 +6,8 @@ from the day after it decides, sums them over the protection interval (the forec
 repeated past its end), and spreads the sum as a conformal predictive distribution: centre +
 the pair's own spread x the run's holdout scores for that interval length and demand class
 (forecasting/ml/sum_calibration.py). The replay does the same at each past decision with the
-forecast of the run in force then (forecasting/in_force.py): base-stock orders up to that
+forecast of the run in force then (forecasting/in_force.py), mixed over the supplier's lead-time
+spread as a live decision draws a lead time per sample: base-stock orders up to that
 distribution's quantile at the pair's fractile, and the learned policy is fed its mean and
 spread per period. A decision with no run in force, no calibration or a pair the run did not
 forecast keeps the sales-history demand, and the replay counts how many did.
@@ -15,11 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from statistics import NormalDist
 
 import numpy as np
 
 from forecasting.in_force import forecasts_in_force
 from forecasting.ml import sum_calibration
+
+
+# A live decision draws a lead time per sample (decision_demand.calibrated_forecast_demand); a
+# replayed one mixes its distribution over this many evenly spaced quantiles of the lead time
+LEAD_DRAWS = 21
 
 
 @dataclass
@@ -48,11 +55,22 @@ def _spread_before(daily: dict, keys, as_of: date, day: date) -> np.ndarray:
     return sum_calibration.daily_spread(window)
 
 
+def interval_days(span, lead_std_days, review_days: int) -> np.ndarray:
+    """(N, S) protection-interval lengths in days: ``span`` (N,) plus the lead time's normal spread
+    ``lead_std_days`` (N,) at LEAD_DRAWS evenly spaced quantiles, rounded to days, at least the
+    review period (a lead time cut at 0, as a live decision cuts its draws)."""
+    z = np.array([NormalDist().inv_cdf((s + 0.5) / LEAD_DRAWS) for s in range(LEAD_DRAWS)])
+    span, std = np.asarray(span, float), np.asarray(lead_std_days, float)
+    return np.maximum(np.rint(span[:, None] + std[:, None] * z[None, :]), review_days).astype(int)
+
+
 def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decision_days: list[date],
-                    interval_periods, fractile, log=None) -> ForecastDemand:
+                    interval_periods, fractile, log=None, lead_std_days=None) -> ForecastDemand:
     """The calibrated forecast demand of ``keys`` at each decision day. ``daily``: {key: daily
     demand up to ``as_of``, NaN out of stock}; ``interval_periods`` (N,): lead time + 1 review, in
-    replay periods; ``fractile`` (N,)."""
+    replay periods (the review period is one); ``fractile`` (N,); ``lead_std_days`` (N,, default 0):
+    the lead time's standard deviation, over whose spread a pair's distribution is mixed, as a live
+    decision draws a lead time per sample."""
     # imported here: replenishment.rl imports torch (seconds), which the web processes that import
     # the replay's module for its page never need
     from .rl.observation import per_period_demand
@@ -60,24 +78,39 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
     N, P = len(keys), len(decision_days)
     out = ForecastDemand(*(np.full((N, P), np.nan) for _ in range(3)))
     span = np.asarray(interval_periods, int) * days_per_period          # the protection interval in days
+    std = np.zeros(N) if lead_std_days is None else np.asarray(lead_std_days, float)
+    days = interval_days(span, std, days_per_period)                   # (N, S)
+    uncertain = std > 0
     in_force = forecasts_in_force(keys, decision_days, log)
     for t, day in enumerate(decision_days):
         f = in_force[day]
         if f is None or not f.calibration:
             continue
         means = f.from_day(day)
-        if means.shape[1] < span.max():   # past the forecast's end: its last day again, as live
-            means = np.concatenate([means, np.repeat(means[:, -1:], span.max() - means.shape[1], axis=1)], axis=1)
-        centre = np.concatenate([np.zeros((N, 1)), np.cumsum(np.maximum(means, 0), axis=1)], axis=1)[np.arange(N), span]
+        longest = max(int(days.max()), int(span.max()))
+        if means.shape[1] < longest:   # past the forecast's end: its last day again, as live
+            means = np.concatenate([means, np.repeat(means[:, -1:], longest - means.shape[1], axis=1)], axis=1)
+        cumulative = np.concatenate([np.zeros((N, 1)), np.cumsum(np.maximum(means, 0), axis=1)], axis=1)
+        centre = cumulative[np.arange(N), span]
         table = sum_calibration.score_table(f.calibration, span, f.classes)
         ok = ~np.isnan(centre)
         if table is None or not ok.any():
             continue
         levels, scores = table
-        scale = sum_calibration.scale_from(_spread_before(daily, keys, as_of, day), span, np.nan_to_num(centre))
+        spread = _spread_before(daily, keys, as_of, day)
+        scale = sum_calibration.scale_from(spread, span, np.nan_to_num(centre))
         values = sum_calibration.interval_values(centre, scale, scores)               # (N, Q), rising in Q
         level = np.array([np.interp(q, levels, v) for q, v in zip(np.asarray(fractile, float), values)])
-        m, cv = per_period_demand(values.mean(1), values.std(1), np.asarray(interval_periods) - 1, 1)
+        mean, sd = values.mean(1), values.std(1)
+        if uncertain.any():
+            # the same distribution at each lead-time draw, mixed with equal weights: (n, S x Q) samples
+            rows = np.flatnonzero(uncertain)
+            c_s = np.take_along_axis(cumulative[rows], days[rows], axis=1)
+            s_s = sum_calibration.scale_from(spread[rows, None], days[rows], np.nan_to_num(c_s))
+            mixed = np.maximum(c_s[:, :, None] + s_s[:, :, None] * scores[rows, None, :], 0).reshape(rows.size, -1)
+            level[rows] = [np.quantile(v, q) for v, q in zip(mixed, np.asarray(fractile, float)[rows])]
+            mean[rows], sd[rows] = mixed.mean(1), mixed.std(1)
+        m, cv = per_period_demand(mean, sd, np.asarray(interval_periods) - 1, 1)
         out.level[ok, t], out.mean[ok, t], out.cv[ok, t] = level[ok], m[ok], cv[ok]
         if f.run_id not in out.runs:
             out.runs.append(f.run_id)

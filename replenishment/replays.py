@@ -133,7 +133,8 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     cols = range(T0 - 1, T - 1)
     # base-stock and the learned policy decide from the forecast in force that day where there was one
     # (replay_demand.py), from the sales history where there was none
-    fc = forecast_demand(keys, daily, as_of, k, decision_days(as_of, k, T, T0 - 1, T - 2), H, sl, say)
+    fc = forecast_demand(keys, daily, as_of, k, decision_days(as_of, k, T, T0 - 1, T - 2), H, sl, say,
+                         lead_std_days=L_std * k)
     sources = {"forecast": fc.decided, "sales_history": N * P - fc.decided, "runs": fc.runs}
     say(f"  base-stock and the learned policy: {fc.decided:,} of {N * P:,} decisions from the forecast in force "
         f"(runs {fc.runs or 'none'}), the rest from the sales history")

@@ -131,3 +131,29 @@ def test_a_pair_s_spread_is_read_from_the_days_up_to_the_decision_only():
     spread = _spread_before(daily, [(1, 1), (2, 1)], AS_OF, AS_OF - timedelta(days=5))
     # up to 5 days before AS_OF pair 1 had sold 0, 10; pair 2's record began after that day: no spread
     np.testing.assert_allclose(spread, [np.std([0, 10], ddof=1), 0.0])
+
+
+def test_a_replayed_decision_mixes_its_demand_over_the_lead_time_s_spread(shop):
+    """As a live decision draws a lead time per sample, a replayed one mixes the forecast's interval
+    distribution over the lead time's spread: the same mean, a wider spread, a higher level at a
+    high fractile; a pair with a certain lead time keeps the distribution it had."""
+    from replenishment.replay_demand import decision_days, forecast_demand, interval_days
+
+    run = _run(AS_OF - timedelta(days=60))
+    keys = sorted(set(Forecast.objects.filter(run=run).values_list("product_id", "warehouse_id")))
+    daily = {k: np.ones(300) * (1 + i % 5) for i, k in enumerate(keys)}
+    days = decision_days(AS_OF, 7, 20, 11, 18)
+    N = len(keys)
+    std = np.where(np.arange(N) % 2 == 0, 7.0, 0.0)          # every other pair: a week's spread
+    args = (keys, daily, AS_OF, 7, days, np.full(N, 3), np.full(N, 0.95))
+    certain, spread = forecast_demand(*args), forecast_demand(*args, lead_std_days=std)
+    assert certain.decided == spread.decided == N * len(days)
+    odd = np.arange(N) % 2 == 1
+    np.testing.assert_allclose(spread.level[odd], certain.level[odd])
+    assert (spread.level[~odd] > certain.level[~odd]).all()
+    assert (spread.cv[~odd] > certain.cv[~odd]).all()
+    np.testing.assert_allclose(spread.mean[~odd], certain.mean[~odd], rtol=0.05)
+    # the draws: symmetric about the interval, rounded to days, never shorter than the review period
+    d = interval_days(np.array([21, 21, 7]), np.array([0.0, 7.0, 20.0]), 7)
+    assert d.shape == (3, 21) and (d[0] == 21).all() and d[1].min() < 21 < d[1].max()
+    assert abs(d[1].mean() - 21) < 0.5 and d[2].min() == 7
