@@ -23,7 +23,6 @@ import numpy as np
 from forecasting.in_force import forecasts_in_force
 from forecasting.ml import sum_calibration
 
-
 # A live decision draws a lead time per sample (decision_demand.calibrated_forecast_demand); a
 # replayed one mixes its distribution over this many evenly spaced quantiles of the lead time
 LEAD_DRAWS = 21
