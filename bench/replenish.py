@@ -99,7 +99,7 @@ import torch
 from forecasting.ml.classify import classify
 from forecasting.ml.sum_calibration import LEVELS as SCORE_LEVELS
 from forecasting.ml.sum_calibration import MIN_CASES as PRODUCT_MIN_CASES
-from forecasting.ml.sum_calibration import interval_values
+from forecasting.ml.sum_calibration import SCALE_WINDOW, interval_values
 from forecasting.ml.trainer import catalogue_settings
 from replenishment.policies.calibration import (
     GRID,
@@ -420,6 +420,11 @@ def run(args, log=print):
         return fitted[fit_in_force(fit_ends, c)]
     t0 = time.perf_counter()
 
+    # the conformal scale's spread: by day, over the product's window (sum_calibration.SCALE_WINDOW
+    # days, as a live decision reads it); by week, over STATS_WINDOW weeks (the product reads days,
+    # which a weekly file does not hold)
+    spread_window = SCALE_WINDOW if args.freq.upper().startswith("D") else STATS_WINDOW
+
     def views_at(c, model=None):
         """(sum quantiles at GRID + the fractile, the conformal view's centre and scale) at column c."""
         mean, qs = fs.predict(c + 1, model)
@@ -427,7 +432,7 @@ def run(args, log=print):
         # the conformal view: the forecast's expected sum, and a scale from the series' own
         # recent spread (at least the Poisson one: demand is counts)
         centre = mean[:, :H].sum(1)
-        _, sd = past_stats(y, observed, c + 1, STATS_WINDOW)
+        _, sd = past_stats(y, observed, c + 1, spread_window)
         history = sd * np.sqrt(H)
         # the model's own spread of the sum: its per-period 10-90 % width as a normal's sd,
         # periods independent (the conformal scores absorb the dependence)
