@@ -9,7 +9,7 @@ Two conventions hold for every function below:
   (``demand_history`` makes it NaN); functions that return sales count what was sold.
 """
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 import numpy as np
@@ -18,10 +18,26 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncWeek
+from django.utils import timezone
 
-from .models import SalesDay, StockLevel, StockMovement, Warehouse
+from .models import MovementKind, SalesDay, StockLevel, StockMovement, Warehouse
 from .purchasing.selectors import open_order_lines
 
 
@@ -362,3 +378,43 @@ def stock_value_by_week(weeks: int, today: date) -> list[dict]:
               .annotate(value=Sum(ExpressionWrapper(F("quantity") * F("product__unit_cost"), output_field=money))))
     later = [(r["day"], float(r["value"] or 0)) for r in booked]
     return [{"week_end": end, "value": float(current) - sum(v for day, v in later if day > end)} for end in ends]
+
+
+def _local_midnight(day: date):
+    """The first instant of a local day (the project's TIME_ZONE), as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def stock_on_hand_at(pairs, day: date) -> dict[tuple[int, int], int]:
+    """On hand per (product id, warehouse id) at the end of local ``day``, from the stock ledger:
+    the balance after the pair's last movement by then. A pair the ledger had not seen by then is
+    absent: its stock that day is unknown."""
+    keys = set(pairs)
+    if not keys:
+        return {}
+    last = Window(RowNumber(), partition_by=[F("product_id"), F("warehouse_id")],
+                  order_by=[F("created_at").desc(), F("id").desc()])
+    rows = (StockMovement.objects
+            .filter(product_id__in={p for p, _ in keys}, warehouse_id__in={w for _, w in keys},
+                    created_at__lt=_local_midnight(day + timedelta(days=1)))
+            .annotate(newest=last).filter(newest=1)
+            .values_list("product_id", "warehouse_id", "balance_after"))
+    return {(p, w): int(b) for p, w, b in rows if (p, w) in keys}
+
+
+def receipts_of_orders_placed_by(pairs, day: date, last_day: date) -> list[tuple[int, int, date, int]]:
+    """``(product id, warehouse id, local date, units)`` of the purchase-order receipts booked
+    after ``day`` up to ``last_day`` for orders placed (sent, or approved if never marked sent) by
+    the end of ``day``: what was in transit at the end of ``day``, and when it came."""
+    keys = set(pairs)
+    if not keys:
+        return []
+    end = _local_midnight(day + timedelta(days=1))
+    placed = Q(purchase_order_line__order__sent_at__lt=end) | Q(
+        purchase_order_line__order__sent_at__isnull=True, purchase_order_line__order__approved_at__lt=end)
+    rows = (StockMovement.objects
+            .filter(placed, kind=MovementKind.RECEIPT, purchase_order_line__isnull=False,
+                    product_id__in={p for p, _ in keys}, warehouse_id__in={w for _, w in keys},
+                    created_at__gte=end, created_at__lt=_local_midnight(last_day + timedelta(days=1)))
+            .values_list("product_id", "warehouse_id", "created_at", "quantity"))
+    return [(p, w, timezone.localtime(at).date(), int(q)) for p, w, at, q in rows if (p, w) in keys]

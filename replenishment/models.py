@@ -170,6 +170,9 @@ class PolicyReplayRun(models.Model):
     demand_sources = models.JSONField(
         default=dict, blank=True, help_text="How many decisions of base-stock and the learned policy read the forecast "
                                             "in force (and of which runs) and how many the sales history.")
+    started_from_ledger = models.PositiveIntegerField(
+        default=0, help_text="Pairs whose starting stock was their real position from the stock ledger (the others "
+                             "started from an estimate: replenishment/replay_start.py).")
     applied = models.BooleanField(default=False, help_text="Whether the choice was written to the pairs' policies.")
     created_at = models.DateTimeField(auto_now_add=True)
 

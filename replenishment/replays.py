@@ -45,6 +45,7 @@ from .policies.periodic import MA_WINDOW, moving_average_level, order_up_to, pas
 from .policies.replay import replay
 from .policies.selection import CLASS_MARGIN, select_methods
 from .replay_demand import decision_days, forecast_demand
+from .replay_start import start_state
 
 Method = ReorderPolicy.Method
 PERIOD_DAYS = {"W": 7, "D": 1}
@@ -127,8 +128,11 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
     moq = np.array([p.product.minimum_order for p in pairs])
     H = L + 1
     m8, _ = past_stats(y, observed, T0, MA_WINDOW)
-    on_hand0 = np.round(m8)
-    pipe0 = np.where(np.arange(int(L.max(initial=0)))[None, :] < L[:, None], np.round(m8)[:, None], 0)
+    # where the shop stood at the end of the origin day (the ledger's), else an estimate
+    start = start_state(keys, as_of - timedelta(days=P * k), as_of, k, L, m8)
+    on_hand0, pipe0 = start.on_hand, start.pipeline
+    say(f"  starting stock: {int(start.from_ledger.sum()):,} pairs from the stock ledger, "
+        f"{int((~start.from_ledger).sum()):,} estimated (the last {MA_WINDOW} periods' mean)")
 
     cols = range(T0 - 1, T - 1)
     # base-stock and the learned policy decide from the forecast in force that day where there was one
@@ -170,10 +174,12 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
                                       class_margin=(CLASS_MARGIN if settings.STOCKCAST_REPLAY_MARGIN is None
                                                     else float(settings.STOCKCAST_REPLAY_MARGIN)),
                                       per_period={m: r.by_period for m, r in results.items()})
-    return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, apply, say)
+    return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources,
+                  int(start.from_ledger.sum()), apply, say)
 
 
-def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, apply, say) -> PolicyReplayRun:
+def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, from_ledger, apply,
+           say) -> PolicyReplayRun:
     """One transaction: the run, its rows, the pairs' methods, and pruning old runs."""
     warehouses = sorted({p.warehouse.code for p in pairs})
     wh_index = np.array([p.warehouse.code for p in pairs])
@@ -185,6 +191,7 @@ def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, s
     with transaction.atomic():
         run = PolicyReplayRun.objects.create(
             as_of=as_of, freq=freq, periods=P, pairs=len(pairs), skipped=skipped, totals=totals, demand_sources=sources,
+            started_from_ledger=from_ledger,
             by_warehouse=by_warehouse, selected={"pairs": counts, "by_class": by_class}, applied=apply)
         rows = []
         for i, pair in enumerate(pairs):
