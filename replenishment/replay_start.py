@@ -32,7 +32,7 @@ def start_state(keys, origin_day: date, last_day: date, days_per_period: int, le
     ``last_day``; ``lead_periods`` (N,) in replay periods; ``estimate`` (N,): the per-period
     quantity a pair the ledger does not know starts with (on hand and in each transit slot)."""
     lead = np.asarray(lead_periods, int)
-    N, width = len(keys), int(lead.max(initial=0))
+    width = int(lead.max(initial=0))
     on_hand = np.round(np.asarray(estimate, float))
     pipeline = np.where(np.arange(width)[None, :] < lead[:, None], on_hand[:, None], 0.0)
     known = stock_on_hand_at(keys, origin_day)
