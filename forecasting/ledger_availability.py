@@ -15,7 +15,7 @@ dates in the project's TIME_ZONE, like SalesDay.date.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from inventory.models import StockMovement
 from inventory.pair_index import PairIndex
+from inventory.selectors import local_midnight
 
 
 def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date
     wids = sorted({w for _, w in keys})
     # every movement up to the end: the balance at `start` depends on the last one before it
     rows = (StockMovement.objects.filter(product_id__in=pids, warehouse_id__in=wids,
-                                         created_at__lt=_start_of(end + timedelta(days=1)))
+                                         created_at__lt=local_midnight(end + timedelta(days=1)))
             .order_by("product_id", "warehouse_id", "created_at", "id")
             .values_list("product_id", "warehouse_id", "created_at", "balance_after"))
     moves = pd.DataFrame(list(rows), columns=["product_id", "warehouse_id", "at", "balance"])
@@ -64,8 +65,3 @@ def ledger_stockout_days(keys: Iterable[tuple[int, int]], start: date, end: date
     days = np.repeat(lo, length) + offset.astype("timedelta64[D]")
     return pd.DataFrame({"product_id": np.repeat(pid, length), "warehouse_id": np.repeat(wid, length),
                          "date": days.astype(object)}, columns=columns)
-
-
-def _start_of(day: date):
-    """The first instant of a local day, as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min))

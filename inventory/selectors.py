@@ -380,8 +380,9 @@ def stock_value_by_week(weeks: int, today: date) -> list[dict]:
     return [{"week_end": end, "value": float(current) - sum(v for day, v in later if day > end)} for end in ends]
 
 
-def _local_midnight(day: date):
-    """The first instant of a local day (the project's TIME_ZONE), as an aware datetime."""
+def local_midnight(day: date):
+    """The first instant of a local day (the project's TIME_ZONE), as an aware datetime: where the
+    ledger's days begin (its lines are stamped with instants, sales with local dates)."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -396,7 +397,7 @@ def stock_on_hand_at(pairs, day: date) -> dict[tuple[int, int], int]:
                   order_by=[F("created_at").desc(), F("id").desc()])
     rows = (StockMovement.objects
             .filter(product_id__in={p for p, _ in keys}, warehouse_id__in={w for _, w in keys},
-                    created_at__lt=_local_midnight(day + timedelta(days=1)))
+                    created_at__lt=local_midnight(day + timedelta(days=1)))
             .annotate(newest=last).filter(newest=1)
             .values_list("product_id", "warehouse_id", "balance_after"))
     return {(p, w): int(b) for p, w, b in rows if (p, w) in keys}
@@ -409,12 +410,12 @@ def receipts_of_orders_placed_by(pairs, day: date, last_day: date) -> list[tuple
     keys = set(pairs)
     if not keys:
         return []
-    end = _local_midnight(day + timedelta(days=1))
+    end = local_midnight(day + timedelta(days=1))
     placed = Q(purchase_order_line__order__sent_at__lt=end) | Q(
         purchase_order_line__order__sent_at__isnull=True, purchase_order_line__order__approved_at__lt=end)
     rows = (StockMovement.objects
             .filter(placed, kind=MovementKind.RECEIPT, purchase_order_line__isnull=False,
                     product_id__in={p for p, _ in keys}, warehouse_id__in={w for _, w in keys},
-                    created_at__gte=end, created_at__lt=_local_midnight(last_day + timedelta(days=1)))
+                    created_at__gte=end, created_at__lt=local_midnight(last_day + timedelta(days=1)))
             .values_list("product_id", "warehouse_id", "created_at", "quantity"))
     return [(p, w, timezone.localtime(at).date(), int(q)) for p, w, at, q in rows if (p, w) in keys]

@@ -106,7 +106,8 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
             rows = np.flatnonzero(uncertain)
             c_s = np.take_along_axis(cumulative[rows], days[rows], axis=1)
             s_s = sum_calibration.scale_from(spread[rows, None], days[rows], np.nan_to_num(c_s))
-            mixed = np.maximum(c_s[:, :, None] + s_s[:, :, None] * scores[rows, None, :], 0).reshape(rows.size, -1)
+            mixed = sum_calibration.interval_values(c_s[:, :, None], s_s[:, :, None],
+                                                    scores[rows, None, :]).reshape(rows.size, -1)
             level[rows] = [np.quantile(v, q) for v, q in zip(mixed, np.asarray(fractile, float)[rows])]
             mean[rows], sd[rows] = mixed.mean(1), mixed.std(1)
         m, cv = per_period_demand(mean, sd, np.asarray(interval_periods) - 1, 1)
