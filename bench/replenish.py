@@ -60,14 +60,14 @@ Policies
   order_what_sold          order what sold in the period just ended
   base_stock_forecast_tuned  order up to centre + k x scale (the conformal view's centre and
                            scale), k per demand class the factor whose replay of the selection
-                           window cost least (replenishment.policies.tuning). Not a product
-                           method (its replay now rebuilds past forecasts, which tuning needs,
-                           but the tuned factor is not built into the product)
+                           window cost least (replenishment.policies.tuning): the product's
+                           ``base_stock_tuned``, tuned by its replay the same way
   base_stock_forecast_tuned_in_band  the same, choosing only among the factors whose coverage of the
                            class's selection-window cases lies within COVERAGE_BAND of p/(p+h)
   selected                 per series, the method the selection rule picked on the selection
                            window among the methods the product runs (incumbent: base_stock_forecast)
-  selected_with_tuned      the same rule with base_stock_forecast_tuned among the candidates
+  selected_without_tuned   the same rule without base_stock_forecast_tuned among the candidates
+                           (what the cost-tuned factor adds to the choice)
   selected_unguarded       each series' own cheapest product method on the selection window, with
                            none of the rule's guards against noise (margins, significance): what
                            choosing per series from a short replay is worth
@@ -547,9 +547,8 @@ def run(args, log=print):
         return np.rint(pol.action_index(obs) * agent.order_unit(m))
 
     # --- the forecast's safety factor chosen by what the selection window's replay cost -------
-    # (replenishment.policies.tuning). Measured here, not a product method (its replay rebuilds the
-    # past forecasts tuning needs, but the tuned factor is not built in), so the row is kept out of
-    # ``selected`` and shown beside it as ``selected_with_tuned``.
+    # (replenishment.policies.tuning), as the product's replay tunes its ``base_stock_tuned`` method
+    # (replenishment/replays.py): in-sample on the window the selection then compares it on.
     cls_now = classes[T0 - 1]          # history before the evaluation only
     def at_factor(k, cols=all_cols):
         """Order-up-to levels centre + k x scale (k a number or one per series) at columns ``cols``."""
@@ -643,18 +642,17 @@ def run(args, log=print):
             "by_class": by_class, "pairs": {n: int((chosen == n).sum()) for n in names if (chosen == n).any()}}
 
     # the candidates are the methods the product runs (the uncalibrated forecast is not one, nor the
-    # cost-tuned factor, nor the learned policy fed the moving average)
-    not_product_methods = ("base_stock_forecast_raw", "base_stock_forecast_tuned",
-                           "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views
+    # in-band tuned factor, nor the learned policy fed the moving average)
+    not_product_methods = ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views
     # rows combined series by series from other rows: no per-period totals of their own
-    combined_rows = ["selected", "selected_unguarded", "selected_with_tuned",
+    combined_rows = ["selected", "selected_unguarded", "selected_without_tuned",
                      "hindsight_best_per_class", "hindsight_best_per_series"]
     evaluation["selected"], meta["selection"] = select(not_product_methods)
     # without the guards against noise: each series' own cheapest method of the selection window
     evaluation["selected_unguarded"], meta["selection_unguarded"] = select(
         not_product_methods, class_margin=0.0, pair_margin=0.0, min_selling_share=0.0, min_t=-np.inf)
-    evaluation["selected_with_tuned"], meta["selection_with_tuned"] = select(
-        ("base_stock_forecast_raw", "base_stock_forecast_tuned_in_band", "rl_moving_avg") + views)
+    evaluation["selected_without_tuned"], meta["selection_without_tuned"] = select(
+        not_product_methods + ("base_stock_forecast_tuned",))
     names = [n for n in methods if n not in not_product_methods]
     levels_of = {"base_stock_forecast": S_fc, "base_stock_forecast_recalibrated": S_cal,
                  "base_stock_forecast_conformal": S_conf, "base_stock_forecast_raw": S_raw,
@@ -759,8 +757,8 @@ def main(argv=None):
           + ", ".join(f"{k} {v}" for k, v in fc_cov.items() if k not in ("all", "cases", "selling", "cases_by_class")))
     print(f"forecast policy = {meta['forecast_view']} (the product's)")
     print(f"selected: {meta['selection']['pairs']} (by class {meta['selection']['by_class']})")
-    print(f"tuned safety factors {meta['tuned']['factors']}; selected_with_tuned: "
-          f"{meta['selection_with_tuned']['pairs']} (by class {meta['selection_with_tuned']['by_class']})")
+    print(f"tuned safety factors {meta['tuned']['factors']}; selected_without_tuned: "
+          f"{meta['selection_without_tuned']['pairs']} (by class {meta['selection_without_tuned']['by_class']})")
     print(f"forecasts: {meta['forecast_source']} ({meta['forecast_note']}); {time.perf_counter() - t0:.0f}s")
     out = {"policies": results, "meta": meta, "settings": vars(args)}
     path = args.json or f"var/bench/replenish_{Path(args.sales).stem}.json"
