@@ -12,6 +12,7 @@ from forecasting.ml import sum_calibration
 
 from .models import ReorderSuggestion
 from .policies import LeadTimeDemand
+from .policies.tuning import moment_matched
 
 N_SAMPLES = 4000
 MA_PERIODS = 8          # review periods the moving-average method averages over
@@ -35,9 +36,11 @@ def calibrated_forecast_demand(fc, daily_history, lead_days, lead_std, review_da
     scale = sum_calibration.scale_from(spread, days, centre)
     levels, q = table
     scores = np.interp(rng.random(N_SAMPLES), levels, q)
-    out = LeadTimeDemand(sum_calibration.interval_values(centre, scale, scores), source="calibrated_forecast",
-                         extended_periods=max(int(days.max()) - fc.mean.size, 0))
-    return out
+    # one centre and scale over the lead-time draws, as the replay matches them (policies/tuning.py)
+    mid, spread_ = moment_matched(centre, scale)
+    return LeadTimeDemand(sum_calibration.interval_values(centre, scale, scores), source="calibrated_forecast",
+                          extended_periods=max(int(days.max()) - fc.mean.size, 0),
+                          centre=float(mid), scale=float(spread_))
 
 
 def protection_demand(pair, costs, lead_days, lead_std, history, forecasts, seed):

@@ -27,6 +27,8 @@ from .policies import (
     s_s_levels,
     s_s_order,
 )
+from .policies.tuning import tuned_level
+from .replays import SafetyFactor
 
 Method = ReorderPolicy.Method
 
@@ -45,7 +47,9 @@ class Decision:
     note: str = ""
 
 
-def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | None:
+def decide(pair: PairInput, history, forecasts, as_of, seed=0, factor: SafetyFactor | None = None) -> Decision | None:
+    """``factor``: the cost-tuned safety factor the latest policy replay gives this pair (the
+    ``base_stock_tuned`` method's; replays.safety_factor)."""
     product = pair.product
     costs = costs_for(product, pair.policy)
     lead_days, lead_std = pair.lead_days, pair.lead_std
@@ -93,6 +97,24 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0) -> Decision | Non
             q, target = round_order(raw, pack, moq), S
             note += (f"The learned policy chose {raw} units from the pipeline and the item's demand statistics "
                     f"(the base-stock rule would order {base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq)}).")
+    elif method == Method.BASE_STOCK_TUNED:
+        if factor is None or demand.centre is None:
+            method = Method.BASE_STOCK
+            q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
+            note += ("No policy replay has tuned the safety factor yet, so base-stock at the fractile decided."
+                     if factor is None else
+                     "The cost-tuned factor multiplies the calibrated forecast's spread, and this pair's demand "
+                     "came from elsewhere, so base-stock at the fractile decided.")
+        else:
+            tuned = float(tuned_level(demand.centre, demand.scale, factor.value))
+            q, target = base_stock_order(tuned, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), tuned
+            whose = ("all replayed pairs (pooled: its class had too few pairs, or the replay had not seen it)"
+                     if factor.demand_class == "*" else f"the {factor.demand_class} demand class")
+            note += (f"Cost-tuned safety factor {factor.value:+.1f}, the one whose replay of the last "
+                     f"{factor.run.periods} {'weeks' if factor.run.freq == 'W' else 'days'} to {factor.run.as_of} "
+                     f"cost least for {whose}: order up to the forecast's centre {demand.centre:.1f} "
+                     f"{'+' if factor.value >= 0 else '-'} {abs(factor.value):.1f} x its scale {demand.scale:.1f} "
+                     f"= {tuned:.0f} (at the fractile it would be {S:.0f}).")
     else:  # base-stock and newsvendor both order up to the fractile of protection-interval demand
         q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
     return Decision(pair, method, int(q), int(q), float(target), demand, costs, lead_days, source, note)

@@ -41,10 +41,11 @@ def explain(d: Decision, quantity: int, as_of: date, replayed: dict | None = Non
         f"On hand {p.on_hand}, on order {p.on_order} (open purchase orders), so the inventory position is {p.position}.",
         f"Expected demand over the {d.lead_days:g}-day lead time plus the {c.review_days}-day review period: "
         f"{mean:.1f} units, from {src}.",
-        f"Safety stock {safety:.1f} units for {target}; "
+        (f"Safety stock {safety:.1f} units from the cost-tuned safety factor (below; the costs: {target}); "
+         if d.method == Method.BASE_STOCK_TUNED else f"Safety stock {safety:.1f} units for {target}; ")
         + (f"reorder point {d.target:.0f}." if d.method in (Method.S_S, Method.RQ) else f"order-up-to level {d.target:.0f}."),
     ]
-    if d.method in (Method.BASE_STOCK, Method.NEWSVENDOR):
+    if d.method in (Method.BASE_STOCK, Method.BASE_STOCK_TUNED, Method.NEWSVENDOR):
         parts.append(f"Ordering {d.target:.0f} - {p.position} = {max(d.target - p.position, 0):.0f}, rounded to "
                      f"{d.wanted} for the pack size {p.product.pack_size} and minimum order "
                      f"{p.product.minimum_order}.")

@@ -14,6 +14,7 @@ class ReorderPolicy(models.Model):
     class Method(models.TextChoices):
         RL = "rl", "Learned policy (RL)"
         BASE_STOCK = "base_stock", "Base-stock (order-up-to)"
+        BASE_STOCK_TUNED = "base_stock_tuned", "Base-stock, cost-tuned safety factor"
         S_S = "s_S", "(s, S)"
         NEWSVENDOR = "newsvendor", "Newsvendor"
         RQ = "rq", "(R, Q) with EOQ"
@@ -173,6 +174,10 @@ class PolicyReplayRun(models.Model):
     started_from_ledger = models.PositiveIntegerField(
         default=0, help_text="Pairs whose starting stock was their real position from the stock ledger (the others "
                              "started from an estimate: replenishment/replay_start.py).")
+    tuned_factors = models.JSONField(
+        default=dict, blank=True,
+        help_text="The cost-tuned base-stock method's safety factor per demand class (\"*\": pooled) and the pairs "
+                  "each was tuned on; empty when the replay could not tune it (replenishment/replays.py).")
     applied = models.BooleanField(default=False, help_text="Whether the choice was written to the pairs' policies.")
     created_at = models.DateTimeField(auto_now_add=True)
 

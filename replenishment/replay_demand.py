@@ -23,6 +23,8 @@ import numpy as np
 from forecasting.in_force import forecasts_in_force
 from forecasting.ml import sum_calibration
 
+from .policies.tuning import moment_matched
+
 # A live decision draws a lead time per sample (decision_demand.calibrated_forecast_demand); a
 # replayed one mixes its distribution over this many evenly spaced quantiles of the lead time
 LEAD_DRAWS = 21
@@ -35,6 +37,8 @@ class ForecastDemand:
     level: np.ndarray      # order-up-to level at the pair's fractile
     mean: np.ndarray       # the learned policy's demand per period
     cv: np.ndarray
+    centre: np.ndarray     # the interval distribution's centre and scale (the cost-tuned method's,
+    scale: np.ndarray      # matched over the lead-time draws: policies/tuning.moment_matched)
     runs: list = field(default_factory=list)
 
     @property
@@ -75,7 +79,7 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
     from .rl.observation import per_period_demand
 
     N, P = len(keys), len(decision_days)
-    out = ForecastDemand(*(np.full((N, P), np.nan) for _ in range(3)))
+    out = ForecastDemand(*(np.full((N, P), np.nan) for _ in range(5)))
     span = np.asarray(interval_periods, int) * days_per_period          # the protection interval in days
     std = np.zeros(N) if lead_std_days is None else np.asarray(lead_std_days, float)
     days = interval_days(span, std, days_per_period)                   # (N, S)
@@ -101,6 +105,7 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
         values = sum_calibration.interval_values(centre, scale, scores)               # (N, Q), rising in Q
         level = np.array([np.interp(q, levels, v) for q, v in zip(np.asarray(fractile, float), values)])
         mean, sd = values.mean(1), values.std(1)
+        mid, wide = centre.copy(), scale.copy()
         if uncertain.any():
             # the same distribution at each lead-time draw, mixed with equal weights: (n, S x Q) samples
             rows = np.flatnonzero(uncertain)
@@ -110,8 +115,10 @@ def forecast_demand(keys, daily: dict, as_of: date, days_per_period: int, decisi
                                                     scores[rows, None, :]).reshape(rows.size, -1)
             level[rows] = [np.quantile(v, q) for v, q in zip(mixed, np.asarray(fractile, float)[rows])]
             mean[rows], sd[rows] = mixed.mean(1), mixed.std(1)
+            mid[rows], wide[rows] = moment_matched(c_s, s_s)
         m, cv = per_period_demand(mean, sd, np.asarray(interval_periods) - 1, 1)
         out.level[ok, t], out.mean[ok, t], out.cv[ok, t] = level[ok], m[ok], cv[ok]
+        out.centre[ok, t], out.scale[ok, t] = mid[ok], wide[ok]
         if f.run_id not in out.runs:
             out.runs.append(f.run_id)
     return out

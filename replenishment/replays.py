@@ -6,10 +6,12 @@ and MOQ / pack, through the one replay (``replenishment.policies.replay``). It s
 ``PolicyReplay`` row per pair and method and, unless told not to, sets each pair's method:
 
 * the methods: ``base_stock`` (the product's default: order up to the fractile of the
-  protection-interval demand), ``base_stock_ma`` (the normal approximation of the last 8
-  periods), ``order_sold`` (re-order what sold), and ``rl`` (the learned policy, only when one
-  has been trained: a method that cannot run is never replayed, so never chosen);
-* the demand ``base_stock`` and ``rl`` see at a past decision is what they would have seen
+  protection-interval demand), ``base_stock_tuned`` (order up to the forecast's centre + k x its
+  scale, k per demand class tuned on these periods' replayed cost: ``_tune_safety_factor``; only
+  with a forecast in force and at least 20 pairs), ``base_stock_ma`` (the normal approximation of
+  the last 8 periods), ``order_sold`` (re-order what sold), and ``rl`` (the learned policy, only
+  when one has been trained: a method that cannot run is never replayed, so never chosen);
+* the demand ``base_stock``, ``base_stock_tuned`` and ``rl`` see at a past decision is what they would have seen
   live: the calibrated forecast of the run in force that day, rebuilt from its model version
   (``replay_demand.py``, ``forecasting/in_force.py``). A decision with none (no run yet, a pair
   the run did not forecast, a run without calibration) falls back to the sales history: the
@@ -29,6 +31,7 @@ The replay sees only history up to ``as_of``: what happens after it cannot move 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -44,6 +47,7 @@ from .models import PolicyReplay, PolicyReplayRun, ReorderPolicy
 from .policies.periodic import MA_WINDOW, moving_average_level, order_up_to, past_stats
 from .policies.replay import replay
 from .policies.selection import CLASS_MARGIN, select_methods
+from .policies.tuning import FACTORS, MIN_SERIES, cost_by_factor, factor_for, tuned_factors, tuned_level
 from .replay_demand import decision_days, forecast_demand
 from .replay_start import start_state
 
@@ -163,23 +167,59 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
             pol = rl.agent.NetworkPolicy(net, m, L, pcost, h, cv)
             return np.rint(pol.action_index(obs) * rl.agent.order_unit(m))
         deciders[Method.RL] = rl_decide
+    def play(decide):
+        return replay(y[:, T0:], decide, L, h, pcost, on_hand0, pipe0, lead_time_std=L_std, pack_size=pack,
+                      moq=moq, seed=seed, history_sold=np.nan_to_num(y[:, T0 - 1]))
+
     results = {}
     for name, decide in deciders.items():
-        results[name] = replay(y[:, T0:], decide, L, h, pcost, on_hand0, pipe0, lead_time_std=L_std,
-                               pack_size=pack, moq=moq, seed=seed, history_sold=np.nan_to_num(y[:, T0 - 1]))
+        results[name] = play(decide)
         say(f"  {name}: total cost {results[name].total.sum():,.2f}")
     classes = classify(np.where(observed[:, :T0], y[:, :T0], np.nan), window=None)
+    tuned, factors = _tune_safety_factor(fc, levels[Method.BASE_STOCK], classes, play, T0, say), {}
+    if tuned is not None:
+        results[Method.BASE_STOCK_TUNED], factors = tuned
+        say(f"  {Method.BASE_STOCK_TUNED}: total cost {results[Method.BASE_STOCK_TUNED].total.sum():,.2f}")
     share = (np.nan_to_num(y[:, T0:]) > 0).mean(1)
     chosen, by_class = select_methods({m: r.total for m, r in results.items()}, classes, share, Method.BASE_STOCK,
                                       class_margin=(CLASS_MARGIN if settings.STOCKCAST_REPLAY_MARGIN is None
                                                     else float(settings.STOCKCAST_REPLAY_MARGIN)),
                                       per_period={m: r.by_period for m, r in results.items()})
     return _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources,
-                  int(start.from_ledger.sum()), apply, say)
+                  int(start.from_ledger.sum()), factors, apply, say)
 
 
-def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, from_ledger, apply,
-           say) -> PolicyReplayRun:
+def _tune_safety_factor(fc, fractile_levels: dict, classes, play, T0: int, say):
+    """The cost-tuned base-stock method (policies/tuning.py): order up to centre + k x scale of the
+    forecast in force, k per demand class the factor whose replay over these periods cost least.
+    A decision with no forecast in force orders as base-stock does (its level from the sales
+    history: there is no centre and scale to tune). -> (its replay, the factors) or None where it
+    cannot be tuned: no forecast in force at any decision, or fewer pairs than a class needs
+    (MIN_SERIES), whose pooled factor would fit noise.
+
+    The factor is tuned on the periods the selection then compares the methods on (in sample, as
+    ``bench.replenish`` measures the rule): the selection's margin and significance test stand
+    between that and a change of method."""
+    N = len(classes)
+    if fc.decided == 0 or N < MIN_SERIES:
+        return None
+
+    def deciders_at(k):
+        lv = {c: np.where(np.isnan(fc.centre[:, c - T0 + 1]), fallback,
+                          tuned_level(fc.centre[:, c - T0 + 1], fc.scale[:, c - T0 + 1], k))
+              for c, fallback in fractile_levels.items()}
+        return lambda s: order_up_to(lv[T0 - 1 + s.t], s)
+
+    say(f"  {Method.BASE_STOCK_TUNED}: replaying {len(FACTORS)} safety factors ({FACTORS[0]:+.1f} to {FACTORS[-1]:+.1f})")
+    costs = cost_by_factor(lambda k: play(deciders_at(k)).total)
+    factors = tuned_factors(costs, classes)
+    say("  cost-tuned safety factor by demand class: "
+        + ", ".join(f"{c} {k:+.1f}" for c, k in factors["factors"].items()))
+    return play(deciders_at(factor_for(factors, classes))), factors
+
+
+def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, sources, from_ledger, tuned_factors_,
+           apply, say) -> PolicyReplayRun:
     """One transaction: the run, its rows, the pairs' methods, and pruning old runs."""
     warehouses = sorted({p.warehouse.code for p in pairs})
     wh_index = np.array([p.warehouse.code for p in pairs])
@@ -191,7 +231,7 @@ def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, s
     with transaction.atomic():
         run = PolicyReplayRun.objects.create(
             as_of=as_of, freq=freq, periods=P, pairs=len(pairs), skipped=skipped, totals=totals, demand_sources=sources,
-            started_from_ledger=from_ledger,
+            started_from_ledger=from_ledger, tuned_factors=tuned_factors_,
             by_warehouse=by_warehouse, selected={"pairs": counts, "by_class": by_class}, applied=apply)
         rows = []
         for i, pair in enumerate(pairs):
@@ -226,9 +266,33 @@ def _store(as_of, freq, P, pairs, results, classes, chosen, by_class, skipped, s
     return run
 
 
-def latest_replay_rows(keys) -> dict:
-    """{(product id, warehouse id): {method: PolicyReplay}} from the latest replay run."""
-    run = PolicyReplayRun.objects.order_by("-created_at", "-id").first()
+class SafetyFactor(NamedTuple):
+    """The cost-tuned base-stock method's factor for one pair, and where it came from."""
+
+    value: float
+    demand_class: str       # the class whose factor it is ("*": pooled over the replay's pairs)
+    run: PolicyReplayRun
+
+
+def latest_replay_run() -> PolicyReplayRun | None:
+    return PolicyReplayRun.objects.order_by("-created_at", "-id").first()
+
+
+def safety_factor(run: PolicyReplayRun | None, replayed: dict | None) -> SafetyFactor | None:
+    """The factor a pair's live ``base_stock_tuned`` decision orders with: that of the demand class
+    the latest replay put the pair in (``replayed``: its rows of that run), the pooled factor for a
+    pair it did not replay or a class it did not tune on its own; None when it tuned none."""
+    if run is None or not run.tuned_factors.get("factors"):
+        return None
+    factors = run.tuned_factors["factors"]
+    cls = next(iter(replayed.values())).demand_class if replayed else None
+    cls = cls if cls in factors else "*"
+    return SafetyFactor(float(factors[cls]), cls, run)
+
+
+def latest_replay_rows(keys, run: PolicyReplayRun | None = None) -> dict:
+    """{(product id, warehouse id): {method: PolicyReplay}} from ``run`` (default: the latest replay run)."""
+    run = run or latest_replay_run()
     if run is None:
         return {}
     out: dict = {}

@@ -18,7 +18,7 @@ from . import inputs
 from .decisions import apply_constraints, decide, order_by
 from .explain import explain
 from .models import ReorderSuggestion
-from .replays import latest_replay_rows
+from .replays import latest_replay_rows, latest_replay_run, safety_factor
 from .revisions import SUGGESTIONS
 
 ANALYZE_AFTER_ROWS = 10_000  # suggestions written by one run that refresh the table's planner statistics
@@ -55,17 +55,20 @@ def run_replenishment(as_of: date | None = None, budgets: dict | None = None, pr
     run, forecasts = inputs.forecasts(pairs, as_of)
     progress.report("replenishment as of %s: deciding %s product x warehouse pairs (%s with a current forecast)",
                     as_of, f"{len(pairs):,}", f"{len(forecasts):,}")
+    # the latest policy replay: what its explanation quotes, and the cost-tuned method's safety factors
+    replay_run = latest_replay_run()
+    replayed = latest_replay_rows([p.key for p in pairs], replay_run)
     decisions = []
     step = max(len(pairs) // 5, 1000)
     for i, pair in enumerate(pairs):
-        d = decide(pair, history, forecasts, as_of, seed=seed + pair_seed(pair.key))
+        d = decide(pair, history, forecasts, as_of, seed=seed + pair_seed(pair.key),
+                   factor=safety_factor(replay_run, replayed.get(pair.key)))
         if d is not None:
             decisions.append(d)
         if (i + 1) % step == 0 and i + 1 < len(pairs):
             progress.report("replenishment: %s of %s pairs decided, %s need an order so far",
                             f"{i + 1:,}", f"{len(pairs):,}", f"{len(decisions):,}")
     quantities = apply_constraints(decisions, budgets or {})
-    replayed = latest_replay_rows([d.pair.key for d in decisions])
     with transaction.atomic():
         ReorderSuggestion.objects.filter(
             status=ReorderSuggestion.Status.PENDING,

@@ -50,7 +50,7 @@ class PolicyReplayRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PolicyReplayRun
         fields = ["id", "as_of", "freq", "periods", "pairs", "skipped", "totals", "by_warehouse", "selected", "demand_sources",
-                  "started_from_ledger", "applied", "created_at"]
+                  "started_from_ledger", "tuned_factors", "applied", "created_at"]
         read_only_fields = fields
 
 

@@ -46,6 +46,10 @@ class LeadTimeDemand:
     # Periods of the protection interval the forecast did not cover and that were filled by
     # repeating its last period (0: the forecast covered the whole interval).
     extended_periods: int = 0
+    # Where the samples are a conformal distribution (centre + scale x score): its centre and
+    # scale, which the cost-tuned base-stock method orders from (policies/tuning.py); None otherwise.
+    centre: float | None = None
+    scale: float | None = None
 
     def __post_init__(self):
         s = np.sort(np.asarray(self.samples, dtype=float).ravel())

@@ -33,6 +33,20 @@ TOLERANCE = 0.002   # 0.2 % of the class's cost: differences below it are noise,
 COVERAGE_BAND = 0.02
 
 
+def tuned_level(centre, scale, k) -> np.ndarray:
+    """The order-up-to level ``centre + k x scale``, at least 0."""
+    return np.maximum(np.asarray(centre, float) + np.asarray(k, float) * np.asarray(scale, float), 0.0)
+
+
+def moment_matched(centres, scales) -> tuple[np.ndarray, np.ndarray]:
+    """One centre and scale from the centres and scales of several lead-time draws (last axis):
+    their mean centre, and a scale whose square is the draws' mean squared scale plus the
+    centres' variance (the spread a random lead time adds to the sum). With a certain lead time
+    (identical draws) they are the draws' own, so a factor means the same with either."""
+    centres, scales = np.asarray(centres, float), np.asarray(scales, float)
+    return centres.mean(-1), np.sqrt((scales ** 2).mean(-1) + centres.var(-1))
+
+
 def cost_by_factor(play: Callable[[float], np.ndarray], factors=FACTORS) -> np.ndarray:
     """(G, N): the replayed cost per series of each factor; ``play(k)`` returns (N,) costs."""
     return np.stack([np.asarray(play(float(k)), float) for k in factors])

@@ -1,5 +1,5 @@
 """bench.replenish end to end on a small generated file: every policy row, the cost-tuned
-forecast row kept out of ``selected`` and in ``selected_with_tuned``, nothing dropped."""
+forecast row a candidate of ``selected`` (``selected_without_tuned`` without it), nothing dropped."""
 import json
 
 import pytest
@@ -24,10 +24,10 @@ def _replay(tmp_path, *options, products=12, weeks=40, seed=5, seconds="2") -> d
     return json.loads(out.read_text())
 
 
-def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selected(tmp_path):
+def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_is_a_candidate_of_selected(tmp_path):
     doc = _replay(tmp_path)     # 12 products, 40 weeks of days
     rows, meta = doc["policies"], doc["meta"]
-    assert {"selected", "selected_unguarded", "selected_with_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
+    assert {"selected", "selected_unguarded", "selected_without_tuned", "base_stock_forecast_tuned", "base_stock_forecast",
             "base_stock_moving_avg", "order_what_sold", "rl", "rl_moving_avg"} <= set(rows)
     # the learned policy fed the moving average is a row, not a method the product runs
     assert "rl_moving_avg" not in meta["selection"]["pairs"]
@@ -35,10 +35,13 @@ def test_a_small_weekly_file_gets_every_row_and_the_tuned_row_stays_out_of_selec
     assert meta["calibration_window"] == 12
     assert meta["calibration_last"]["cases"]["*"] > 0
     assert meta["series"] == 12 and meta["dropped"] == 0
-    assert "base_stock_forecast_tuned" not in meta["selection"]["pairs"]
-    assert sum(meta["selection"]["pairs"].values()) == sum(meta["selection_with_tuned"]["pairs"].values()) == 12
+    # the cost-tuned factor is the product's base_stock_tuned, so a candidate; selected_without_tuned
+    # never picks it, and the in-band variant is no product method
+    assert "base_stock_forecast_tuned" not in meta["selection_without_tuned"]["pairs"]
+    assert sum(meta["selection"]["pairs"].values()) == sum(meta["selection_without_tuned"]["pairs"].values()) == 12
     assert sum(meta["selection_unguarded"]["pairs"].values()) == 12
-    assert "base_stock_forecast_tuned" not in meta["selection_unguarded"]["pairs"]
+    for how in ("selection", "selection_unguarded", "selection_without_tuned"):
+        assert "base_stock_forecast_tuned_in_band" not in meta[how]["pairs"]
     # the evaluation is decided by a forecaster retrained before the origin; the first one's
     # evaluation decisions stay as their own row
     assert meta["forecast_refit"] is True and "base_stock_forecast_before_refit" in rows

@@ -74,3 +74,15 @@ def test_on_a_real_replay_the_tuned_factor_is_no_costlier_than_any_fixed_one():
         chosen[rows] = play(out["factors"][c])[rows]
     assert chosen.sum() <= play(0.97).sum()
     assert np.all((k >= FACTORS.min()) & (k <= FACTORS.max()))
+
+
+def test_the_lead_time_draws_match_to_one_centre_and_scale():
+    from replenishment.policies.tuning import moment_matched, tuned_level
+    # identical draws (a certain lead time): the draws' own centre and scale, so k means the same
+    centre, scale = moment_matched(np.full((2, 5), [[10.0], [4.0]]), np.full((2, 5), [[3.0], [2.0]]))
+    np.testing.assert_allclose(centre, [10, 4])
+    np.testing.assert_allclose(scale, [3, 2])
+    # draws whose centres differ: the centres' variance widens the scale (var 8 + mean square 9)
+    centre, scale = moment_matched(np.array([6.0, 10.0, 14.0]), np.array([3.0, 3.0, 3.0]))
+    assert centre == pytest.approx(10.0) and scale == pytest.approx(np.sqrt(9 + 32 / 3))
+    np.testing.assert_allclose(tuned_level([10.0, 2.0], [3.0, 4.0], [1.5, -1.0]), [14.5, 0.0])   # never below 0
