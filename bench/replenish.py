@@ -432,6 +432,10 @@ def run(args, log=print):
         # the conformal view: the forecast's expected sum, and a scale from the series' own
         # recent spread (at least the Poisson one: demand is counts)
         centre = mean[:, :H].sum(1)
+        if args.centre_blend:
+            # a combination with the moving average's sum (--centre-blend: its weight)
+            m8, _ = past_stats(y, observed, c + 1, MA_WINDOW)
+            centre = (1 - args.centre_blend) * centre + args.centre_blend * np.maximum(m8, 0) * H
         _, sd = past_stats(y, observed, c + 1, spread_window)
         history = sd * np.sqrt(H)
         # the model's own spread of the sum: its per-period 10-90 % width as a normal's sd,
@@ -720,6 +724,9 @@ def main(argv=None):
     ap.add_argument("--conformal-scale", choices=["history", "model", "blend"], default="history",
                     help="the conformal view's scale: the series' last 26 periods' spread x sqrt(L+1) (the product's), "
                          "the model's own spread of the sum (its 10-90 %% width per period), or their geometric mean")
+    ap.add_argument("--centre-blend", type=float, default=0.0,
+                    help="the conformal view's centre as (1 - w) x the forecast's sum + w x the last 8 periods' "
+                         "mean x (L+1) (default 0: the forecast's alone, the product's)")
     ap.add_argument("--pretrained", default=None,
                     help="a checkpoint of python -m forecasting.pretrain of the data's frequency: the forecaster "
                          "is fine-tuned from it, as the product starts a catalogue without a model of its own "

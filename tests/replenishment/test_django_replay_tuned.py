@@ -84,6 +84,21 @@ def test_the_factor_follows_the_costs_and_the_run_keeps_it():
     assert PolicyReplay.objects.filter(run=dear_shortage, method=TUNED).count() == 32
 
 
+def test_the_replay_page_and_api_show_the_tuned_factors(client, django_user_model):
+    from rest_framework.test import APIClient
+    _shop(32)
+    _forecast_run(AS_OF - timedelta(days=60))
+    run = replay_history(periods=8, freq="W", as_of=AS_OF, apply=False)
+    user = django_user_model.objects.create_user("viewer", password="a-long-test-password-42")
+    client.force_login(user)
+    page = client.get("/replay/").content.decode()
+    assert "Base-stock, cost-tuned safety factor" in page
+    assert f"pooled {run.tuned_factors['factors']['*']:.1f}" in page
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.get("/api/v1/policy-replay-runs/").json()["results"][0]["tuned_factors"] == run.tuned_factors
+
+
 def _live_setup():
     _shop(32)
     _forecast_run(AS_OF - timedelta(days=60))
