@@ -103,8 +103,8 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0, factor: SafetyFac
             q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
             note += ("No policy replay has tuned the safety factor yet, so base-stock at the fractile decided."
                      if factor is None else
-                     "The cost-tuned factor multiplies the calibrated forecast's spread, and this pair's demand "
-                     "came from elsewhere, so base-stock at the fractile decided.")
+                     "The cost-tuned factor multiplies a calibrated forecast's scale, and this pair's demand did "
+                     "not come from one, so base-stock at the fractile decided.")
         else:
             tuned = float(tuned_level(demand.centre, demand.scale, factor.value))
             q, target = base_stock_order(tuned, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), tuned

@@ -167,6 +167,7 @@ def replay_history(periods: int = 8, freq: str = "W", as_of: date | None = None,
             pol = rl.agent.NetworkPolicy(net, m, L, pcost, h, cv)
             return np.rint(pol.action_index(obs) * rl.agent.order_unit(m))
         deciders[Method.RL] = rl_decide
+
     def play(decide):
         return replay(y[:, T0:], decide, L, h, pcost, on_hand0, pipe0, lead_time_std=L_std, pack_size=pack,
                       moq=moq, seed=seed, history_sold=np.nan_to_num(y[:, T0 - 1]))

@@ -150,4 +150,4 @@ def test_demand_from_the_sales_history_has_no_spread_to_tune_so_base_stock_decid
     pair = pairs()[4]
     d = decide(pair, history(ps, AS_OF), {}, AS_OF, factor=SafetyFactor(1.0, "*", replay))
     assert d.method == "base_stock" and d.source == "history"
-    assert "came from elsewhere" in d.note
+    assert "did not come from one" in d.note
