@@ -101,7 +101,8 @@ def decide(pair: PairInput, history, forecasts, as_of, seed=0, factor: SafetyFac
         if factor is None or demand.centre is None:
             method = Method.BASE_STOCK
             q, target = base_stock_order(S, pair.on_hand, pair.on_order, pack_size=pack, moq=moq), S
-            note += ("No policy replay has tuned the safety factor yet, so base-stock at the fractile decided."
+            note += ("The latest policy replay tuned no safety factor (it needs a forecast in force during the "
+                     "replayed periods and at least 20 pairs), so base-stock at the fractile decided."
                      if factor is None else
                      "The cost-tuned factor multiplies a calibrated forecast's scale, and this pair's demand did "
                      "not come from one, so base-stock at the fractile decided.")
