@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from forecasting import services as forecast_services
 from forecasting.models import ForecastRun
 from forecasting.tasks import run_forecast
 from insights.models import Alert
@@ -48,6 +49,17 @@ COVER_DAYS = 21
 RECENT_DAYS = 56
 
 
+# forecast runs dated this many weeks before the data's last day (Command._past_runs)
+PAST_RUNS_WEEKS = (8, 4)
+
+
+def _demo_training(seconds: float) -> dict:
+    # Online Retail II is a seasonal weekly gift catalogue: its long silences are out-of-season
+    # weeks, not stock-outs, and weight averaging lost there (TrainConfig's comments have the
+    # numbers); bench.replenish with this setting orders at 0.97x the moving average's cost
+    return {"max_seconds": seconds, "mask_stockouts": False, "ema_decay": 0.0}
+
+
 class Command(BaseCommand):
     help = "Prepare the demo: staff login, real Online Retail II data, forecast, suggestions, alerts."
 
@@ -55,8 +67,11 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", default=str(settings.DATA_DIR), help="folder holding online_retail_ii/")
         parser.add_argument("--train-seconds", type=float, default=240.0, help="time budget of the model training")
         parser.add_argument("--skip-forecast", action="store_true", help="import and stock only")
+        parser.add_argument("--skip-past-runs", action="store_true",
+                            help="no forecast runs dated before the data's last day (the policy replay then "
+                                 "decides from the sales history)")
 
-    def handle(self, *args, data_dir, train_seconds, skip_forecast, **options):
+    def handle(self, *args, data_dir, train_seconds, skip_forecast, skip_past_runs, **options):
         started = time.monotonic()
         password = self._staff_login()
         # every progress line of the work below (import rows, epochs, shards, passes) is printed
@@ -66,6 +81,8 @@ class Command(BaseCommand):
             self._say_assumptions()
             if not skip_forecast:
                 self._learned_policy()
+                if not skip_past_runs:
+                    self._past_runs(train_seconds / 2)
                 self._forecast(train_seconds)
                 self._replenish_and_watch()
         self.stdout.write(self.style.SUCCESS(f"\nDemo ready in {time.monotonic() - started:.0f} s."))
@@ -166,17 +183,43 @@ class Command(BaseCommand):
                 written += 1
         self.stdout.write(f"Opening stock set for {written:,} product-warehouse pairs ({OPENING_NOTE}).")
 
+    def _past_runs(self, train_seconds: float) -> None:
+        """Forecast runs dated 8 and 4 weeks before the data's last day, each trained on the sales up to
+        its day only: the runs a shop that had used stockcast then would have left. The policy replay
+        of the last 8 weeks then decides base-stock, its cost-tuned variant and the learned policy
+        from the forecast in force at each decision (rebuilt from these runs' models:
+        forecasting/in_force.py), as in a shop's steady state, instead of from the sales history.
+        Their follow-up work (suggestions and alerts of those days) is not recreated."""
+        last = last_sales_day()
+        for weeks in PAST_RUNS_WEEKS:
+            day = last - timedelta(weeks=weeks)
+            if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of=day).exists():
+                self.stdout.write(f"A successful forecast run as of {day} exists: skipping it.")
+                continue
+            self.stdout.write(f"Forecast run as of {day}, {weeks} weeks before the data's last day, on the sales up to "
+                              f"then (budget {train_seconds:.0f} s), for the policy replay to read ...")
+            run = forecast_services.create_run("global_tide", 28, 1, {"train": _demo_training(train_seconds)},
+                                               as_of=day)
+            try:
+                forecast_services.start(run)
+                forecast_services.train(run)
+                run = ForecastRun.objects.select_related("model_version").get(pk=run.pk)   # the version train stored
+                forecast_services.predict_shard(run, 0, 1)
+                run = forecast_services.finalize(run)
+            except Exception as exc:  # noqa: BLE001 (the demo goes on without it: the replay reads the sales history there)
+                forecast_services.mark_failed(run.pk, str(exc))
+                self.stdout.write(self.style.WARNING(f"  run {run.pk} failed ({exc}); the replay reads the sales "
+                                                     f"history for the decisions it would have covered"))
+                continue
+            self.stdout.write(f"  run {run.pk} succeeded; its model: {run.start_note}")
+
     def _forecast(self, train_seconds: float) -> None:
-        if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).exists():
-            self.stdout.write("A successful forecast run exists: skipping training.")
+        if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of=last_sales_day()).exists():
+            self.stdout.write("A successful forecast run as of the data's last day exists: skipping training.")
             return
         self.stdout.write(f"Training the global model and forecasting 28 days (budget {train_seconds:.0f} s; it "
                           "starts from the pretrained checkpoint, forecasting/checkpoints/MODEL_CARD.md) ...")
-        # Online Retail II is a seasonal weekly gift catalogue: its long silences are out-of-season
-        # weeks, not stock-outs, and weight averaging lost there (TrainConfig's comments have the
-        # numbers); bench.replenish with this setting orders at 0.97x the moving average's cost
-        train = {"max_seconds": train_seconds, "mask_stockouts": False, "ema_decay": 0.0}
-        run_id = run_forecast.delay(options={"train": train}).get()
+        run_id = run_forecast.delay(options={"train": _demo_training(train_seconds)}).get()
         run = ForecastRun.objects.get(pk=run_id)
         if run.status != ForecastRun.Status.SUCCEEDED:
             raise CommandError(f"Forecast run {run.pk} ended {run.status}: {run.error}")
@@ -206,7 +249,10 @@ class Command(BaseCommand):
         if replay is not None:
             self.stdout.write(f"Policy replay of the last {replay.periods} weeks (cost per method): " + ", ".join(
                 f"{m} {t['total_cost']:,.0f}" for m, t in sorted(replay.totals.items(), key=lambda kv: kv[1]["total_cost"]))
-                + f"; methods chosen: {replay.selected.get('pairs')}")
+                + f"; methods chosen: {replay.selected.get('pairs')}; decisions from the forecast in force "
+                f"{replay.demand_sources.get('forecast', 0):,}, from the sales history "
+                f"{replay.demand_sources.get('sales_history', 0):,}; cost-tuned safety factors by demand class: "
+                f"{replay.tuned_factors.get('factors') or 'none (no forecast was in force)'}")
         if not ReorderSuggestion.objects.exists():
             run_replenishment.delay(as_of=as_of).get()
         if not Alert.objects.exists():
