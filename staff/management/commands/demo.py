@@ -191,6 +191,10 @@ class Command(BaseCommand):
         forecasting/in_force.py), as in a shop's steady state, instead of from the sales history.
         Their follow-up work (suggestions and alerts of those days) is not recreated."""
         last = last_sales_day()
+        if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of=last).exists():
+            # finishing later, a past run would become the current one in its place
+            self.stdout.write("A successful forecast run as of the data's last day exists: no past runs added.")
+            return
         for weeks in PAST_RUNS_WEEKS:
             day = last - timedelta(weeks=weeks)
             if ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED, as_of=day).exists():
