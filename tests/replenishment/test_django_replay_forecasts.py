@@ -2,19 +2,16 @@
 force at each past decision, rebuilt from its run's model, never from a run whose data ended
 after that day; decisions with none fall back to the sales history, and the run says how many."""
 from datetime import date, timedelta
-from decimal import Decimal
 
 import numpy as np
 import pytest
 from django.db.models import F
 
-from forecasting import services as forecast_services
 from forecasting.in_force import forecasts_in_force
 from forecasting.ml import sum_calibration
 from forecasting.models import Forecast
-from inventory.models import SalesDay, StockLevel
 from replenishment.replays import replay_history
-from tests.factories import make_product, make_supplier, make_warehouse
+from tests.factories import baseline_forecast_run, make_selling_shop
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2024, 6, 30)
@@ -23,26 +20,11 @@ PAIRS = 32          # a run calibrates its interval sums only with at least 30 c
 
 @pytest.fixture
 def shop():
-    sup = make_supplier(code="S1", lead_time_mean_days=Decimal("14"))
-    w = make_warehouse(code="W1")
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(PAIRS):
-        p = make_product(sku=f"P{i:02d}", supplier=sup)
-        StockLevel.objects.create(product=p, warehouse=w, on_hand=10)
-        rate = 1 + i % 5
-        rows += [SalesDay(product=p, warehouse=w, date=AS_OF - timedelta(days=d), units=int(rng.poisson(rate)),
-                          avg_price="5.00") for d in range(300)]
-    SalesDay.objects.bulk_create(rows)
-    return w
+    return make_selling_shop(PAIRS, AS_OF)
 
 
 def _run(as_of, horizon=60):
-    """A succeeded forecast run with its data ending at ``as_of`` (a baseline: no training)."""
-    run = forecast_services.create_run("moving_average", horizon, 1, as_of=as_of)
-    forecast_services.train(run)
-    forecast_services.predict_shard(run, 0, 1)
-    return forecast_services.finalize(run)
+    return baseline_forecast_run(as_of, horizon)
 
 
 def test_base_stock_and_the_learned_policy_replay_the_forecast_in_force(shop):

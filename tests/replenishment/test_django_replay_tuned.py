@@ -5,18 +5,16 @@ factor x its scale, saying so; without a tuned factor it says why base-stock dec
 from datetime import date, timedelta
 from decimal import Decimal
 
-import numpy as np
 import pytest
 
-from forecasting import services as forecast_services
-from inventory.models import Product, SalesDay, StockLevel
+from inventory.models import Product
 from replenishment import services
 from replenishment.decisions import decide
 from replenishment.inputs import forecasts, history, pairs
 from replenishment.models import PolicyReplay, ReorderPolicy, ReorderSuggestion
 from replenishment.policies.tuning import FACTORS
 from replenishment.replays import SafetyFactor, replay_history
-from tests.factories import make_product, make_supplier, make_warehouse
+from tests.factories import baseline_forecast_run, make_selling_shop
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2024, 6, 30)
@@ -24,25 +22,11 @@ TUNED = ReorderPolicy.Method.BASE_STOCK_TUNED
 
 
 def _shop(n_pairs):
-    sup = make_supplier(code="S1", lead_time_mean_days=Decimal(14))
-    w = make_warehouse(code="W1")
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(n_pairs):
-        p = make_product(sku=f"P{i:02d}", supplier=sup, unit_cost=Decimal("2.00"), price=Decimal("5.00"))
-        StockLevel.objects.create(product=p, warehouse=w, on_hand=10)
-        rate = 1 + i % 5
-        rows += [SalesDay(product=p, warehouse=w, date=AS_OF - timedelta(days=d), units=int(rng.poisson(rate)),
-                          avg_price="5.00") for d in range(300)]
-    SalesDay.objects.bulk_create(rows)
-    return w
+    return make_selling_shop(n_pairs, AS_OF, unit_cost=Decimal("2.00"), price=Decimal("5.00"))
 
 
 def _forecast_run(as_of, horizon=60):
-    run = forecast_services.create_run("moving_average", horizon, 1, as_of=as_of)
-    forecast_services.train(run)
-    forecast_services.predict_shard(run, 0, 1)
-    return forecast_services.finalize(run)
+    return baseline_forecast_run(as_of, horizon)
 
 
 def _set_costs(holding, shortage):
